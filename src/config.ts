@@ -1,0 +1,159 @@
+import { parseFaults, parseLatency, parseRateLimit, type Faults, type Latency } from "./emulator/behaviour.js";
+import { TagRegistry } from "./profile/tags.js";
+import { isRegion, REGIONS, type Region } from "./tencent/regions.js";
+
+/**
+ * The one place that reads the environment. Every variable is checked once, at start-up, and a
+ * bad value fails with its name, what it got and what it expects. Names: shared/DESIGN.md.
+ */
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  constructor(variable: string, received: string, expected: string) {
+    super(`${variable}=${JSON.stringify(received)} is invalid: expected ${expected}`);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Credentials of the embedded/standalone emulator when none are given. They exist only so that
+ * the emulator and the service agree out of the box; they open nothing real.
+ */
+export const EMULATOR_DEFAULTS = {
+  sdkAppId: 1400000000,
+  secretKey: "portrait-graph-emulator-development-key",
+  customTags: "Test:string,Score:integer",
+} as const;
+
+export interface TencentSettings {
+  sdkAppId: number;
+  secretKey: string;
+  adminIdentifier: string;
+  region: Region;
+  baseUrl: string | undefined;
+  tags: TagRegistry;
+  /** Calls per second per API that the client allows itself. */
+  rateLimit: number;
+  /** True when no credentials were given: the service runs its own emulator (or TIM_BASE_URL's). */
+  usesEmulatorCredentials: boolean;
+}
+
+export function readTencentSettings(env: Env = process.env): TencentSettings {
+  const hasAppId = nonEmpty(env.TIM_SDKAPPID);
+  const hasKey = nonEmpty(env.TIM_SECRET_KEY);
+  if (hasAppId !== hasKey) {
+    const missing = hasAppId ? "TIM_SECRET_KEY" : "TIM_SDKAPPID";
+    throw new ConfigError(missing, "", "both TIM_SDKAPPID and TIM_SECRET_KEY, or neither (embedded emulator)");
+  }
+  const usesEmulatorCredentials = !hasAppId;
+  const region = env.TIM_REGION?.trim() || "china";
+  if (!isRegion(region)) throw new ConfigError("TIM_REGION", region, `one of ${REGIONS.join(", ")}`);
+  const baseUrl = env.TIM_BASE_URL?.trim() || undefined;
+  if (baseUrl !== undefined && !/^https?:\/\/[^/]+/.test(baseUrl)) {
+    throw new ConfigError("TIM_BASE_URL", baseUrl, "an http(s) URL such as http://127.0.0.1:5800");
+  }
+  return {
+    sdkAppId: usesEmulatorCredentials ? EMULATOR_DEFAULTS.sdkAppId : sdkAppId(env.TIM_SDKAPPID!),
+    secretKey: usesEmulatorCredentials ? EMULATOR_DEFAULTS.secretKey : env.TIM_SECRET_KEY!.trim(),
+    adminIdentifier: env.TIM_ADMIN_IDENTIFIER?.trim() || "administrator",
+    region,
+    baseUrl,
+    tags: customTags(env.TIM_CUSTOM_TAGS ?? (usesEmulatorCredentials ? EMULATOR_DEFAULTS.customTags : "")),
+    rateLimit: number("TIM_RATE_LIMIT", env.TIM_RATE_LIMIT, 200, { min: 0 }),
+    usesEmulatorCredentials,
+  };
+}
+
+export interface EmulatorSettings {
+  sdkAppId: number;
+  secretKey: string;
+  adminIdentifier: string;
+  tags: TagRegistry;
+  port: number;
+  rateLimit: number;
+  latency: Latency;
+  faults: Faults;
+  dataFile: string | undefined;
+  seed: boolean;
+}
+
+export function readEmulatorSettings(env: Env = process.env): EmulatorSettings {
+  const hasAppId = nonEmpty(env.TIM_SDKAPPID);
+  return {
+    sdkAppId: hasAppId ? sdkAppId(env.TIM_SDKAPPID!) : EMULATOR_DEFAULTS.sdkAppId,
+    secretKey: nonEmpty(env.TIM_SECRET_KEY) ? env.TIM_SECRET_KEY!.trim() : EMULATOR_DEFAULTS.secretKey,
+    adminIdentifier: env.TIM_ADMIN_IDENTIFIER?.trim() || "administrator",
+    tags: customTags(env.TIM_CUSTOM_TAGS ?? EMULATOR_DEFAULTS.customTags),
+    port: number("TIM_EMULATOR_PORT", env.TIM_EMULATOR_PORT, 5800, { min: 0, max: 65535, integer: true }),
+    ...emulatorBehaviour(env),
+    dataFile: env.TIM_EMULATOR_DATA?.trim() || undefined,
+    seed: seedSetting(env.TIM_EMULATOR_SEED),
+  };
+}
+
+/** The behaviour variables alone (also used by the embedded emulator of `npm start`). */
+export function emulatorBehaviour(env: Env = process.env): { rateLimit: number; latency: Latency; faults: Faults } {
+  return {
+    rateLimit: wrap("TIM_EMULATOR_RATE_LIMIT", env.TIM_EMULATOR_RATE_LIMIT, "200", parseRateLimit),
+    latency: wrap("TIM_EMULATOR_LATENCY_MS", env.TIM_EMULATOR_LATENCY_MS, "0", parseLatency),
+    faults: wrap("TIM_EMULATOR_FAULTS", env.TIM_EMULATOR_FAULTS, "", parseFaults),
+  };
+}
+
+function wrap<T>(name: string, raw: string | undefined, fallback: string, parse: (v: string) => T): T {
+  const value = raw?.trim() || fallback;
+  try {
+    return parse(value);
+  } catch (error) {
+    throw new ConfigError(name, value, (error as Error).message);
+  }
+}
+
+function seedSetting(raw: string | undefined): boolean {
+  const value = raw?.trim() || "demo";
+  if (value === "none") return false;
+  if (value === "demo") return true;
+  throw new ConfigError("TIM_EMULATOR_SEED", value, '"demo" (default) or "none"');
+}
+
+function customTags(raw: string): TagRegistry {
+  try {
+    return TagRegistry.fromSpec(raw);
+  } catch (error) {
+    throw new ConfigError("TIM_CUSTOM_TAGS", raw, (error as Error).message);
+  }
+}
+
+function sdkAppId(raw: string): number {
+  const value = raw.trim();
+  if (!/^\d{1,15}$/.test(value) || Number(value) === 0) {
+    throw new ConfigError("TIM_SDKAPPID", value, "the numeric SDKAppID from the Chat console, e.g. 1400000000");
+  }
+  return Number(value);
+}
+
+export function number(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  rule: { min?: number; max?: number; integer?: boolean } = {},
+): number {
+  if (!nonEmpty(raw)) return fallback;
+  const value = Number(raw!.trim());
+  const ok =
+    Number.isFinite(value) &&
+    (rule.min === undefined || value >= rule.min) &&
+    (rule.max === undefined || value <= rule.max) &&
+    (!rule.integer || Number.isInteger(value));
+  if (!ok) {
+    const range = [rule.min !== undefined ? `>= ${rule.min}` : "", rule.max !== undefined ? `<= ${rule.max}` : ""]
+      .filter(Boolean)
+      .join(" and ");
+    throw new ConfigError(name, raw!, `${rule.integer ? "an integer" : "a number"}${range ? ` ${range}` : ""}`);
+  }
+  return value;
+}
+
+function nonEmpty(value: string | undefined): boolean {
+  return value !== undefined && value.trim() !== "";
+}

@@ -1,0 +1,113 @@
+import { checkTagValue, type TagRegistry, type TagValue } from "../profile/tags.js";
+import type { AccountStore } from "./store.js";
+import { EnvelopeError, isValidUserId, ok, type Envelope } from "./envelope.js";
+
+const MAX_GET_ACCOUNTS = 100;
+
+/** `v4/profile/portrait_get` (CONTRACT section 2, with the legacy sequence of section 7). */
+export function portraitGet(store: AccountStore, tags: TagRegistry, body: Record<string, unknown>): Envelope {
+  const to = body.To_Account;
+  if (to === undefined || (Array.isArray(to) && to.length === 0)) {
+    throw new EnvelopeError(40002, "Err_Profile_Comm_Decode_Fail: To_Account is required and must not be empty");
+  }
+  if (!Array.isArray(to)) throw new EnvelopeError(40001, "Err_Profile_Comm_Decode_Fail: To_Account must be an array");
+  if (to.length > MAX_GET_ACCOUNTS) {
+    throw new EnvelopeError(
+      40001,
+      `Err_Profile_Comm_Decode_Fail: To_Account holds ${to.length} accounts; at most ${MAX_GET_ACCOUNTS} are allowed per call`,
+    );
+  }
+  if (to.some((a) => typeof a !== "string")) throw new EnvelopeError(60015, "To_Account must hold strings");
+  const tagList = body.TagList;
+  if (!Array.isArray(tagList) || tagList.length === 0) {
+    throw new EnvelopeError(40001, "Err_Profile_Comm_Decode_Fail: TagList is required and must be a non-empty array");
+  }
+  for (const tag of tagList) {
+    if (typeof tag !== "string") throw new EnvelopeError(40001, "Err_Profile_Comm_Decode_Fail: TagList must hold strings");
+    const spec = tags.byTag(tag);
+    if (!spec) throw new EnvelopeError(40009, `Err_Profile_Tag_Not_Exist: ${tag}`);
+    if (spec.kind === "custom" && !spec.readable) throw new EnvelopeError(40007, `Err_Profile_No_Read_Permission: ${tag}`);
+  }
+  const legacy = body.LastStandardSequence;
+  if (legacy !== undefined && (typeof legacy !== "number" || !Number.isInteger(legacy) || legacy < 0)) {
+    throw new EnvelopeError(40001, "Err_Profile_Comm_Decode_Fail: LastStandardSequence must be a non-negative integer");
+  }
+  if (body.From_Account !== undefined && typeof body.From_Account !== "string") {
+    throw new EnvelopeError(60015, "From_Account must be a string");
+  }
+
+  const accounts = to as string[];
+  // Legacy protocol: the sequence of the newest profile among those asked; equal → send no data.
+  let current = 0;
+  if (legacy !== undefined) for (const id of accounts) current = Math.max(current, store.get(id)?.seq ?? 0);
+  const sendData = legacy === undefined || legacy !== current;
+
+  const failed = new Set<string>();
+  const invalid = new Set<string>();
+  const items = accounts.map((id) => {
+    if (!isValidUserId(id)) {
+      invalid.add(id);
+      return { To_Account: id, ResultCode: 40003, ResultInfo: "Err_Profile_Account_Invalid" };
+    }
+    const record = store.get(id);
+    if (!record) {
+      failed.add(id);
+      return { To_Account: id, ResultCode: 40003, ResultInfo: "Err_Profile_Account_Not_Exist" };
+    }
+    if (!sendData) return { To_Account: id, ResultCode: 0, ResultInfo: "" };
+    const profile: { Tag: string; Value: TagValue }[] = [];
+    for (const tag of tagList as string[]) {
+      const value = record.profile.get(tag);
+      if (value !== undefined) profile.push({ Tag: tag, Value: value });
+    }
+    return { To_Account: id, ProfileItem: profile, ResultCode: 0, ResultInfo: "" };
+  });
+
+  return ok({
+    UserProfileItem: items,
+    ...(failed.size > 0 ? { Fail_Account: [...failed] } : {}),
+    ...(invalid.size > 0 ? { Invalid_Account: [...invalid] } : {}),
+    ...(legacy !== undefined ? { CurrentStandardSequence: current } : {}),
+  });
+}
+
+/**
+ * `v4/profile/portrait_set` (CONTRACT section 3): every item is checked before any is applied,
+ * so a request either changes all it names or nothing.
+ */
+export function validatePortraitSet(
+  store: AccountStore,
+  tags: TagRegistry,
+  body: Record<string, unknown>,
+): { account: string; items: Map<string, TagValue> } {
+  const account = body.From_Account;
+  if (account === undefined) throw new EnvelopeError(40001, "Err_Profile_Comm_Decode_Fail: From_Account is required");
+  if (typeof account !== "string") throw new EnvelopeError(60015, "From_Account must be a string");
+  const list = body.ProfileItem;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new EnvelopeError(40001, "Err_Profile_Comm_Decode_Fail: ProfileItem is required and must be a non-empty array");
+  }
+  for (const item of list) {
+    if (typeof item !== "object" || item === null || typeof item.Tag !== "string" || !("Value" in item)) {
+      throw new EnvelopeError(40001, "Err_Profile_Comm_Decode_Fail: each ProfileItem needs a string Tag and a Value");
+    }
+  }
+  if (!isValidUserId(account) || !store.get(account)) {
+    throw new EnvelopeError(40003, `Err_Profile_Account_Not_Exist: ${account}`);
+  }
+  const items = new Map<string, TagValue>();
+  for (const { Tag: tag, Value: value } of list as { Tag: string; Value: unknown }[]) {
+    const spec = tags.byTag(tag);
+    if (!spec) throw new EnvelopeError(40009, `Err_Profile_Tag_Not_Exist: ${tag}`);
+    if (spec.kind === "custom" && !spec.writable) throw new EnvelopeError(40008, `Err_Profile_No_Write_Permission: ${tag}`);
+    const violation = checkTagValue(spec, value);
+    if (violation) throw new EnvelopeError(violation.code, `${tag} ${violation.rule}`);
+    items.set(tag, normalizeInteger(value as TagValue));
+  }
+  return { account, items };
+}
+
+// Keep safe integers as numbers; only values beyond 2^53 stay bigint.
+function normalizeInteger(value: TagValue): TagValue {
+  return typeof value === "bigint" && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+}

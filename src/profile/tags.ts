@@ -1,0 +1,188 @@
+/**
+ * The profile tag registry: every standard tag of CONTRACT section 4 and the app's configured
+ * custom tags, with the value rules Tencent applies. Shared by the GraphQL input validation and
+ * the emulator, so that both refuse exactly the same values.
+ */
+export type TagValue = string | number | bigint;
+
+export type StandardField =
+  | "nick"
+  | "gender"
+  | "birthday"
+  | "location"
+  | "selfSignature"
+  | "allowType"
+  | "language"
+  | "image"
+  | "msgSettings"
+  | "adminForbidType"
+  | "level"
+  | "role";
+
+interface TagBase {
+  tag: string;
+  /** Only an app admin may write it (the service lets only `profile:admin` callers set it). */
+  adminOnly: boolean;
+}
+
+export interface StandardTag extends TagBase {
+  kind: "standard";
+  field: StandardField;
+  type: "string" | "uint32";
+  maxBytes?: number;
+  values?: readonly string[];
+}
+
+export interface CustomTag extends TagBase {
+  kind: "custom";
+  /** The console key: the tag without `Tag_Profile_Custom_`. */
+  key: string;
+  type: "string" | "integer";
+  maxBytes?: number;
+  readable: boolean;
+  writable: boolean;
+}
+
+export type TagSpec = StandardTag | CustomTag;
+
+export const CUSTOM_TAG_PREFIX = "Tag_Profile_Custom_";
+export const MAX_STRING_BYTES = 500;
+export const UINT32_MAX = 4_294_967_295;
+export const UINT64_MAX = 18_446_744_073_709_551_615n;
+
+export const GENDERS = ["Gender_Type_Unknown", "Gender_Type_Female", "Gender_Type_Male"] as const;
+export const ALLOW_TYPES = [
+  "AllowType_Type_NeedConfirm",
+  "AllowType_Type_AllowAny",
+  "AllowType_Type_DenyAny",
+] as const;
+export const ADMIN_FORBID_TYPES = ["AdminForbid_Type_None", "AdminForbid_Type_SendOut"] as const;
+
+const standard = (
+  field: StandardField,
+  suffix: string,
+  type: "string" | "uint32",
+  rules: { maxBytes?: number; values?: readonly string[]; adminOnly?: boolean } = {},
+): StandardTag => ({
+  kind: "standard",
+  tag: `Tag_Profile_IM_${suffix}`,
+  field,
+  type,
+  adminOnly: rules.adminOnly ?? false,
+  ...(rules.maxBytes === undefined ? {} : { maxBytes: rules.maxBytes }),
+  ...(rules.values === undefined ? {} : { values: rules.values }),
+});
+
+export const STANDARD_TAGS: readonly StandardTag[] = [
+  standard("nick", "Nick", "string", { maxBytes: MAX_STRING_BYTES }),
+  standard("gender", "Gender", "string", { values: GENDERS }),
+  standard("birthday", "BirthDay", "uint32"),
+  standard("location", "Location", "string", { maxBytes: 16 }),
+  standard("selfSignature", "SelfSignature", "string", { maxBytes: MAX_STRING_BYTES }),
+  standard("allowType", "AllowType", "string", { values: ALLOW_TYPES }),
+  standard("language", "Language", "uint32"),
+  standard("image", "Image", "string", { maxBytes: MAX_STRING_BYTES }),
+  standard("msgSettings", "MsgSettings", "uint32"),
+  standard("adminForbidType", "AdminForbidType", "string", { values: ADMIN_FORBID_TYPES, adminOnly: true }),
+  standard("level", "Level", "uint32"),
+  standard("role", "Role", "uint32"),
+];
+
+/** Why a value was refused, with the Tencent code portrait_set answers for it. */
+export interface ValueViolation {
+  code: 40601 | 40605 | 40610;
+  rule: string;
+}
+
+/** Check one value against its tag's rules; `undefined` when it is acceptable. */
+export function checkTagValue(spec: TagSpec, value: unknown): ValueViolation | undefined {
+  if (spec.type === "string") {
+    if (typeof value !== "string") return { code: 40610, rule: "must be a string" };
+    if (spec.kind === "standard" && spec.values && !spec.values.includes(value)) {
+      return { code: 40605, rule: `must be one of ${spec.values.join(", ")}` };
+    }
+    const limit = spec.maxBytes ?? MAX_STRING_BYTES;
+    const bytes = Buffer.byteLength(value, "utf8");
+    if (bytes > limit) return { code: 40601, rule: `must be at most ${limit} bytes of UTF-8 (got ${bytes})` };
+    return undefined;
+  }
+  const isInt = (typeof value === "number" && Number.isInteger(value)) || typeof value === "bigint";
+  if (!isInt) return { code: 40610, rule: "must be an integer" };
+  const max = spec.type === "uint32" ? BigInt(UINT32_MAX) : UINT64_MAX;
+  const n = BigInt(value);
+  if (n < 0n || n > max) return { code: 40605, rule: `must be an integer from 0 to ${max}` };
+  return undefined;
+}
+
+/**
+ * Parse `TIM_CUSTOM_TAGS`: `Key:type[:access]` entries separated by commas, e.g.
+ * `Test:string,Score:integer,Secret:string:w`. Types: `string` (≤ 500 bytes) or `integer`
+ * (uint64). Access: `rw` (default), `r` (read-only) or `w` (write-only), as set in the console.
+ */
+export function parseCustomTags(spec: string): CustomTag[] {
+  const tags: CustomTag[] = [];
+  for (const entry of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const [key = "", type = "string", access = "rw", ...rest] = entry.split(":").map((s) => s.trim());
+    if (rest.length > 0 || !CUSTOM_KEY.test(key)) {
+      throw new RangeError(
+        `custom tag "${entry}": expected Key:type[:access] with a key of 1 to 16 letters, digits or _`,
+      );
+    }
+    if (type !== "string" && type !== "integer") {
+      throw new RangeError(`custom tag "${entry}": type must be string or integer, got "${type}"`);
+    }
+    if (access !== "rw" && access !== "r" && access !== "w") {
+      throw new RangeError(`custom tag "${entry}": access must be rw, r or w, got "${access}"`);
+    }
+    if (tags.some((t) => t.key === key)) throw new RangeError(`custom tag "${key}" is listed twice`);
+    tags.push({
+      kind: "custom",
+      tag: CUSTOM_TAG_PREFIX + key,
+      key,
+      type,
+      adminOnly: false,
+      readable: access.includes("r"),
+      writable: access.includes("w"),
+      ...(type === "string" ? { maxBytes: MAX_STRING_BYTES } : {}),
+    });
+  }
+  return tags;
+}
+
+// Current consoles allow up to 8 letters; older ones 16 of letters, digits and `_`
+// (legacy keys embed the app id: `888888_Test`).
+const CUSTOM_KEY = /^[A-Za-z0-9_]{1,16}$/;
+
+/** Standard plus configured custom tags, looked up by Tencent tag name or GraphQL field. */
+export class TagRegistry {
+  readonly #byTag = new Map<string, TagSpec>();
+  readonly #byKey = new Map<string, CustomTag>();
+  readonly custom: readonly CustomTag[];
+
+  constructor(custom: readonly CustomTag[] = []) {
+    this.custom = custom;
+    for (const spec of [...STANDARD_TAGS, ...custom]) this.#byTag.set(spec.tag, spec);
+    for (const spec of custom) this.#byKey.set(spec.key, spec);
+  }
+
+  static fromSpec(spec: string): TagRegistry {
+    return new TagRegistry(parseCustomTags(spec));
+  }
+
+  get standard(): readonly StandardTag[] {
+    return STANDARD_TAGS;
+  }
+
+  byTag(tag: string): TagSpec | undefined {
+    return this.#byTag.get(tag);
+  }
+
+  byCustomKey(key: string): CustomTag | undefined {
+    return this.#byKey.get(key);
+  }
+
+  /** The `TIM_CUSTOM_TAGS` form of the custom tags. */
+  customSpec(): string {
+    return this.custom.map((t) => `${t.key}:${t.type}:${t.readable ? "r" : ""}${t.writable ? "w" : ""}`).join(",");
+  }
+}

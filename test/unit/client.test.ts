@@ -1,0 +1,230 @@
+import { MockAgent } from "undici";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  TencentApiError,
+  TencentClient,
+  TencentDeadlineError,
+  TencentTransportError,
+  classifyErrorCode,
+  upstreamOrigins,
+  verifyUserSig,
+} from "../../src/tencent/index.js";
+
+const APP = { sdkAppId: 1400000001, secretKey: "unit-secret", adminIdentifier: "administrator" };
+const ORIGIN = "https://console.tim.qq.com";
+const OK = { ActionStatus: "OK", ErrorCode: 0, ErrorInfo: "", ErrorDisplay: "" };
+const FAIL = (code: number) => ({ ActionStatus: "FAIL", ErrorCode: code, ErrorInfo: `e${code}`, ErrorDisplay: "" });
+
+let agent: MockAgent;
+beforeEach(() => {
+  agent = new MockAgent({ enableCallHistory: true });
+  agent.disableNetConnect();
+});
+afterEach(async () => {
+  await agent.close();
+});
+
+function client(options: Partial<ConstructorParameters<typeof TencentClient>[0]> = {}) {
+  return new TencentClient({ ...APP, dispatcher: agent, rateLimit: 0, backoff: { baseMs: 1, capMs: 2 }, throttleBackoff: { baseMs: 1, capMs: 2 }, ...options });
+}
+
+function queries(): URLSearchParams[] {
+  return agent.getCallHistory()!.calls().map((c) => new URL(c.fullUrl).searchParams);
+}
+
+describe("TencentClient", () => {
+  it("sends the admin's query parameters, a fresh random per call and contenttype=json", async () => {
+    agent.get(ORIGIN).intercept({ path: /\/v4\/profile\/portrait_get/, method: "POST" }).reply(200, OK).times(3);
+    const c = client();
+    for (let i = 0; i < 3; i++) await c.call("profile", "portrait_get", { To_Account: ["a"], TagList: ["Tag_Profile_IM_Nick"] });
+    const qs = queries();
+    expect(qs).toHaveLength(3);
+    for (const q of qs) {
+      expect(q.get("sdkappid")).toBe("1400000001");
+      expect(q.get("identifier")).toBe("administrator");
+      expect(q.get("contenttype")).toBe("json");
+      const random = Number(q.get("random"));
+      expect(Number.isInteger(random) && random >= 0 && random <= 4294967295).toBe(true);
+      expect(verifyUserSig(q.get("usersig")!, { ...APP, identifier: "administrator" })).toMatchObject({ ok: true });
+    }
+    expect(new Set(qs.map((q) => q.get("random"))).size).toBe(3);
+    // One cached UserSig serves every call.
+    expect(new Set(qs.map((q) => q.get("usersig"))).size).toBe(1);
+    expect(agent.getCallHistory()!.firstCall()!.body).toBe('{"To_Account":["a"],"TagList":["Tag_Profile_IM_Nick"]}');
+  });
+
+  it("renews the cached UserSig at half its lifetime, well before expiry", async () => {
+    agent.get(ORIGIN).intercept({ path: /portrait_get/, method: "POST" }).reply(200, OK).times(3);
+    let now = Date.UTC(2026, 0, 1);
+    const c = client({ userSigTtlSeconds: 3600, now: () => now });
+    await c.call("profile", "portrait_get", {});
+    now += 1799_000;
+    await c.call("profile", "portrait_get", {});
+    now += 2_000; // past half-life (30 min), far from expiry (60 min)
+    await c.call("profile", "portrait_get", {});
+    const sigs = queries().map((q) => q.get("usersig"));
+    expect(sigs[0]).toBe(sigs[1]);
+    expect(sigs[2]).not.toBe(sigs[1]);
+  });
+
+  it("uses the region host, its backup after a network failure, and TIM_BASE_URL when set", async () => {
+    expect(upstreamOrigins("singapore")).toEqual(["https://adminapisgp.im.qcloud.com", "https://adminapisgp.my-imcloud.com"]);
+    expect(upstreamOrigins("china", "http://127.0.0.1:5800/ignored/path")).toEqual(["http://127.0.0.1:5800"]);
+    agent.get(ORIGIN).intercept({ path: /portrait_get/, method: "POST" }).reply(502, "bad gateway");
+    agent.get("https://adminapi.my-imcloud.com").intercept({ path: /portrait_get/, method: "POST" }).reply(200, OK);
+    await expect(client().call("profile", "portrait_get", {})).resolves.toMatchObject({ ActionStatus: "OK" });
+    expect(agent.getCallHistory()!.calls().map((c) => c.origin)).toEqual([ORIGIN, "https://adminapi.my-imcloud.com"]);
+  });
+
+  it("parses the envelope into a typed error with its class", async () => {
+    agent.get(ORIGIN).intercept({ path: /portrait_set/, method: "POST" }).reply(200, FAIL(40605));
+    const error = await client().call("profile", "portrait_set", {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TencentApiError);
+    expect(error).toMatchObject({ code: 40605, info: "e40605", kind: "caller", api: "profile/portrait_set" });
+    expect(agent.getCallHistory()!.calls()).toHaveLength(1); // caller errors are not retried
+    expect(classifyErrorCode(70009)).toBe("config");
+    expect(classifyErrorCode(60010)).toBe("config");
+    expect(classifyErrorCode(60007)).toBe("throttled");
+    expect(classifyErrorCode(60019)).toBe("throttled");
+    expect(classifyErrorCode(70500)).toBe("transient");
+    expect(classifyErrorCode(40006)).toBe("transient");
+    expect(classifyErrorCode(40009)).toBe("caller");
+  });
+
+  it("retries transient and throttling codes, then succeeds", async () => {
+    const pool = agent.get(ORIGIN);
+    pool.intercept({ path: /portrait_get/, method: "POST" }).reply(200, FAIL(60007));
+    pool.intercept({ path: /portrait_get/, method: "POST" }).reply(200, FAIL(70500));
+    pool.intercept({ path: /portrait_get/, method: "POST" }).reply(200, FAIL(40006));
+    pool.intercept({ path: /portrait_get/, method: "POST" }).reply(200, OK);
+    const attempts: unknown[] = [];
+    await client({ onAttempt: (e) => attempts.push([e.attempt, e.outcome, e.code]) }).call("profile", "portrait_get", {});
+    expect(attempts).toEqual([[1, "error", 60007], [2, "error", 70500], [3, "error", 40006], [4, "ok", 0]]);
+  });
+
+  it("gives up after maxAttempts with the last error", async () => {
+    agent.get(ORIGIN).intercept({ path: /portrait_get/, method: "POST" }).reply(200, FAIL(70500)).times(3);
+    const error = await client({ maxAttempts: 3 }).call("profile", "portrait_get", {}).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 70500, kind: "transient" });
+    expect(agent.getCallHistory()!.calls()).toHaveLength(3);
+  });
+
+  it("stops retrying when the next backoff would pass the deadline", async () => {
+    agent.get(ORIGIN).intercept({ path: /portrait_get/, method: "POST" }).reply(200, FAIL(60007)).persist();
+    const c = client({ maxAttempts: 50, deadlineMs: 300, throttleBackoff: { baseMs: 100, capMs: 100 } });
+    const error = await c.call("profile", "portrait_get", {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TencentDeadlineError);
+    expect(error).toMatchObject({ kind: "throttled", lastError: { code: 60007 } });
+    // Backoff delays are at most 100 ms each within a 300 ms budget: far fewer than 50 attempts.
+    expect(agent.getCallHistory()!.calls().length).toBeLessThan(50);
+  });
+
+  it("times out an attempt that hangs and reports it as transient", async () => {
+    agent.get(ORIGIN).intercept({ path: /portrait_get/, method: "POST" }).reply(200, OK).delay(500);
+    const error = await client({ timeoutMs: 50, maxAttempts: 1 }).call("profile", "portrait_get", {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TencentTransportError);
+    expect((error as Error).message).toMatch(/timed out after 50 ms/);
+  });
+
+  it("treats HTTP 5xx and a non-envelope body as transient, other statuses as config errors", async () => {
+    const pool = agent.get(ORIGIN);
+    pool.intercept({ path: /a\/b/, method: "POST" }).reply(200, "<html>oops</html>");
+    pool.intercept({ path: /a\/c/, method: "POST" }).reply(404, "not found");
+    const c = client({ maxAttempts: 1 });
+    await expect(c.call("a", "b", {})).rejects.toMatchObject({ kind: "transient", httpStatus: 200 });
+    await expect(c.call("a", "c", {})).rejects.toMatchObject({ kind: "config", httpStatus: 404 });
+  });
+
+  it("re-signs once when Tencent says the UserSig expired", async () => {
+    const pool = agent.get(ORIGIN);
+    pool.intercept({ path: /portrait_get/, method: "POST" }).reply(200, FAIL(70001));
+    pool.intercept({ path: /portrait_get/, method: "POST" }).reply(200, OK);
+    let now = Date.UTC(2026, 0, 1);
+    const c = client({ now: () => now });
+    now += 5_000;
+    await c.call("profile", "portrait_get", {});
+    const sigs = queries().map((q) => q.get("usersig"));
+    expect(sigs).toHaveLength(2);
+    expect(sigs[0]).toBe(sigs[1]); // same second → same fields; what matters is the fresh mint
+  });
+
+  it("keeps uint64 values exact in answers and requests", async () => {
+    agent
+      .get(ORIGIN)
+      .intercept({ path: /portrait_get/, method: "POST" })
+      .reply(200, '{"UserProfileItem":[{"To_Account":"a","ProfileItem":[{"Tag":"Tag_Profile_Custom_Score","Value":18446744073709551615}],"ResultCode":0,"ResultInfo":""}],"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}');
+    agent.get(ORIGIN).intercept({ path: /portrait_set/, method: "POST" }).reply(200, OK);
+    const c = client();
+    const [a] = await c.portraitGet(["a"], ["Tag_Profile_Custom_Score"]);
+    expect(a).toEqual({ account: "a", ok: true, items: [{ Tag: "Tag_Profile_Custom_Score", Value: 18446744073709551615n }] });
+    await c.portraitSet("a", [{ Tag: "Tag_Profile_Custom_Score", Value: 18446744073709551614n }]);
+    expect(agent.getCallHistory()!.lastCall()!.body).toBe('{"From_Account":"a","ProfileItem":[{"Tag":"Tag_Profile_Custom_Score","Value":18446744073709551614}]}');
+  });
+
+  it("never puts the secret key or the UserSig into an error message", async () => {
+    agent.get(ORIGIN).intercept({ path: /portrait_get/, method: "POST" }).replyWithError(new Error("socket hang up"));
+    const c = client({ maxAttempts: 1 });
+    const error = (await c.call("profile", "portrait_get", {}).catch((e: unknown) => e)) as Error;
+    const sig = queries()[0]!.get("usersig")!;
+    const text = `${error.message} ${error.stack} ${JSON.stringify(error)}`;
+    expect(text).not.toContain(APP.secretKey);
+    expect(text).not.toContain(sig);
+    expect(text).not.toContain("usersig");
+  });
+});
+
+describe("portraitGet / portraitSet", () => {
+  it("refuses bad input before any call", async () => {
+    const c = client();
+    await expect(c.portraitGet([], ["Tag_Profile_IM_Nick"])).rejects.toThrow(/accounts must be a non-empty array/);
+    await expect(c.portraitGet(Array.from({ length: 101 }, (_, i) => `u${i}`), ["Tag_Profile_IM_Nick"])).rejects.toThrow(/at most 100 distinct/);
+    await expect(c.portraitGet(["a"], [])).rejects.toThrow(/tags must be a non-empty array/);
+    await expect(c.portraitSet("", [{ Tag: "Tag_Profile_IM_Nick", Value: "x" }])).rejects.toThrow(/account must be a non-empty/);
+    await expect(c.portraitSet("a", [])).rejects.toThrow(/items must be a non-empty array/);
+    expect(agent.getCallHistory()!.calls()).toHaveLength(0);
+  });
+
+  it("answers each account in request order, with its own failure, asking duplicates once", async () => {
+    agent
+      .get(ORIGIN)
+      .intercept({ path: /portrait_get/, method: "POST" })
+      .reply(200, {
+        UserProfileItem: [
+          { To_Account: "b", ResultCode: 40003, ResultInfo: "nope" },
+          { To_Account: "a", ProfileItem: [{ Tag: "Tag_Profile_IM_Nick", Value: "A" }], ResultCode: 0, ResultInfo: "" },
+          { To_Account: "", ResultCode: 40003, ResultInfo: "invalid" },
+        ],
+        Fail_Account: ["b"],
+        Invalid_Account: [""],
+        ...OK,
+      });
+    const results = await client().portraitGet(["a", "b", "a", ""], ["Tag_Profile_IM_Nick"]);
+    expect(JSON.parse(agent.getCallHistory()!.firstCall()!.body as string).To_Account).toEqual(["a", "b", ""]);
+    expect(results).toEqual([
+      { account: "a", ok: true, items: [{ Tag: "Tag_Profile_IM_Nick", Value: "A" }] },
+      { account: "b", ok: false, code: 40003, info: "nope", kind: "caller", invalid: false },
+      { account: "a", ok: true, items: [{ Tag: "Tag_Profile_IM_Nick", Value: "A" }] },
+      { account: "", ok: false, code: 40003, info: "invalid", kind: "caller", invalid: true },
+    ]);
+  });
+
+  it("copes with the legacy answer: ActionStatus FAIL with per-account results", async () => {
+    agent
+      .get(ORIGIN)
+      .intercept({ path: /portrait_get/, method: "POST" })
+      .reply(200, {
+        UserProfileItem: [
+          { To_Account: "id1", ProfileItem: [{ Tag: "Tag_Profile_IM_Nick", Value: "NickNameTest1" }], ResultCode: 0, ResultInfo: "" },
+          { To_Account: "id3", ResultCode: 10001, ResultInfo: "帐号不存在" },
+        ],
+        CurrentStandardSequence: 2,
+        Fail_Account: ["id3"],
+        ActionStatus: "FAIL",
+        ErrorCode: 10001,
+        ErrorInfo: "Err_Profile_PortraitGet_Msg",
+      });
+    const results = await client().portraitGet(["id1", "id3"], ["Tag_Profile_IM_Nick"]);
+    expect(results.map((r) => r.ok)).toEqual([true, false]);
+    expect(results[1]).toMatchObject({ code: 10001 });
+  });
+});
