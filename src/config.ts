@@ -6,6 +6,8 @@ import { isRegion, REGIONS, type Region } from "./tencent/regions.js";
  * The one place that reads the environment. Every variable is checked once, at start-up, and a
  * bad value fails with its name, what it got and what it expects. Names: shared/DESIGN.md.
  */
+import { Buffer } from "node:buffer";
+
 type Env = Record<string, string | undefined>;
 
 export class ConfigError extends Error {
@@ -156,4 +158,44 @@ export function number(
 
 function nonEmpty(value: string | undefined): boolean {
   return value !== undefined && value.trim() !== "";
+}
+
+export interface ServiceSettings {
+  port: number;
+  host: string;
+  nodeEnv: string;
+  /** HS256 secret; undefined when a JWKS is used, or when a development secret is to be generated. */
+  jwtSecret: string | undefined;
+  jwksUrl: string | undefined;
+  maxUsers: number;
+  corsOrigins: string[];
+  tencent: TencentSettings;
+  /** Start an emulator in-process: no credentials and no TIM_BASE_URL. */
+  embeddedEmulator: boolean;
+}
+
+export function readServiceSettings(env: Env = process.env): ServiceSettings {
+  const tencent = readTencentSettings(env);
+  const embeddedEmulator = tencent.usesEmulatorCredentials && tencent.baseUrl === undefined;
+  const jwtSecret = env.AUTH_JWT_SECRET?.trim() || undefined;
+  const jwksUrl = env.AUTH_JWKS_URL?.trim() || undefined;
+  if (jwtSecret && jwksUrl) throw new ConfigError("AUTH_JWKS_URL", jwksUrl, "either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both");
+  if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) throw new ConfigError("AUTH_JWKS_URL", jwksUrl, "an http(s) URL of a JWKS");
+  if (jwtSecret && Buffer.byteLength(jwtSecret) < 32) {
+    throw new ConfigError("AUTH_JWT_SECRET", "(hidden)", "at least 32 bytes for HS256");
+  }
+  if (!jwtSecret && !jwksUrl && !tencent.usesEmulatorCredentials) {
+    throw new ConfigError("AUTH_JWT_SECRET", "", "AUTH_JWT_SECRET or AUTH_JWKS_URL when TIM_SDKAPPID is set (real Tencent data)");
+  }
+  return {
+    port: number("PORT", env.PORT, 4000, { min: 0, max: 65535, integer: true }),
+    host: env.HOST?.trim() || "0.0.0.0",
+    nodeEnv: env.NODE_ENV?.trim() || (tencent.usesEmulatorCredentials ? "development" : "production"),
+    jwtSecret,
+    jwksUrl,
+    maxUsers: number("MAX_USERS", env.MAX_USERS, 1000, { min: 1, integer: true }),
+    corsOrigins: (env.CORS_ORIGINS?.trim() || "*").split(",").map((s) => s.trim()).filter(Boolean),
+    tencent,
+    embeddedEmulator,
+  };
 }

@@ -1,0 +1,71 @@
+import {
+  getNamedType,
+  isObjectType,
+  Kind,
+  TypeInfo,
+  valueFromAST,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type GraphQLResolveInfo,
+} from "graphql";
+import { STANDARD_TAGS, type TagRegistry } from "../profile/tags.js";
+import { badInput } from "./errors.js";
+
+const TAG_BY_FIELD = new Map<string, string>(STANDARD_TAGS.map((t) => [t.field, t.tag]));
+
+/**
+ * Every Tencent tag that the operation selects on `Profile`, wherever the selection sits
+ * (aliases, fragments, `_entities`): the request's loads all ask for this one set. `custom`
+ * without `keys` stands for every readable custom tag. Unknown custom keys are refused here,
+ * before any upstream call.
+ */
+export function tagsForOperation(
+  info: GraphQLResolveInfo,
+  registry: TagRegistry,
+): { tags: Set<string>; selectsProfile: boolean } {
+  const document: DocumentNode = {
+    kind: Kind.DOCUMENT,
+    definitions: [info.operation, ...Object.values(info.fragments)],
+  };
+  const tags = new Set<string>();
+  let selectsProfile = false;
+  const typeInfo = new TypeInfo(info.schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const parent = typeInfo.getParentType();
+        if (!parent || !isObjectType(getNamedType(parent))) return;
+        if (parent.name === "User" && node.name.value === "profile") selectsProfile = true;
+        if (parent.name !== "Profile") return;
+        const tag = TAG_BY_FIELD.get(node.name.value);
+        if (tag) {
+          tags.add(tag);
+          return;
+        }
+        if (node.name.value !== "custom") return;
+        const arg = node.arguments?.find((a) => a.name.value === "keys");
+        const argDef = typeInfo.getFieldDef()?.args.find((a) => a.name === "keys");
+        const keys = arg && argDef ? (valueFromAST(arg.value, argDef.type, info.variableValues) as string[] | null | undefined) : undefined;
+        for (const tag of customTags(keys, registry)) tags.add(tag);
+      },
+    }),
+  );
+  return { tags, selectsProfile };
+}
+
+/** The tags behind `custom(keys: …)`: the named readable keys, or all readable ones. */
+export function customTags(keys: readonly string[] | null | undefined, registry: TagRegistry): string[] {
+  if (keys === undefined || keys === null) return registry.custom.filter((t) => t.readable).map((t) => t.tag);
+  const violations = [];
+  const tags: string[] = [];
+  for (const key of keys) {
+    const spec = registry.byCustomKey(key);
+    if (!spec) violations.push({ field: `custom(keys).${key}`, rule: "is not a configured custom tag" });
+    else if (!spec.readable) violations.push({ field: `custom(keys).${key}`, rule: "is write-only (no read permission)" });
+    else tags.push(spec.tag);
+  }
+  if (violations.length > 0) throw badInput(violations);
+  return tags;
+}

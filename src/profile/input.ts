@@ -1,0 +1,80 @@
+import type { ProfileItem } from "../tencent/portrait.js";
+import { checkTagValue, STANDARD_TAGS, UINT64_MAX, type StandardField, type TagRegistry, type TagValue } from "./tags.js";
+
+/** What a caller asks to change: standard fields by name, custom values by key. */
+export type ProfileChanges = { [F in StandardField]?: unknown } & { custom?: unknown };
+
+export interface InputViolation {
+  /** Path of the offending field, e.g. `input.nick` or `input.custom.Score`. */
+  field: string;
+  rule: string;
+}
+
+/**
+ * Check every change against Tencent's rules and turn it into portrait_set items. Returns all
+ * violations at once so that a caller can fix them in one go; nothing is sent when any exists.
+ *
+ *   const { items, violations } = encodeProfileChanges({ nick: "李娜", custom: { Score: "18446744073709551615" } }, tags);
+ */
+export function encodeProfileChanges(
+  changes: ProfileChanges,
+  tags: TagRegistry,
+  path = "input",
+): { items: ProfileItem[]; violations: InputViolation[] } {
+  const items: ProfileItem[] = [];
+  const violations: InputViolation[] = [];
+  for (const spec of STANDARD_TAGS) {
+    const value = changes[spec.field];
+    if (value === undefined) continue;
+    const field = `${path}.${spec.field}`;
+    if (value === null) {
+      violations.push({ field, rule: "cannot be null; leave it out to keep the current value" });
+      continue;
+    }
+    const violation = checkTagValue(spec, value);
+    if (violation) violations.push({ field, rule: violation.rule });
+    else items.push({ Tag: spec.tag, Value: value as TagValue });
+  }
+  const custom = changes.custom;
+  if (custom !== undefined && custom !== null) {
+    if (typeof custom !== "object" || Array.isArray(custom)) {
+      violations.push({ field: `${path}.custom`, rule: "must be an object of custom key → value" });
+    } else {
+      for (const [key, raw] of Object.entries(custom)) {
+        const field = `${path}.custom.${key}`;
+        const spec = tags.byCustomKey(key);
+        if (!spec) {
+          const known = tags.custom.map((t) => t.key).join(", ") || "none are configured";
+          violations.push({ field, rule: `is not a configured custom tag (configured: ${known})` });
+          continue;
+        }
+        if (!spec.writable) {
+          violations.push({ field, rule: "is read-only (no write permission in the console)" });
+          continue;
+        }
+        const value = spec.type === "integer" ? toInteger(raw) : raw;
+        const violation = checkTagValue(spec, value);
+        if (violation) {
+          const rule = spec.type === "integer" && violation.code !== 40601
+            ? `must be an integer from 0 to ${UINT64_MAX} (a JSON number, or a decimal string beyond 2^53)`
+            : violation.rule;
+          violations.push({ field, rule });
+        } else items.push({ Tag: spec.tag, Value: value as TagValue });
+      }
+    }
+  }
+  if (items.length === 0 && violations.length === 0) {
+    violations.push({ field: path, rule: "must set at least one field" });
+  }
+  return { items, violations };
+}
+
+// Integers above 2^53 cannot travel as JSON numbers without loss, so they come as strings.
+function toInteger(raw: unknown): unknown {
+  if (typeof raw === "number") return Number.isSafeInteger(raw) ? raw : Number.NaN;
+  if (typeof raw === "string" && /^\d{1,20}$/.test(raw)) {
+    const n = BigInt(raw);
+    return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+  }
+  return raw === undefined ? raw : Number.NaN;
+}
