@@ -1,6 +1,15 @@
+import { createRequire } from "node:module";
 import { defineConfig } from "vitest/config";
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // graphql@16 has no "exports": Node (and so type-graphql and Apollo) load its CommonJS entry,
+    // while Vite would pick the "module" build. Two copies break `instanceof` checks, so the
+    // tests use the very file Node uses.
+    alias: [{ find: /^graphql$/, replacement: require.resolve("graphql") }],
+  },
   test: {
     include: ["test/**/*.test.ts"],
     // Integration tests start real servers on ephemeral ports; a few of them wait out

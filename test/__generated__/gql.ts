@@ -1,0 +1,46 @@
+/* eslint-disable */
+import * as types from './graphql';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "query UserProfile($id: ID!) {\n  user(id: $id) {\n    id\n    profile {\n      nick\n      gender\n      birthday\n      location\n      selfSignature\n      allowType\n      language\n      image\n      msgSettings\n      adminForbidType\n      level\n      role\n      custom\n    }\n  }\n}\n\nquery UsersNicks($ids: [ID!]!) {\n  users(ids: $ids) {\n    id\n    profile {\n      nick\n    }\n  }\n}\n\nquery UsersCustom($ids: [ID!]!, $keys: [String!]) {\n  users(ids: $ids) {\n    id\n    profile {\n      level\n      custom(keys: $keys)\n    }\n  }\n}\n\nquery Me {\n  me {\n    id\n    profile {\n      nick\n      custom\n    }\n  }\n}\n\nmutation SetProfile($userId: ID, $input: ProfileInput!) {\n  setProfile(userId: $userId, input: $input) {\n    id\n    profile {\n      nick\n      gender\n      location\n      level\n      adminForbidType\n      custom\n    }\n  }\n}": typeof types.UserProfileDocument,
+};
+const documents: Documents = {
+    "query UserProfile($id: ID!) {\n  user(id: $id) {\n    id\n    profile {\n      nick\n      gender\n      birthday\n      location\n      selfSignature\n      allowType\n      language\n      image\n      msgSettings\n      adminForbidType\n      level\n      role\n      custom\n    }\n  }\n}\n\nquery UsersNicks($ids: [ID!]!) {\n  users(ids: $ids) {\n    id\n    profile {\n      nick\n    }\n  }\n}\n\nquery UsersCustom($ids: [ID!]!, $keys: [String!]) {\n  users(ids: $ids) {\n    id\n    profile {\n      level\n      custom(keys: $keys)\n    }\n  }\n}\n\nquery Me {\n  me {\n    id\n    profile {\n      nick\n      custom\n    }\n  }\n}\n\nmutation SetProfile($userId: ID, $input: ProfileInput!) {\n  setProfile(userId: $userId, input: $input) {\n    id\n    profile {\n      nick\n      gender\n      location\n      level\n      adminForbidType\n      custom\n    }\n  }\n}": types.UserProfileDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query UserProfile($id: ID!) {\n  user(id: $id) {\n    id\n    profile {\n      nick\n      gender\n      birthday\n      location\n      selfSignature\n      allowType\n      language\n      image\n      msgSettings\n      adminForbidType\n      level\n      role\n      custom\n    }\n  }\n}\n\nquery UsersNicks($ids: [ID!]!) {\n  users(ids: $ids) {\n    id\n    profile {\n      nick\n    }\n  }\n}\n\nquery UsersCustom($ids: [ID!]!, $keys: [String!]) {\n  users(ids: $ids) {\n    id\n    profile {\n      level\n      custom(keys: $keys)\n    }\n  }\n}\n\nquery Me {\n  me {\n    id\n    profile {\n      nick\n      custom\n    }\n  }\n}\n\nmutation SetProfile($userId: ID, $input: ProfileInput!) {\n  setProfile(userId: $userId, input: $input) {\n    id\n    profile {\n      nick\n      gender\n      location\n      level\n      adminForbidType\n      custom\n    }\n  }\n}"): (typeof documents)["query UserProfile($id: ID!) {\n  user(id: $id) {\n    id\n    profile {\n      nick\n      gender\n      birthday\n      location\n      selfSignature\n      allowType\n      language\n      image\n      msgSettings\n      adminForbidType\n      level\n      role\n      custom\n    }\n  }\n}\n\nquery UsersNicks($ids: [ID!]!) {\n  users(ids: $ids) {\n    id\n    profile {\n      nick\n    }\n  }\n}\n\nquery UsersCustom($ids: [ID!]!, $keys: [String!]) {\n  users(ids: $ids) {\n    id\n    profile {\n      level\n      custom(keys: $keys)\n    }\n  }\n}\n\nquery Me {\n  me {\n    id\n    profile {\n      nick\n      custom\n    }\n  }\n}\n\nmutation SetProfile($userId: ID, $input: ProfileInput!) {\n  setProfile(userId: $userId, input: $input) {\n    id\n    profile {\n      nick\n      gender\n      location\n      level\n      adminForbidType\n      custom\n    }\n  }\n}"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;

@@ -1,0 +1,88 @@
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { print, type DocumentNode } from "graphql";
+import { SignJWT } from "jose";
+import { request } from "undici";
+import { createAuthenticator, ADMIN_SCOPE } from "../../src/server/auth.js";
+import { createServer, type ServerOptions } from "../../src/server/server.js";
+import { clientFor, startEmulator } from "./emulator.js";
+
+export const JWT_SECRET = "test-jwt-secret-with-more-than-32-bytes-of-entropy";
+
+export async function token(sub: string, options: { admin?: boolean; secret?: string; expiresIn?: string | number } = {}) {
+  return new SignJWT(options.admin ? { scope: `openid ${ADMIN_SCOPE}` } : {})
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? "1h")
+    .sign(new TextEncoder().encode(options.secret ?? JWT_SECRET));
+}
+
+/** Emulator + client + GraphQL server, each on an ephemeral loopback port. */
+export async function startService(
+  emulatorOptions: Parameters<typeof startEmulator>[0] = {},
+  serverOptions: Partial<ServerOptions> = {},
+  clientOptions: Parameters<typeof clientFor>[1] = {},
+) {
+  const emulator = await startEmulator({ rateLimit: 0, ...emulatorOptions });
+  const client = clientFor(emulator.url, { rateLimit: 0, ...clientOptions });
+  const server = await createServer({
+    client,
+    tags: emulator.tags,
+    authenticate: createAuthenticator({ jwtSecret: JWT_SECRET }),
+    nodeEnv: "production",
+    ...serverOptions,
+  });
+  const url = await server.listen(0);
+  const userToken = await token("zhang.wei");
+  const adminToken = await token("administrator", { admin: true });
+
+  /** POST a GraphQL operation; returns HTTP status and the parsed body. */
+  async function gql<TData = Record<string, unknown>, TVars = Record<string, unknown>>(
+    document: TypedDocumentNode<TData, TVars> | DocumentNode | string,
+    variables?: TVars,
+    auth: string | null = userToken,
+    headers: Record<string, string> = {},
+  ) {
+    const res = await request(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(auth ? { authorization: `Bearer ${auth}` } : {}), ...headers },
+      body: JSON.stringify({ query: typeof document === "string" ? document : print(document), variables }),
+    });
+    const body = (await res.body.json()) as { data?: TData; errors?: { message: string; path?: (string | number)[]; extensions: Record<string, unknown> }[] };
+    return { status: res.statusCode, headers: res.headers, ...body };
+  }
+
+  /** The portrait_get calls the emulator answered since the last reset: the accounts of each. */
+  function portraitGets(): string[][] {
+    return emulator.calls.filter((c) => c.api === "profile/portrait_get").map((c) => c.accounts ?? []);
+  }
+
+  return {
+    emulator,
+    client,
+    server,
+    url,
+    userToken,
+    adminToken,
+    gql,
+    portraitGets,
+    async close() {
+      await server.close();
+      await client.close();
+      await emulator.close();
+    },
+  };
+}
+
+export type Service = Awaited<ReturnType<typeof startService>>;
+
+/** Import `n` accounts named `${prefix}${i}` with a nick each, through the emulator's own API. */
+export async function importAccounts(service: Service, prefix: string, n: number): Promise<string[]> {
+  const ids = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+  for (let i = 0; i < ids.length; i += 100) {
+    await service.client.call("im_open_login_svc", "multiaccount_import", { Accounts: ids.slice(i, i + 100) });
+  }
+  await Promise.all(ids.map((id) => service.client.portraitSet(id, [{ Tag: "Tag_Profile_IM_Nick", Value: `nick-${id}` }])));
+  service.emulator.resetStats();
+  return ids;
+}
