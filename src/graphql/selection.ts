@@ -23,7 +23,12 @@ const TAG_BY_FIELD = new Map<string, string>(STANDARD_TAGS.map((t) => [t.field, 
 export function tagsForOperation(
   info: GraphQLResolveInfo,
   registry: TagRegistry,
-): { tags: Set<string>; selectsProfile: boolean } {
+): { tags: ReadonlySet<string>; selectsProfile: boolean } {
+  // Apollo reuses the parsed document of a repeated query, so the walk runs once per query text,
+  // unless `custom(keys: $var)` makes the answer depend on the variables.
+  const cached = CACHE.get(info.operation);
+  if (cached?.registry === registry) return cached.result;
+  let usesVariables = false;
   const document: DocumentNode = {
     kind: Kind.DOCUMENT,
     definitions: [info.operation, ...Object.values(info.fragments)],
@@ -46,14 +51,21 @@ export function tagsForOperation(
         }
         if (node.name.value !== "custom") return;
         const arg = node.arguments?.find((a) => a.name.value === "keys");
+        if (arg && (arg.value.kind === Kind.VARIABLE || (arg.value.kind === Kind.LIST && arg.value.values.some((v) => v.kind === Kind.VARIABLE)))) {
+          usesVariables = true;
+        }
         const argDef = typeInfo.getFieldDef()?.args.find((a) => a.name === "keys");
         const keys = arg && argDef ? (valueFromAST(arg.value, argDef.type, info.variableValues) as string[] | null | undefined) : undefined;
         for (const tag of customTags(keys, registry)) tags.add(tag);
       },
     }),
   );
-  return { tags, selectsProfile };
+  const result = { tags, selectsProfile };
+  if (!usesVariables) CACHE.set(info.operation, { registry, result });
+  return result;
 }
+
+const CACHE = new WeakMap<object, { registry: TagRegistry; result: { tags: ReadonlySet<string>; selectsProfile: boolean } }>();
 
 /** The tags behind `custom(keys: …)`: the named readable keys, or all readable ones. */
 export function customTags(keys: readonly string[] | null | undefined, registry: TagRegistry): string[] {
