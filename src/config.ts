@@ -167,6 +167,8 @@ export interface ServiceSettings {
   /** HS256 secret; undefined when a JWKS is used, or when a development secret is to be generated. */
   jwtSecret: string | undefined;
   jwksUrl: string | undefined;
+  /** Start-up warnings (e.g. a weak secret); never the secret itself. */
+  warnings: string[];
   maxUsers: number;
   corsOrigins: string[];
   tencent: TencentSettings;
@@ -181,11 +183,12 @@ export function readServiceSettings(env: Env = process.env): ServiceSettings {
   const jwksUrl = env.AUTH_JWKS_URL?.trim() || undefined;
   if (jwtSecret && jwksUrl) throw new ConfigError("AUTH_JWKS_URL", jwksUrl, "either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both");
   if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) throw new ConfigError("AUTH_JWKS_URL", jwksUrl, "an http(s) URL of a JWKS");
-  if (jwtSecret && Buffer.byteLength(jwtSecret) < 32) {
-    throw new ConfigError("AUTH_JWT_SECRET", "(hidden)", "at least 32 bytes for HS256");
-  }
   if (!jwtSecret && !jwksUrl && !tencent.usesEmulatorCredentials) {
     throw new ConfigError("AUTH_JWT_SECRET", "", "AUTH_JWT_SECRET or AUTH_JWKS_URL when TIM_SDKAPPID is set (real Tencent data)");
+  }
+  const warnings: string[] = [];
+  if (jwtSecret && Buffer.byteLength(jwtSecret) < 32) {
+    warnings.push(`AUTH_JWT_SECRET is ${Buffer.byteLength(jwtSecret)} bytes; HS256 wants at least 32 (RFC 7518 §3.2)`);
   }
   return {
     port: number("PORT", env.PORT, 4000, { min: 0, max: 65535, integer: true }),
@@ -193,6 +196,7 @@ export function readServiceSettings(env: Env = process.env): ServiceSettings {
     nodeEnv: env.NODE_ENV?.trim() || (tencent.usesEmulatorCredentials ? "development" : "production"),
     jwtSecret,
     jwksUrl,
+    warnings,
     maxUsers: number("MAX_USERS", env.MAX_USERS, 1000, { min: 1, integer: true }),
     corsOrigins: (env.CORS_ORIGINS?.trim() || "*").split(",").map((s) => s.trim()).filter(Boolean),
     tencent,

@@ -11,6 +11,7 @@ import { TencentClient } from "./tencent/client.js";
 /** `npm start`: wires configuration, the upstream (Tencent or the embedded emulator) and the server. */
 const settings = readServiceSettings();
 const { tencent } = settings;
+for (const warning of settings.warnings) console.warn(`warning: ${warning}`);
 
 let baseUrl = tencent.baseUrl;
 let emulator: Awaited<ReturnType<typeof createEmulator>> | undefined;

@@ -206,7 +206,7 @@ export class TencentClient {
 
   async #attempt(
     api: string,
-    origin: string,
+    base: string,
     payload: string,
     a: { attempt: number; timeoutMs: number; signal: AbortSignal | undefined },
   ): Promise<TencentEnvelope> {
@@ -215,7 +215,11 @@ export class TencentClient {
       this.#onAttempt?.({ api, attempt: a.attempt, durationMs: performance.now() - started, outcome: "error", ...event });
     const timeout = AbortSignal.timeout(a.timeoutMs);
     const signal = a.signal ? AbortSignal.any([a.signal, timeout]) : timeout;
-    const path = `/v4/${api}?${this.#queryPrefix()}&random=${randomInt(0x1_0000_0000)}&contenttype=json`;
+    // A base may carry a path prefix (TIM_BASE_URL behind a proxy): split it from the origin.
+    const slash = base.indexOf("/", base.indexOf("//") + 2);
+    const origin = slash === -1 ? base : base.slice(0, slash);
+    const prefix = slash === -1 ? "" : base.slice(slash);
+    const path = `${prefix}/v4/${api}?${this.#queryPrefix()}&random=${randomInt(0x1_0000_0000)}&contenttype=json`;
 
     let text: string;
     let status: number;

@@ -18,8 +18,14 @@ export function isRegion(value: string): value is Region {
   return Object.hasOwn(REGION_HOSTS, value);
 }
 
-/** The origins a client tries, in order: `baseUrl` alone when given, else the region's hosts. */
+/**
+ * The bases a client tries, in order: `baseUrl` alone when given (its path kept, so a proxy may
+ * mount the API under a prefix), else the region's hosts. No trailing slash.
+ */
 export function upstreamOrigins(region: Region, baseUrl?: string): string[] {
-  if (baseUrl !== undefined) return [new URL(baseUrl).origin];
+  if (baseUrl !== undefined) {
+    const url = new URL(baseUrl);
+    return [`${url.origin}${url.pathname.replace(/\/+$/, "")}`];
+  }
   return REGION_HOSTS[region].map((host) => `https://${host}`);
 }

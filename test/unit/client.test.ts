@@ -69,11 +69,18 @@ describe("TencentClient", () => {
 
   it("uses the region host, its backup after a network failure, and TIM_BASE_URL when set", async () => {
     expect(upstreamOrigins("singapore")).toEqual(["https://adminapisgp.im.qcloud.com", "https://adminapisgp.my-imcloud.com"]);
-    expect(upstreamOrigins("china", "http://127.0.0.1:5800/ignored/path")).toEqual(["http://127.0.0.1:5800"]);
+    expect(upstreamOrigins("china", "http://127.0.0.1:5800")).toEqual(["http://127.0.0.1:5800"]);
+    expect(upstreamOrigins("china", "http://proxy.local:8080/tencent/")).toEqual(["http://proxy.local:8080/tencent"]);
     agent.get(ORIGIN).intercept({ path: /portrait_get/, method: "POST" }).reply(502, "bad gateway");
     agent.get("https://adminapi.my-imcloud.com").intercept({ path: /portrait_get/, method: "POST" }).reply(200, OK);
     await expect(client().call("profile", "portrait_get", {})).resolves.toMatchObject({ ActionStatus: "OK" });
     expect(agent.getCallHistory()!.calls().map((c) => c.origin)).toEqual([ORIGIN, "https://adminapi.my-imcloud.com"]);
+  });
+
+  it("keeps a TIM_BASE_URL path prefix, e.g. a proxy that mounts the API under /tencent", async () => {
+    agent.get("http://proxy.local:8080").intercept({ path: /^\/tencent\/v4\/profile\/portrait_get\?/, method: "POST" }).reply(200, OK);
+    await client({ baseUrl: "http://proxy.local:8080/tencent/" }).call("profile", "portrait_get", {});
+    expect(agent.getCallHistory()!.calls()).toHaveLength(1);
   });
 
   it("parses the envelope into a typed error with its class", async () => {
