@@ -66,17 +66,22 @@ export function readTencentSettings(env: Env = process.env): TencentSettings {
   };
 }
 
-export interface EmulatorSettings {
-  sdkAppId: number;
-  secretKey: string;
-  adminIdentifier: string;
-  tags: TagRegistry;
-  port: number;
+/** How an emulator behaves and keeps state: the same variables for the standalone and the embedded one. */
+export interface EmulatorRuntime {
   rateLimit: number;
   latency: Latency;
   faults: Faults;
   dataFile: string | undefined;
   seed: boolean;
+}
+
+export interface EmulatorSettings extends EmulatorRuntime {
+  sdkAppId: number;
+  secretKey: string;
+  adminIdentifier: string;
+  tags: TagRegistry;
+  host: string;
+  port: number;
 }
 
 export function readEmulatorSettings(env: Env = process.env): EmulatorSettings {
@@ -86,19 +91,19 @@ export function readEmulatorSettings(env: Env = process.env): EmulatorSettings {
     secretKey: nonEmpty(env.TIM_SECRET_KEY) ? env.TIM_SECRET_KEY!.trim() : EMULATOR_DEFAULTS.secretKey,
     adminIdentifier: env.TIM_ADMIN_IDENTIFIER?.trim() || "administrator",
     tags: customTags(env.TIM_CUSTOM_TAGS ?? EMULATOR_DEFAULTS.customTags),
+    host: env.TIM_EMULATOR_HOST?.trim() || "127.0.0.1",
     port: number("TIM_EMULATOR_PORT", env.TIM_EMULATOR_PORT, 5800, { min: 0, max: 65535, integer: true }),
-    ...emulatorBehaviour(env),
-    dataFile: env.TIM_EMULATOR_DATA?.trim() || undefined,
-    seed: seedSetting(env.TIM_EMULATOR_SEED),
+    ...readEmulatorRuntime(env),
   };
 }
 
-/** The behaviour variables alone (also used by the embedded emulator of `npm start`). */
-export function emulatorBehaviour(env: Env = process.env): { rateLimit: number; latency: Latency; faults: Faults } {
+function readEmulatorRuntime(env: Env): EmulatorRuntime {
   return {
     rateLimit: wrap("TIM_EMULATOR_RATE_LIMIT", env.TIM_EMULATOR_RATE_LIMIT, "200", parseRateLimit),
     latency: wrap("TIM_EMULATOR_LATENCY_MS", env.TIM_EMULATOR_LATENCY_MS, "0", parseLatency),
     faults: wrap("TIM_EMULATOR_FAULTS", env.TIM_EMULATOR_FAULTS, "", parseFaults),
+    dataFile: env.TIM_EMULATOR_DATA?.trim() || undefined,
+    seed: seedSetting(env.TIM_EMULATOR_SEED),
   };
 }
 
@@ -172,13 +177,13 @@ export interface ServiceSettings {
   maxUsers: number;
   corsOrigins: string[];
   tencent: TencentSettings;
-  /** Start an emulator in-process: no credentials and no TIM_BASE_URL. */
-  embeddedEmulator: boolean;
+  /** Start an emulator in-process (no credentials and no TIM_BASE_URL), with these settings. */
+  embeddedEmulator: EmulatorRuntime | undefined;
 }
 
 export function readServiceSettings(env: Env = process.env): ServiceSettings {
   const tencent = readTencentSettings(env);
-  const embeddedEmulator = tencent.usesEmulatorCredentials && tencent.baseUrl === undefined;
+  const embeddedEmulator = tencent.usesEmulatorCredentials && tencent.baseUrl === undefined ? readEmulatorRuntime(env) : undefined;
   const jwtSecret = env.AUTH_JWT_SECRET?.trim() || undefined;
   const jwksUrl = env.AUTH_JWKS_URL?.trim() || undefined;
   if (jwtSecret && jwksUrl) throw new ConfigError("AUTH_JWKS_URL", jwksUrl, "either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both");

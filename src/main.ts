@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
-import { readServiceSettings, emulatorBehaviour } from "./config.js";
+import { readServiceSettings } from "./config.js";
 import { createEmulator } from "./emulator/emulator.js";
 import { DEMO_ACCOUNTS } from "./emulator/seed.js";
 import { ADMIN_SCOPE, createAuthenticator } from "./server/auth.js";
@@ -21,9 +21,7 @@ if (settings.embeddedEmulator) {
     secretKey: tencent.secretKey,
     adminIdentifier: tencent.adminIdentifier,
     tags: tencent.tags,
-    ...emulatorBehaviour(),
-    dataFile: process.env.TIM_EMULATOR_DATA?.trim() || undefined,
-    seed: process.env.TIM_EMULATOR_SEED?.trim() !== "none",
+    ...settings.embeddedEmulator,
   });
   baseUrl = await emulator.listen(0);
 }

@@ -4,7 +4,7 @@ import { createEmulator } from "./emulator.js";
 /** `npm run emulator`: the Tencent profile REST API on TIM_EMULATOR_PORT (default 5800). */
 const settings = readEmulatorSettings();
 const emulator = await createEmulator(settings);
-const url = await emulator.listen(settings.port, process.env.TIM_EMULATOR_HOST?.trim() || "127.0.0.1");
+const url = await emulator.listen(settings.port, settings.host);
 console.log(`Tencent IM REST emulator listening on ${url}`);
 console.log(`  sdkappid ${settings.sdkAppId}, admin "${settings.adminIdentifier}"`);
 console.log(`  custom tags: ${settings.tags.customSpec() || "(none)"}`);

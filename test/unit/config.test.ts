@@ -4,7 +4,7 @@ import { EMULATOR_DEFAULTS, readEmulatorSettings, readServiceSettings } from "..
 describe("configuration from the environment", () => {
   it("with no Tencent settings, runs on the embedded emulator in development", () => {
     const s = readServiceSettings({});
-    expect(s).toMatchObject({ port: 4000, embeddedEmulator: true, nodeEnv: "development", maxUsers: 1000, corsOrigins: ["*"] });
+    expect(s).toMatchObject({ port: 4000, embeddedEmulator: { rateLimit: 200, seed: true }, nodeEnv: "development", maxUsers: 1000, corsOrigins: ["*"] });
     expect(s.tencent).toMatchObject({ sdkAppId: EMULATOR_DEFAULTS.sdkAppId, region: "china", adminIdentifier: "administrator", rateLimit: 200 });
     expect(s.tencent.tags.custom.map((t) => t.key)).toEqual(["Test", "Score"]);
   });
@@ -13,7 +13,7 @@ describe("configuration from the environment", () => {
     const env = { TIM_SDKAPPID: "1400123456", TIM_SECRET_KEY: "k", TIM_REGION: "singapore" };
     expect(() => readServiceSettings(env)).toThrow(/AUTH_JWT_SECRET.*AUTH_JWT_SECRET or AUTH_JWKS_URL/);
     const s = readServiceSettings({ ...env, AUTH_JWT_SECRET: "short", TIM_BASE_URL: "http://127.0.0.1:9/x" });
-    expect(s).toMatchObject({ embeddedEmulator: false, nodeEnv: "production", tencent: { sdkAppId: 1400123456, region: "singapore", baseUrl: "http://127.0.0.1:9/x" } });
+    expect(s).toMatchObject({ embeddedEmulator: undefined, nodeEnv: "production", tencent: { sdkAppId: 1400123456, region: "singapore", baseUrl: "http://127.0.0.1:9/x" } });
     expect(s.tencent.tags.custom).toEqual([]);
     expect(s.warnings.join()).toMatch(/AUTH_JWT_SECRET is 5 bytes/);
     expect(s.warnings.join()).not.toContain("short");
