@@ -1,4 +1,5 @@
 import { Buffer } from "node:buffer";
+import { webcrypto } from "node:crypto";
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from "jose";
 import type { Viewer } from "../graphql/context.js";
 import { unauthenticated } from "../graphql/errors.js";
@@ -15,20 +16,31 @@ export type Authenticator = (authorization: string | undefined) => Promise<Viewe
  * is the Tencent UserID; the scope `profile:admin` (in `scope` or `scp`) grants admin.
  */
 export function createAuthenticator(options: AuthOptions): Authenticator {
-  const verify = options.jwtSecret !== undefined
-    ? ((key: Uint8Array) => (token: string) => jwtVerify(token, key, { algorithms: ["HS256"] }))(new TextEncoder().encode(options.jwtSecret))
-    : ((jwks: ReturnType<typeof createRemoteJWKSet>) => (token: string) =>
-        jwtVerify(token, jwks, { algorithms: ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"] }))(
-        createRemoteJWKSet(new URL(options.jwksUrl)),
-      );
+  let verify: (token: string) => Promise<{ payload: JWTPayload }>;
+  if (options.jwtSecret !== undefined) {
+    // Import the HMAC key once: jose would otherwise import raw bytes on every verification.
+    const key = webcrypto.subtle.importKey("raw", new TextEncoder().encode(options.jwtSecret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+    verify = async (token) => jwtVerify(token, await key, { algorithms: ["HS256"] });
+  } else {
+    const jwks = createRemoteJWKSet(new URL(options.jwksUrl));
+    verify = (token) => jwtVerify(token, jwks, { algorithms: ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"] });
+  }
+  // A client sends the same token with every request: remember verified ones (in memory only,
+  // never logged) until they expire, so each is checked cryptographically once.
+  const verified = new Map<string, { viewer: Viewer; expiresAt: number }>();
 
   return async (authorization) => {
     if (authorization === undefined || authorization === "") return undefined;
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match) throw unauthenticated('The Authorization header must be "Bearer <JWT>"');
+    const token = match[1]!;
+    const known = verified.get(token);
+    if (known && Date.now() < known.expiresAt) return known.viewer;
+    if (known) verified.delete(token);
+
     let payload: JWTPayload;
     try {
-      ({ payload } = await verify(match[1]!));
+      ({ payload } = await verify(token));
     } catch (error) {
       throw unauthenticated(describe(error));
     }
@@ -36,9 +48,17 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
     if (typeof sub !== "string" || sub === "" || Buffer.byteLength(sub) > 32) {
       throw unauthenticated("The token's sub must be a Tencent UserID of 1 to 32 bytes");
     }
-    return { account: sub, admin: scopes(payload).includes(ADMIN_SCOPE) };
+    const viewer = { account: sub, admin: scopes(payload).includes(ADMIN_SCOPE) };
+    // Tokens without exp are verified every time; nbf in the future was refused by jwtVerify.
+    if (typeof payload.exp === "number") {
+      if (verified.size >= MAX_CACHED_TOKENS) verified.delete(verified.keys().next().value!);
+      verified.set(token, { viewer, expiresAt: payload.exp * 1000 });
+    }
+    return viewer;
   };
 }
+
+const MAX_CACHED_TOKENS = 10_000;
 
 function scopes(payload: JWTPayload): string[] {
   const raw = payload.scope ?? payload.scp;

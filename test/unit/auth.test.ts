@@ -1,12 +1,16 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createAuthenticator } from "../../src/server/auth.js";
 
 const SECRET = "unit-test-secret-unit-test-secret-0123";
 const hs256 = (claims: Record<string, unknown>, sub = "alice", secret = SECRET) =>
   new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setExpirationTime("5m").sign(new TextEncoder().encode(secret));
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe("bearer JWT authentication", () => {
   const authenticate = createAuthenticator({ jwtSecret: SECRET });
@@ -16,6 +20,15 @@ describe("bearer JWT authentication", () => {
     expect(await authenticate(`Bearer ${await hs256({ scope: "openid profile:admin" })}`)).toEqual({ account: "alice", admin: true });
     expect(await authenticate(`bearer ${await hs256({ scp: ["profile:admin"] })}`)).toEqual({ account: "alice", admin: true });
     expect(await authenticate(undefined)).toBeUndefined();
+  });
+
+  it("a token verified once is still refused once it has expired", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const token = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("carol").setExpirationTime("10s").sign(new TextEncoder().encode(SECRET));
+    expect(await authenticate(`Bearer ${token}`)).toEqual({ account: "carol", admin: false });
+    expect(await authenticate(`Bearer ${token}`)).toEqual({ account: "carol", admin: false });
+    vi.setSystemTime(Date.now() + 11_000);
+    await expect(authenticate(`Bearer ${token}`)).rejects.toMatchObject({ message: "The token has expired" });
   });
 
   it.each([
