@@ -2,10 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { AddressInfo } from "node:net";
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from "@apollo/server/plugin/landingPage/default";
+import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import { GraphQLError, type GraphQLSchema } from "graphql";
 import type { Context } from "../graphql/context.js";
 import { ErrorCode, unauthenticated } from "../graphql/errors.js";
@@ -23,7 +20,7 @@ export interface ServerOptions {
   authenticate: Authenticator;
   /** Largest `users(ids)` list. Default 1000. */
   maxUsers?: number;
-  /** `development` shows stack traces and the local Sandbox; `production` masks unexpected errors. */
+  /** `development` shows stack traces and pre-fills Sandbox's headers; `production` masks unexpected errors. */
   nodeEnv?: string;
   /** Origins allowed to call from a browser; `["*"]` (default) allows any (tokens are bearer, not cookies). */
   corsOrigins?: readonly string[];
@@ -76,14 +73,15 @@ export async function createServer(options: ServerOptions) {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
       requireViewer(),
-      development
-        ? ApolloServerPluginLandingPageLocalDefault({
-            embed: true,
-            includeCookies: false,
-            document: options.landingPage?.document ?? EXAMPLE_QUERY,
-            ...(options.landingPage?.headers ? { headers: options.landingPage.headers } : {}),
-          })
-        : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
+      // Sandbox in every mode: the page holds no secret and every operation still needs a token.
+      // Only a development start passes headers (the demo user's token) to pre-fill it.
+      ApolloServerPluginLandingPageLocalDefault({
+        embed: true,
+        includeCookies: false,
+        footer: false,
+        document: options.landingPage?.document ?? EXAMPLE_QUERY,
+        ...(development && options.landingPage?.headers ? { headers: options.landingPage.headers } : {}),
+      }),
     ],
   });
   await apollo.start();

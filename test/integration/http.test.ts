@@ -30,6 +30,12 @@ describe("Apollo Sandbox", () => {
     expect(run.data).toMatchObject({ me: { id: "zhang.wei" }, users: [{ id: "zhang.wei" }, { id: "li.na" }, { id: "sato.yuki" }] });
   });
 
+  it("serves Sandbox in production too, without pre-filled headers", async () => {
+    const html = await (await request(prod.url, { headers: { accept: "text/html" } })).body.text();
+    expect(html).toContain("EmbeddedSandbox");
+    expect(html).not.toContain("Bearer");
+  });
+
   it("answers the CORS preflight Sandbox sends, allowing the Authorization header", async () => {
     const res = await request(dev.url, {
       method: "OPTIONS",
