@@ -175,6 +175,7 @@ export interface ServiceSettings {
   /** Start-up warnings (e.g. a weak secret); never the secret itself. */
   warnings: string[];
   maxUsers: number;
+  batchWindowMs: number;
   corsOrigins: string[];
   tencent: TencentSettings;
   /** Start an emulator in-process (no credentials and no TIM_BASE_URL), with these settings. */
@@ -203,6 +204,7 @@ export function readServiceSettings(env: Env = process.env): ServiceSettings {
     jwksUrl,
     warnings,
     maxUsers: number("MAX_USERS", env.MAX_USERS, 1000, { min: 1, integer: true }),
+    batchWindowMs: number("BATCH_WINDOW_MS", env.BATCH_WINDOW_MS, 0, { min: 0, max: 1000 }),
     corsOrigins: (env.CORS_ORIGINS?.trim() || "*").split(",").map((s) => s.trim()).filter(Boolean),
     tencent,
     embeddedEmulator,

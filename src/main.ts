@@ -46,6 +46,7 @@ const server = await createServer({
   tags: tencent.tags,
   authenticate: createAuthenticator(jwtSecret ? { jwtSecret } : { jwksUrl: settings.jwksUrl! }),
   maxUsers: settings.maxUsers,
+  batchWindowMs: settings.batchWindowMs,
   nodeEnv: settings.nodeEnv,
   corsOrigins: settings.corsOrigins,
   metrics,

@@ -23,9 +23,15 @@ export class ProfileBatcher {
   #pending = new Map<string, Pending>();
   #scheduled = false;
 
+  /**
+   * @param windowMs how long to gather accounts before calling: 0 (default) gathers what the
+   *   current turn of the event loop asks for; a few ms gathers more requests per call at the
+   *   cost of that much latency. A full chunk goes out at once either way.
+   */
   constructor(
     private readonly reader: PortraitReader,
     readonly maxBatchSize = 100,
+    readonly windowMs = 0,
   ) {}
 
   /** Resolves with one outcome per account, in order; never rejects. */
@@ -42,16 +48,20 @@ export class ProfileBatcher {
       }
       for (const tag of tags) entry.tags.add(tag);
       entry.waiters.push(resolve);
-      if (!this.#scheduled) {
+      if (this.windowMs > 0 && this.#pending.size >= this.maxBatchSize) {
+        this.#flush();
+      } else if (!this.#scheduled) {
         this.#scheduled = true;
         // setImmediate runs after the current poll phase, so requests that arrived together
         // (and ran their resolvers in microtasks) share the same upstream calls.
-        setImmediate(() => this.#flush());
+        if (this.windowMs > 0) setTimeout(() => this.#flush(), this.windowMs);
+        else setImmediate(() => this.#flush());
       }
     });
   }
 
   #flush(): void {
+    if (this.#pending.size === 0) return;
     const batch = this.#pending;
     this.#pending = new Map();
     this.#scheduled = false;

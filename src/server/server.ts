@@ -18,6 +18,8 @@ export interface ServerOptions {
   client: TencentClient;
   tags: TagRegistry;
   authenticate: Authenticator;
+  /** ms the shared batcher gathers accounts across requests before calling; 0 = one event-loop turn. */
+  batchWindowMs?: number;
   /** Largest `users(ids)` list. Default 1000. */
   maxUsers?: number;
   /** `development` shows stack traces and pre-fills Sandbox's headers; `production` masks unexpected errors. */
@@ -53,7 +55,7 @@ export async function createServer(options: ServerOptions) {
   const nodeEnv = options.nodeEnv ?? "production";
   const development = nodeEnv === "development";
   const schema = options.schema ?? (await buildSubgraph());
-  const batcher = new ProfileBatcher(options.client);
+  const batcher = new ProfileBatcher(options.client, 100, options.batchWindowMs ?? 0);
   const metrics = options.metrics ?? new Metrics();
   const corsOrigins = options.corsOrigins ?? ["*"];
   const http = createHttpServer((req, res) => {
