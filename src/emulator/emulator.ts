@@ -148,6 +148,7 @@ export async function createEmulator(options: EmulatorOptions) {
         throw new EnvelopeError(60007, `REST API call frequency exceeded: at most ${behaviour.rateLimit} calls per second`);
       }
       checkQuery(url.searchParams, app, nowSeconds());
+      if (body === undefined) throw new EnvelopeError(60003, `request body is larger than ${MAX_BODY_BYTES} bytes`);
       parsed = parseBody(body);
       if (fault === "40006") throw new EnvelopeError(40006, "Err_Profile_Internal_Error: injected fault, retry later");
       if (fault === "70500") throw new EnvelopeError(70500, "internal server error: injected fault, retry later");
@@ -173,7 +174,7 @@ export async function createEmulator(options: EmulatorOptions) {
     if (url.pathname === "/emulator/config") {
       if (req.method === "POST") {
         try {
-          configure(parseBody(await readBody(req)));
+          configure(parseBody((await readBody(req)) ?? ""));
         } catch (error) {
           const message = error instanceof EnvelopeError || error instanceof RangeError ? error.message : String(error);
           send(res, 400, JSON.stringify({ error: message }), "application/json");
@@ -260,15 +261,15 @@ function summarize(calls: readonly CallRecord[]) {
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-async function readBody(req: IncomingMessage): Promise<string> {
+/** The body as text, or undefined when it is over MAX_BODY_BYTES (read to the end either way). */
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size <= MAX_BODY_BYTES) chunks.push(chunk);
   }
-  if (size > MAX_BODY_BYTES) return "\u0000too large";
-  return Buffer.concat(chunks).toString("utf8");
+  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString("utf8");
 }
 
 function parseBody(text: string): Record<string, unknown> {

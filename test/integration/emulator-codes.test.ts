@@ -57,8 +57,11 @@ describe("emulator: request envelope and UserSig (raw HTTP)", () => {
     expect(await code(GET, undefined, {}, "GET")).toMatchObject({ ErrorCode: 60002 });
   });
 
-  it("answers 60003 for an empty body or one that is not JSON", async () => {
+  it("answers 60003 for an empty body, one that is not JSON, or one over 4 MiB", async () => {
     expect(await code(GET, "")).toMatchObject({ ErrorCode: 60003 });
+    const huge = await code(GET, JSON.stringify({ To_Account: ["a"], TagList: ["x".repeat(4 * 1024 * 1024)] }));
+    expect(huge).toMatchObject({ ErrorCode: 60003 });
+    expect(huge.ErrorInfo).toMatch(/larger than/);
     expect(await code(GET, "{nope")).toMatchObject({ ErrorCode: 60003 });
     expect(await code(GET, "[]")).toMatchObject({ ErrorCode: 60003 });
   });
