@@ -27,6 +27,8 @@ export async function buildSubgraph(): Promise<GraphQLSchema> {
     resolvers: {
       ...resolvers,
       User: { ...resolvers.User, __resolveReference: resolveUserReference },
+      // type-graphql's ResolversMap and @apollo/subgraph's GraphQLResolverMap describe the same
+      // shape with different index types.
     } as never,
   });
 }

@@ -187,11 +187,13 @@ const KNOWN_CODES = new Set<string>([
   "OPERATION_RESOLUTION_FAILURE",
 ]);
 
-// Errors we raised on purpose pass through; anything else is an internal error, masked outside development.
+// Errors we raised on purpose pass through; anything else is an internal error: logged here (our
+// messages never hold secrets) and masked for the client outside development.
 function maskUnexpected(formatted: ReturnType<GraphQLError["toJSON"]>, error: unknown, development: boolean) {
   const code = formatted.extensions?.code;
   if (development || (typeof code === "string" && KNOWN_CODES.has(code))) return formatted;
-  void error;
+  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  console.error("portrait-graph: internal error:", original instanceof Error ? (original.stack ?? original.message) : String(original));
   return { message: "Internal server error", ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: "INTERNAL_SERVER_ERROR" } };
 }
 
