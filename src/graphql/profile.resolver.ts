@@ -19,11 +19,9 @@ export class ProfileResolver {
     @Arg("keys", () => [String], { nullable: true }) keys?: string[] | null,
   ): Record<string, string | number> {
     const out: Record<string, string | number> = {};
-    for (const tag of customTags(keys, ctx.tags)) {
-      const key = ctx.tags.byTag(tag)!;
-      if (key.kind !== "custom") continue;
-      const value = profile.custom[key.key];
-      if (value !== undefined) out[key.key] = typeof value === "bigint" ? value.toString() : value;
+    for (const { key } of customTags(keys, ctx.tags)) {
+      const value = profile.custom[key];
+      if (value !== undefined) out[key] = typeof value === "bigint" ? value.toString() : value;
     }
     return out;
   }

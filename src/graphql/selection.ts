@@ -9,7 +9,7 @@ import {
   type DocumentNode,
   type GraphQLResolveInfo,
 } from "graphql";
-import { STANDARD_TAGS, type TagRegistry } from "../profile/tags.js";
+import { STANDARD_TAGS, type CustomTag, type TagRegistry } from "../profile/tags.js";
 import { badInput } from "./errors.js";
 
 const TAG_BY_FIELD = new Map<string, string>(STANDARD_TAGS.map((t) => [t.field, t.tag]));
@@ -56,7 +56,7 @@ export function tagsForOperation(
         }
         const argDef = typeInfo.getFieldDef()?.args.find((a) => a.name === "keys");
         const keys = arg && argDef ? (valueFromAST(arg.value, argDef.type, info.variableValues) as string[] | null | undefined) : undefined;
-        for (const tag of customTags(keys, registry)) tags.add(tag);
+        for (const spec of customTags(keys, registry)) tags.add(spec.tag);
       },
     }),
   );
@@ -67,16 +67,16 @@ export function tagsForOperation(
 
 const CACHE = new WeakMap<object, { registry: TagRegistry; result: { tags: ReadonlySet<string>; selectsProfile: boolean } }>();
 
-/** The tags behind `custom(keys: …)`: the named readable keys, or all readable ones. */
-export function customTags(keys: readonly string[] | null | undefined, registry: TagRegistry): string[] {
-  if (keys === undefined || keys === null) return registry.custom.filter((t) => t.readable).map((t) => t.tag);
+/** The custom tags behind `custom(keys: …)`: the named readable keys, or all readable ones. */
+export function customTags(keys: readonly string[] | null | undefined, registry: TagRegistry): CustomTag[] {
+  if (keys === undefined || keys === null) return registry.custom.filter((t) => t.readable);
   const violations = [];
-  const tags: string[] = [];
+  const tags: CustomTag[] = [];
   for (const key of keys) {
     const spec = registry.byCustomKey(key);
     if (!spec) violations.push({ field: `custom(keys).${key}`, rule: "is not a configured custom tag" });
     else if (!spec.readable) violations.push({ field: `custom(keys).${key}`, rule: "is write-only (no read permission)" });
-    else tags.push(spec.tag);
+    else tags.push(spec);
   }
   if (violations.length > 0) throw badInput(violations);
   return tags;

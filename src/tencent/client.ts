@@ -84,6 +84,8 @@ export class TencentClient {
   readonly sdkAppId: number;
   readonly adminIdentifier: string;
   readonly origins: readonly string[];
+  /** `origins` split once into what undici wants: the origin, and a path prefix (TIM_BASE_URL behind a proxy). */
+  readonly #bases: readonly { origin: string; prefix: string }[];
   readonly #secretKey: string;
   readonly #timeoutMs: number;
   readonly #deadlineMs: number;
@@ -109,6 +111,10 @@ export class TencentClient {
     this.#secretKey = options.secretKey;
     this.adminIdentifier = options.adminIdentifier ?? "administrator";
     this.origins = upstreamOrigins(options.region ?? "china", options.baseUrl);
+    this.#bases = this.origins.map((base) => {
+      const url = new URL(base);
+      return { origin: url.origin, prefix: base.slice(url.origin.length) };
+    });
     this.#timeoutMs = options.timeoutMs ?? 5_000;
     this.#deadlineMs = options.deadlineMs ?? 10_000;
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 4);
@@ -166,7 +172,7 @@ export class TencentClient {
         break;
       }
       try {
-        return await this.#attempt(api, this.origins[origin % this.origins.length]!, payload, {
+        return await this.#attempt(api, this.#bases[origin % this.#bases.length]!, payload, {
           attempt,
           timeoutMs: Math.max(1, Math.ceil(Math.min(this.#timeoutMs, remaining))),
           signal,
@@ -206,7 +212,7 @@ export class TencentClient {
 
   async #attempt(
     api: string,
-    base: string,
+    base: { origin: string; prefix: string },
     payload: string,
     a: { attempt: number; timeoutMs: number; signal: AbortSignal | undefined },
   ): Promise<TencentEnvelope> {
@@ -215,10 +221,7 @@ export class TencentClient {
       this.#onAttempt?.({ api, attempt: a.attempt, durationMs: performance.now() - started, outcome: "error", ...event });
     const timeout = AbortSignal.timeout(a.timeoutMs);
     const signal = a.signal ? AbortSignal.any([a.signal, timeout]) : timeout;
-    // A base may carry a path prefix (TIM_BASE_URL behind a proxy): split it from the origin.
-    const slash = base.indexOf("/", base.indexOf("//") + 2);
-    const origin = slash === -1 ? base : base.slice(0, slash);
-    const prefix = slash === -1 ? "" : base.slice(slash);
+    const { origin, prefix } = base;
     const path = `${prefix}/v4/${api}?${this.#queryPrefix()}&random=${randomInt(0x1_0000_0000)}&contenttype=json`;
 
     let text: string;
