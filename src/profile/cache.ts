@@ -1,0 +1,33 @@
+import type { ProfileItem } from "../tencent/portrait.js";
+
+/**
+ * The optional shared profile cache (off by default): one entry per account and tag set, each
+ * stamped with the account's version. A write bumps the version before `setProfile` answers, so
+ * an entry stored from a read that started before the write can never be served after it.
+ */
+export interface ProfileCache {
+  /** One lookup per account, in order: a hit, or a miss with the version to store the fetched value under. */
+  get(accounts: readonly string[], tagKey: string): Promise<CacheLookup[]>;
+  /** Store fetched profiles, each only if its account's version is still the one its lookup saw. */
+  set(entries: readonly CacheEntry[]): Promise<void>;
+  /** Bump the account's version everywhere; resolves once no replica can serve an older entry. */
+  invalidate(account: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type CacheLookup =
+  | { hit: true; items: ProfileItem[] }
+  /** `version` undefined: the cache could not be read (e.g. Redis away); do not store. */
+  | { hit: false; version: string | undefined };
+
+export interface CacheEntry {
+  account: string;
+  tagKey: string;
+  version: string;
+  items: readonly ProfileItem[];
+}
+
+/** The cache key of a tag set: its tags sorted and joined, so the same set always maps to the same key. */
+export function tagKeyOf(tags: Iterable<string>): string {
+  return [...new Set(tags)].sort().join(",");
+}
