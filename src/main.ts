@@ -4,14 +4,20 @@ import { readServiceSettings } from "./config.js";
 import { createEmulator } from "./emulator/emulator.js";
 import { DEMO_ACCOUNTS } from "./emulator/seed.js";
 import { ADMIN_SCOPE, createAuthenticator } from "./server/auth.js";
-import { Metrics } from "./server/metrics.js";
+import { createLogger } from "./server/logger.js";
 import { createServer } from "./server/server.js";
 import { TencentClient } from "./tencent/client.js";
 
 /** `npm start`: wires configuration, the upstream (Tencent or the embedded emulator) and the server. */
 const settings = readServiceSettings();
 const { tencent } = settings;
-for (const warning of settings.warnings) console.warn(`warning: ${warning}`);
+const development = settings.nodeEnv === "development";
+// Development tokens are printed only in development, and only when signed with a secret made for
+// this run: a configured secret (or a JWKS) never signs anything this process prints.
+const generatedSecret = development && !settings.jwtSecret && !settings.jwksUrl ? randomBytes(32).toString("base64url") : undefined;
+const jwtSecret = settings.jwtSecret ?? generatedSecret;
+const logger = createLogger({ level: settings.logLevel, secrets: [tencent.secretKey, jwtSecret] });
+for (const warning of settings.warnings) logger.warn(warning);
 
 let baseUrl = tencent.baseUrl;
 let emulator: Awaited<ReturnType<typeof createEmulator>> | undefined;
@@ -26,10 +32,6 @@ if (settings.embeddedEmulator) {
   baseUrl = await emulator.listen(0);
 }
 
-// Development only: with the embedded emulator and no configured secret, tokens are signed with
-// a secret generated for this run, so nothing printed here works anywhere else.
-const jwtSecret = settings.jwtSecret ?? (settings.jwksUrl ? undefined : randomBytes(32).toString("base64url"));
-const metrics = new Metrics();
 const client = new TencentClient({
   sdkAppId: tencent.sdkAppId,
   secretKey: tencent.secretKey,
@@ -37,19 +39,24 @@ const client = new TencentClient({
   region: tencent.region,
   ...(baseUrl ? { baseUrl } : {}),
   rateLimit: tencent.rateLimit,
-  onAttempt: metrics.recordAttempt,
 });
 
-const demoTokens = tencent.usesEmulatorCredentials && jwtSecret ? await mintDemoTokens(jwtSecret) : undefined;
+const demoTokens = generatedSecret ? await mintDemoTokens(generatedSecret) : undefined;
 const server = await createServer({
   client,
   tags: tencent.tags,
-  authenticate: createAuthenticator(jwtSecret ? { jwtSecret } : { jwksUrl: settings.jwksUrl! }),
-  maxUsers: settings.maxUsers,
-  batchWindowMs: settings.batchWindowMs,
+  authenticate: createAuthenticator({
+    ...(jwtSecret ? { jwtSecret } : { jwksUrl: settings.jwksUrl! }),
+    issuer: settings.issuer,
+    audience: settings.audience,
+  }),
   nodeEnv: settings.nodeEnv,
-  corsOrigins: settings.corsOrigins,
-  metrics,
+  logger,
+  limits: settings.limits,
+  http: settings.http,
+  anonymousIntrospection: settings.anonymousIntrospection,
+  requestDeadlineMs: settings.requestDeadlineMs,
+  queue: settings.queue,
   ...(demoTokens ? { landingPage: { headers: { Authorization: `Bearer ${demoTokens.user}` } } } : {}),
 });
 const url = await server.listen(settings.port, settings.host);
@@ -63,10 +70,10 @@ console.log(
 );
 if (demoTokens) {
   console.log(`  demo accounts: ${DEMO_ACCOUNTS.map((a) => a.id).join(", ")}`);
-  console.log("  development tokens (valid 12 h, signed with a secret generated for this run unless AUTH_JWT_SECRET is set):");
+  console.log("  development tokens (valid 12 h, signed with a secret generated for this run):");
   console.log(`    user  zhang.wei:     Bearer ${demoTokens.user}`);
   console.log(`    admin administrator: Bearer ${demoTokens.admin}`);
-  console.log(`  open ${shown} in a browser for Apollo Sandbox, or:`);
+  console.log(`  open ${shown} in a browser to explore, or:`);
   console.log(
     `    curl -s ${shown} -H 'content-type: application/json' -H 'authorization: Bearer ${demoTokens.user}' ` +
       `-d '{"query":"{ me { id profile { nick level custom } } }"}'`,
@@ -80,12 +87,18 @@ async function mintDemoTokens(secret: string) {
   return { user: await sign("zhang.wei"), admin: await sign(tencent.adminIdentifier, ADMIN_SCOPE) };
 }
 
+// SIGTERM: drain (readiness 503 at once, in-flight requests answered), close the upstream pool, exit 0.
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
+    logger.info({ signal }, "draining");
+    const hard = setTimeout(() => process.exit(0), settings.shutdownTimeoutMs + 1_000);
+    hard.unref();
     void (async () => {
-      await server.close();
+      await server.shutdown(settings.shutdownTimeoutMs);
       await client.close();
       await emulator?.close();
+      logger.info("stopped");
+      logger.flush();
       process.exit(0);
     })();
   });

@@ -1,21 +1,16 @@
-import type { ProfileLoader } from "../profile/profile.loader.js";
-import type { TagRegistry } from "../profile/tags.js";
-import type { TencentClient } from "../tencent/client.js";
+import type { ProfileService } from "../profile/profile.service.js";
+import type { Viewer } from "../profile/viewer.js";
+import type { ProfilePlan } from "./selection.js";
 
-/** Who is calling, from a verified bearer token. */
-export interface Viewer {
-  /** The token's `sub`: the caller's Tencent UserID. */
-  account: string;
-  /** Scope `profile:admin`: may write any profile and adminForbidType. */
-  admin: boolean;
-}
+export type { Viewer } from "../profile/viewer.js";
 
+/** What every resolver of one operation sees. */
 export interface Context {
   viewer: Viewer | undefined;
-  profiles: ProfileLoader;
-  tags: TagRegistry;
-  client: TencentClient;
+  /** This operation's profile reads and writes. */
+  profiles: ProfileService;
+  /** Worked out once per operation, before it executes (see the operation plugin). */
+  plan: ProfilePlan | undefined;
+  /** Largest `users(ids)` list. */
   maxUsers: number;
-  /** Set on first use: whether the operation selects `User.profile` (see prepareProfiles). */
-  selectsProfile?: boolean;
 }

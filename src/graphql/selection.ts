@@ -7,35 +7,42 @@ import {
   visit,
   visitWithTypeInfo,
   type DocumentNode,
-  type GraphQLResolveInfo,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
 } from "graphql";
-import { STANDARD_TAGS, type CustomTag, type TagRegistry } from "../profile/tags.js";
-import { badInput } from "./errors.js";
+import { badInput } from "../profile/errors.js";
+import type { InputViolation } from "../profile/input.js";
+import { standardTagOf, type CustomTag, type TagRegistry } from "../profile/tags.js";
 
-const TAG_BY_FIELD = new Map<string, string>(STANDARD_TAGS.map((t) => [t.field, t.tag]));
+/** What one operation reads of profiles, worked out once before it executes. */
+export interface ProfilePlan {
+  /** Every Tencent tag the operation selects on `Profile`, wherever the selection sits. */
+  tags: ReadonlySet<string>;
+  /** Whether it reads `User.profile` at all (if not, nothing goes upstream). */
+  selectsProfile: boolean;
+  /** The custom tags behind each `custom(keys: …)` argument it uses, by `keysId(keys)`. */
+  custom: ReadonlyMap<string, readonly CustomTag[]>;
+}
 
 /**
- * Every Tencent tag that the operation selects on `Profile`, wherever the selection sits
- * (aliases, fragments, `_entities`): the request's loads all ask for this one set. `custom`
- * without `keys` stands for every readable custom tag. Unknown custom keys are refused here,
- * before any upstream call.
+ * The profile plan of an operation: the tags of every `Profile` selection (aliases, fragments,
+ * `_entities`), and the custom tags of each `custom(keys:)`. Unknown or unreadable custom keys are
+ * refused here, once for the whole operation, before any upstream call.
  */
-export function tagsForOperation(
-  info: GraphQLResolveInfo,
+export function planProfiles(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  fragments: Readonly<Record<string, FragmentDefinitionNode>>,
+  variables: Readonly<Record<string, unknown>>,
   registry: TagRegistry,
-): { tags: ReadonlySet<string>; selectsProfile: boolean } {
-  // Apollo reuses the parsed document of a repeated query, so the walk runs once per query text,
-  // unless `custom(keys: $var)` makes the answer depend on the variables.
-  const cached = CACHE.get(info.operation);
-  if (cached?.registry === registry) return cached.result;
-  let usesVariables = false;
-  const document: DocumentNode = {
-    kind: Kind.DOCUMENT,
-    definitions: [info.operation, ...Object.values(info.fragments)],
-  };
+): ProfilePlan {
+  const document: DocumentNode = { kind: Kind.DOCUMENT, definitions: [operation, ...Object.values(fragments)] };
   const tags = new Set<string>();
+  const custom = new Map<string, readonly CustomTag[]>();
+  const violations: InputViolation[] = [];
   let selectsProfile = false;
-  const typeInfo = new TypeInfo(info.schema);
+  const typeInfo = new TypeInfo(schema);
   visit(
     document,
     visitWithTypeInfo(typeInfo, {
@@ -44,40 +51,42 @@ export function tagsForOperation(
         if (!parent || !isObjectType(getNamedType(parent))) return;
         if (parent.name === "User" && node.name.value === "profile") selectsProfile = true;
         if (parent.name !== "Profile") return;
-        const tag = TAG_BY_FIELD.get(node.name.value);
-        if (tag) {
-          tags.add(tag);
+        const standard = standardTagOf(node.name.value);
+        if (standard) {
+          tags.add(standard.tag);
           return;
         }
         if (node.name.value !== "custom") return;
         const arg = node.arguments?.find((a) => a.name.value === "keys");
-        if (arg && (arg.value.kind === Kind.VARIABLE || (arg.value.kind === Kind.LIST && arg.value.values.some((v) => v.kind === Kind.VARIABLE)))) {
-          usesVariables = true;
-        }
         const argDef = typeInfo.getFieldDef()?.args.find((a) => a.name === "keys");
-        const keys = arg && argDef ? (valueFromAST(arg.value, argDef.type, info.variableValues) as string[] | null | undefined) : undefined;
-        for (const spec of customTags(keys, registry)) tags.add(spec.tag);
+        const keys = arg && argDef ? (valueFromAST(arg.value, argDef.type, variables as Record<string, unknown>) as string[] | null | undefined) : undefined;
+        const id = keysId(keys);
+        if (custom.has(id)) return;
+        const resolved = resolveCustomKeys(keys, registry, violations);
+        custom.set(id, resolved);
+        for (const spec of resolved) tags.add(spec.tag);
       },
     }),
   );
-  const result = { tags, selectsProfile };
-  if (!usesVariables) CACHE.set(info.operation, { registry, result });
-  return result;
+  if (violations.length > 0) throw badInput(violations);
+  return { tags, selectsProfile, custom };
 }
 
-const CACHE = new WeakMap<object, { registry: TagRegistry; result: { tags: ReadonlySet<string>; selectsProfile: boolean } }>();
+/** A stable id of a `custom(keys:)` argument value. */
+export function keysId(keys: readonly string[] | null | undefined): string {
+  return keys === undefined || keys === null ? "*" : JSON.stringify(keys);
+}
 
 /** The custom tags behind `custom(keys: …)`: the named readable keys, or all readable ones. */
-export function customTags(keys: readonly string[] | null | undefined, registry: TagRegistry): CustomTag[] {
-  if (keys === undefined || keys === null) return registry.custom.filter((t) => t.readable);
-  const violations = [];
+export function resolveCustomKeys(keys: readonly string[] | null | undefined, registry: TagRegistry, violations: InputViolation[] = []): CustomTag[] {
+  if (keys === undefined || keys === null) return [...registry.readableCustom];
   const tags: CustomTag[] = [];
   for (const key of keys) {
     const spec = registry.byCustomKey(key);
-    if (!spec) violations.push({ field: `custom(keys).${key}`, rule: "is not a configured custom tag" });
-    else if (!spec.readable) violations.push({ field: `custom(keys).${key}`, rule: "is write-only (no read permission)" });
+    const field = `custom(keys).${[...key].slice(0, 32).join("")}`;
+    if (!spec) violations.push({ field, rule: "is not a configured custom tag" });
+    else if (!spec.readable) violations.push({ field, rule: "is write-only (no read permission)" });
     else tags.push(spec);
   }
-  if (violations.length > 0) throw badInput(violations);
   return tags;
 }

@@ -1,20 +1,13 @@
-import type { GraphQLResolveInfo } from "graphql";
-import type { Context } from "./context.js";
-import { prepareProfiles } from "./profile.prepare.js";
 import type { User } from "./user.type.js";
-import { checkUserId } from "./viewer.js";
+import { userIdError } from "./viewer.js";
 
 /**
- * `_entities` for `User`: every representation goes through the request's loader in the same
- * tick, so 250 representations cost ⌈250/100⌉ = 3 portrait_get calls. The account's own failure
- * is reported where its `profile` is read, so the entity itself always resolves.
+ * `_entities` for `User`: the reference is the entity; its `profile` field loads (through the
+ * request's loader, so N representations still cost ⌈N/100⌉ calls) only when selected. A malformed
+ * representation fails only its own index: it is returned as a rejected promise, never thrown,
+ * because a throw here would abort the whole `_entities` list.
  */
-export function resolveUserReference(reference: { id: string }, ctx: Context, info: GraphQLResolveInfo): Promise<User> | User {
-  checkUserId(reference.id, "representations.id");
-  const user = { id: reference.id };
-  if (!prepareProfiles(ctx, info)) return user;
-  return ctx.profiles.load(user.id).then(
-    () => user,
-    () => user,
-  );
+export function resolveUserReference(reference: { id?: unknown }): User | Promise<never> {
+  const error = userIdError(reference.id, "representations.id");
+  return error ? Promise.reject(error) : { id: reference.id as string };
 }

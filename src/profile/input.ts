@@ -31,7 +31,7 @@ export function encodeProfileChanges(
       violations.push({ field, rule: "cannot be null; leave it out to keep the current value" });
       continue;
     }
-    const violation = checkTagValue(spec, value);
+    const violation = checkTagValue(spec, value) ?? serviceRule(spec.field, value);
     if (violation) violations.push({ field, rule: violation.rule });
     else items.push({ Tag: spec.tag, Value: value as TagValue });
   }
@@ -53,9 +53,9 @@ export function encodeProfileChanges(
           continue;
         }
         const value = spec.type === "integer" ? toInteger(raw) : raw;
-        const violation = checkTagValue(spec, value);
+        const violation = checkTagValue(spec, value) ?? serviceRule(undefined, value);
         if (violation) {
-          const rule = spec.type === "integer" && violation.code !== 40601
+          const rule = spec.type === "integer" && "code" in violation && violation.code !== 40601
             ? `must be an integer from 0 to ${UINT64_MAX} (a JSON number, or a decimal string beyond 2^53)`
             : violation.rule;
           violations.push({ field, rule });
@@ -67,6 +67,29 @@ export function encodeProfileChanges(
     violations.push({ field: path, rule: "must set at least one field" });
   }
   return { items, violations };
+}
+
+/**
+ * Rules this service adds to Tencent's, for the frontends that render profiles: strings must be
+ * well-formed UTF-16 (a lone surrogate cannot be encoded as UTF-8 and is mangled upstream), and an
+ * avatar must be an http(s) URL (a `javascript:` URL in an <img> or link is an XSS vector).
+ */
+function serviceRule(field: string | undefined, value: unknown): { rule: string } | undefined {
+  if (typeof value !== "string") return undefined;
+  if (LONE_SURROGATE.test(value)) return { rule: "must be well-formed Unicode (it holds a lone surrogate)" };
+  if (field === "image" && value !== "" && !isHttpUrl(value)) return { rule: "must be an http: or https: URL" };
+  return undefined;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
 }
 
 // Integers above 2^53 cannot travel as JSON numbers without loss, so they come as strings.

@@ -1,7 +1,8 @@
 /**
- * The profile tag registry: every standard tag of CONTRACT section 4 and the app's configured
- * custom tags, with the value rules Tencent applies. Shared by the GraphQL input validation and
- * the emulator, so that both refuse exactly the same values.
+ * The profile tag registry: every standard Tencent profile tag and the app's configured custom
+ * tags, with the value rules Tencent applies (docs/tencent-contract.md). The one source of the
+ * field list: the codec, the selection walk, the input rules and the emulator derive from it, and
+ * a test checks that the GraphQL types match it.
  */
 export type TagValue = string | number | bigint;
 
@@ -153,24 +154,30 @@ export function parseCustomTags(spec: string): CustomTag[] {
 // (legacy keys embed the app id: `888888_Test`).
 const CUSTOM_KEY = /^[A-Za-z0-9_]{1,16}$/;
 
-/** Standard plus configured custom tags, looked up by Tencent tag name or GraphQL field. */
+const STANDARD_BY_FIELD = new Map<string, StandardTag>(STANDARD_TAGS.map((t) => [t.field, t]));
+
+/** A standard tag by its GraphQL field name (`nick` → Tag_Profile_IM_Nick). */
+export function standardTagOf(field: string): StandardTag | undefined {
+  return STANDARD_BY_FIELD.get(field);
+}
+
+/** Standard plus configured custom tags, looked up by Tencent tag name or by custom key. */
 export class TagRegistry {
   readonly #byTag = new Map<string, TagSpec>();
   readonly #byKey = new Map<string, CustomTag>();
   readonly custom: readonly CustomTag[];
+  /** Every custom tag an admin may read: what `custom` without keys stands for. */
+  readonly readableCustom: readonly CustomTag[];
 
   constructor(custom: readonly CustomTag[] = []) {
     this.custom = custom;
+    this.readableCustom = custom.filter((t) => t.readable);
     for (const spec of [...STANDARD_TAGS, ...custom]) this.#byTag.set(spec.tag, spec);
     for (const spec of custom) this.#byKey.set(spec.key, spec);
   }
 
   static fromSpec(spec: string): TagRegistry {
     return new TagRegistry(parseCustomTags(spec));
-  }
-
-  get standard(): readonly StandardTag[] {
-    return STANDARD_TAGS;
   }
 
   byTag(tag: string): TagSpec | undefined {

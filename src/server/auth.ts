@@ -1,42 +1,55 @@
-import { Buffer } from "node:buffer";
 import { webcrypto } from "node:crypto";
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from "jose";
-import type { Viewer } from "../graphql/context.js";
-import { unauthenticated } from "../graphql/errors.js";
+import { HeaderMap } from "@apollo/server";
+import { GraphQLError } from "graphql";
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from "jose";
+import { LRUCache } from "lru-cache";
+import { userIdViolation } from "../profile/userid.js";
+import { ADMIN_SCOPE, type Viewer } from "../profile/viewer.js";
 
-export const ADMIN_SCOPE = "profile:admin";
+export { ADMIN_SCOPE } from "../profile/viewer.js";
 
-export type AuthOptions = { jwtSecret: string; jwksUrl?: undefined } | { jwksUrl: string; jwtSecret?: undefined };
+export type AuthOptions = ({ jwtSecret: string; jwksUrl?: undefined } | { jwksUrl: string; jwtSecret?: undefined }) & {
+  /** Required `iss` when set. */
+  issuer?: string | undefined;
+  /** Required `aud` when set. */
+  audience?: string | undefined;
+};
 
-/** Turns an `Authorization` header into a viewer: undefined without one, UNAUTHENTICATED when bad. */
+/** Turns an `Authorization` header into a viewer: undefined without one, UNAUTHENTICATED (401) when bad. */
 export type Authenticator = (authorization: string | undefined) => Promise<Viewer | undefined>;
 
 /**
- * Verify bearer JWTs: HS256 with a shared secret, or any asymmetric algorithm of a JWKS. `sub`
- * is the Tencent UserID; the scope `profile:admin` (in `scope` or `scp`) grants admin.
+ * Verify bearer JWTs: HS256 with a shared secret, or an asymmetric algorithm of a JWKS. `exp` is
+ * required; `iss` and `aud` are checked when configured. `sub` is the caller's Tencent UserID and
+ * must be one (printable, 1–32 bytes); the scope `profile:admin` (in `scope` or `scp`) grants admin.
  */
 export function createAuthenticator(options: AuthOptions): Authenticator {
+  const checks: JWTVerifyOptions = {
+    requiredClaims: ["exp", "sub"],
+    ...(options.issuer ? { issuer: options.issuer } : {}),
+    ...(options.audience ? { audience: options.audience } : {}),
+  };
   let verify: (token: string) => Promise<{ payload: JWTPayload }>;
   if (options.jwtSecret !== undefined) {
     // Import the HMAC key once: jose would otherwise import raw bytes on every verification.
     const key = webcrypto.subtle.importKey("raw", new TextEncoder().encode(options.jwtSecret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
-    verify = async (token) => jwtVerify(token, await key, { algorithms: ["HS256"] });
+    verify = async (token) => jwtVerify(token, await key, { ...checks, algorithms: ["HS256"] });
   } else {
     const jwks = createRemoteJWKSet(new URL(options.jwksUrl));
-    verify = (token) => jwtVerify(token, jwks, { algorithms: ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"] });
+    verify = (token) => jwtVerify(token, jwks, { ...checks, algorithms: ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"] });
   }
   // A client sends the same token with every request: remember verified ones (in memory only,
   // never logged) until they expire, so each is checked cryptographically once.
-  const verified = new Map<string, { viewer: Viewer; expiresAt: number }>();
+  const verified = new LRUCache<string, { viewer: Viewer; expiresAt: number }>({ max: 10_000 });
 
   return async (authorization) => {
     if (authorization === undefined || authorization === "") return undefined;
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    const match = /^Bearer +([A-Za-z0-9\-_.]+) *$/i.exec(authorization);
     if (!match) throw unauthenticated('The Authorization header must be "Bearer <JWT>"');
     const token = match[1]!;
     const known = verified.get(token);
+    // The wall clock decides expiry, as it does for `exp` (the cache's own TTL only purges).
     if (known && Date.now() < known.expiresAt) return known.viewer;
-    if (known) verified.delete(token);
 
     let payload: JWTPayload;
     try {
@@ -44,21 +57,21 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
     } catch (error) {
       throw unauthenticated(describe(error));
     }
-    const sub = payload.sub;
-    if (typeof sub !== "string" || sub === "" || Buffer.byteLength(sub) > 32) {
-      throw unauthenticated("The token's sub must be a Tencent UserID of 1 to 32 bytes");
-    }
-    const viewer = { account: sub, admin: scopes(payload).includes(ADMIN_SCOPE) };
-    // Tokens without exp are verified every time; nbf in the future was refused by jwtVerify.
-    if (typeof payload.exp === "number") {
-      if (verified.size >= MAX_CACHED_TOKENS) verified.delete(verified.keys().next().value!);
-      verified.set(token, { viewer, expiresAt: payload.exp * 1000 });
-    }
+    const violation = userIdViolation(payload.sub);
+    if (violation) throw unauthenticated(`The token's sub ${violation}`);
+    const viewer = { account: payload.sub!, admin: scopes(payload).includes(ADMIN_SCOPE) };
+    const expiresAt = payload.exp! * 1000;
+    verified.set(token, { viewer, expiresAt }, { ttl: Math.max(1, expiresAt - Date.now()) });
     return viewer;
   };
 }
 
-const MAX_CACHED_TOKENS = 10_000;
+/** UNAUTHENTICATED with HTTP 401 and the `WWW-Authenticate: Bearer` challenge (RFC 6750). */
+export function unauthenticated(message: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: "UNAUTHENTICATED", http: { status: 401, headers: new HeaderMap([["www-authenticate", 'Bearer realm="portrait-graph"']]) } },
+  });
+}
 
 function scopes(payload: JWTPayload): string[] {
   const raw = payload.scope ?? payload.scp;
@@ -71,7 +84,9 @@ function scopes(payload: JWTPayload): string[] {
 function describe(error: unknown): string {
   if (error instanceof errors.JWTExpired) return "The token has expired";
   if (error instanceof errors.JWSSignatureVerificationFailed) return "The token's signature is invalid";
-  if (error instanceof errors.JWTClaimValidationFailed) return `The token's ${error.claim} claim is invalid`;
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    return error.reason === "missing" ? `The token has no ${error.claim} claim` : `The token's ${error.claim} claim is invalid`;
+  }
   if (error instanceof errors.JOSEAlgNotAllowed) return "The token's signing algorithm is not accepted";
   if (error instanceof errors.JOSEError) return `The token is invalid (${error.code})`;
   return "The token could not be verified";

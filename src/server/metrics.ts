@@ -1,38 +1,119 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { DispatcherEvent } from "../profile/dispatcher.js";
 import type { AttemptEvent } from "../tencent/client.js";
 
 /**
- * Prometheus counters for the service and its upstream. Labels are API names and outcome codes:
- * never accounts, tokens or signatures.
+ * The service's Prometheus metrics, on a registry of its own (so several servers in one process,
+ * as in tests, never mix). Labels are operation names, API names and outcome codes: never
+ * accounts, tokens or signatures. Operation names come from clients, so only well-formed ones are
+ * kept, and at most `MAX_OPERATION_NAMES` of them; the rest count as `other`.
  */
 export class Metrics {
-  #requests = 0;
-  #upstream = new Map<string, { count: number; seconds: number }>();
+  readonly registry = new Registry();
+  readonly #operationNames = new Set<string>();
 
-  recordRequest(): void {
-    this.#requests++;
+  readonly graphqlRequests = new Counter({
+    name: "portrait_graph_graphql_requests_total",
+    help: "GraphQL operations answered, by operation name and outcome (ok, or the first error code).",
+    labelNames: ["operation", "outcome"] as const,
+    registers: [this.registry],
+  });
+
+  readonly graphqlDuration = new Histogram({
+    name: "portrait_graph_graphql_request_duration_seconds",
+    help: "Time to answer a GraphQL operation.",
+    labelNames: ["operation", "outcome"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly upstreamCalls = new Counter({
+    name: "portrait_graph_upstream_calls_total",
+    help: "HTTP attempts to the Tencent REST API, by API and code (0 = success, a Tencent ErrorCode, http_<status>, or network).",
+    labelNames: ["api", "code"] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamDuration = new Histogram({
+    name: "portrait_graph_upstream_call_duration_seconds",
+    help: "Time of one HTTP attempt to Tencent.",
+    labelNames: ["api"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly accountsPerCall = new Histogram({
+    name: "portrait_graph_upstream_accounts_per_call",
+    help: "Accounts carried by each portrait_get call.",
+    buckets: [1, 2, 5, 10, 20, 50, 100],
+    registers: [this.registry],
+  });
+
+  readonly slotWait = new Histogram({
+    name: "portrait_graph_rate_slot_wait_seconds",
+    help: "Time a portrait_get call waited for a slot of the call budget.",
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2],
+    registers: [this.registry],
+  });
+
+  readonly queueDepth = new Gauge({
+    name: "portrait_graph_read_queue_accounts",
+    help: "Accounts waiting for a portrait_get call.",
+    registers: [this.registry],
+  });
+
+  readonly circuitOpen = new Gauge({
+    name: "portrait_graph_circuit_open",
+    help: "1 while the circuit breaker of an API is open.",
+    labelNames: ["api"] as const,
+    registers: [this.registry],
+  });
+
+  readonly budgetMode = new Gauge({
+    name: "portrait_graph_call_budget_mode",
+    help: "1 for the mode the call budget is in: local (one process), shared (Redis) or degraded (Redis unreachable, local share).",
+    labelNames: ["mode"] as const,
+    registers: [this.registry],
+  });
+
+  readonly redisUp = new Gauge({
+    name: "portrait_graph_redis_up",
+    help: "1 while Redis answers, 0 while it does not (only when REDIS_URL is set).",
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: "portrait_graph_" });
+  }
+
+  recordOperation(name: string | undefined, outcome: string, seconds: number): void {
+    const operation = this.#operationLabel(name);
+    this.graphqlRequests.inc({ operation, outcome });
+    this.graphqlDuration.observe({ operation, outcome }, seconds);
   }
 
   recordAttempt = (event: AttemptEvent): void => {
-    const outcome = event.outcome === "ok" ? "ok" : String(event.code ?? event.httpStatus ?? event.kind ?? "error");
-    const key = `api="${event.api}",outcome="${outcome}"`;
-    const entry = this.#upstream.get(key) ?? { count: 0, seconds: 0 };
-    entry.count++;
-    entry.seconds += event.durationMs / 1000;
-    this.#upstream.set(key, entry);
+    const code = event.code !== undefined ? String(event.code) : event.httpStatus !== undefined ? `http_${event.httpStatus}` : "network";
+    this.upstreamCalls.inc({ api: event.api, code });
+    this.upstreamDuration.observe({ api: event.api }, event.durationMs / 1000);
   };
 
-  render(): string {
-    const lines = [
-      "# HELP portrait_graph_requests_total GraphQL HTTP requests received.",
-      "# TYPE portrait_graph_requests_total counter",
-      `portrait_graph_requests_total ${this.#requests}`,
-      "# HELP portrait_graph_upstream_attempts_total HTTP attempts to the Tencent REST API, by API and outcome.",
-      "# TYPE portrait_graph_upstream_attempts_total counter",
-      ...[...this.#upstream].map(([labels, e]) => `portrait_graph_upstream_attempts_total{${labels}} ${e.count}`),
-      "# HELP portrait_graph_upstream_seconds_total Time spent in upstream attempts.",
-      "# TYPE portrait_graph_upstream_seconds_total counter",
-      ...[...this.#upstream].map(([labels, e]) => `portrait_graph_upstream_seconds_total{${labels}} ${e.seconds.toFixed(6)}`),
-    ];
-    return `${lines.join("\n")}\n`;
+  recordDispatch = (event: DispatcherEvent): void => {
+    this.accountsPerCall.observe(event.accounts);
+    this.slotWait.observe(event.slotWaitMs / 1000);
+  };
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  #operationLabel(name: string | undefined): string {
+    if (!name) return "anonymous";
+    if (this.#operationNames.has(name)) return name;
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name) || this.#operationNames.size >= MAX_OPERATION_NAMES) return "other";
+    this.#operationNames.add(name);
+    return name;
   }
 }
+
+const MAX_OPERATION_NAMES = 200;

@@ -1,36 +1,73 @@
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ApolloServer, HeaderMap, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
-import { GraphQLError, type GraphQLSchema } from "graphql";
+import { fastifyApolloHandler } from "@as-integrations/fastify";
+import { InMemoryLRUCache, type KeyValueCache } from "@apollo/utils.keyvaluecache";
+import { ApolloArmor } from "@escape.tech/graphql-armor";
+import type { GraphQLSchema } from "graphql";
+import type { HttpSettings, Limits } from "../config.js";
 import type { Context } from "../graphql/context.js";
-import { ErrorCode, unauthenticated } from "../graphql/errors.js";
 import { buildSubgraph } from "../graphql/schema.js";
-import { ProfileBatcher } from "../profile/batcher.js";
-import { ProfileLoader } from "../profile/profile.loader.js";
+import type { ProfileCache } from "../profile/cache.js";
+import { ProfileDispatcher } from "../profile/dispatcher.js";
+import { ProfileError } from "../profile/errors.js";
+import { ProfileService } from "../profile/profile.service.js";
 import type { TagRegistry } from "../profile/tags.js";
 import type { TencentClient } from "../tencent/client.js";
 import type { Authenticator } from "./auth.js";
+import { BatchCounter } from "./batch.js";
+import { formatErrors } from "./errors.js";
+import { createHttpApp } from "./http.js";
+import { createLogger, type Logger } from "./logger.js";
 import { Metrics } from "./metrics.js";
+import { observabilityPlugin } from "./plugins/observability.plugin.js";
+import { accountLimit, operationPlugin } from "./plugins/operation.plugin.js";
+import { Readiness } from "./readiness.js";
 
 export interface ServerOptions {
   client: TencentClient;
   tags: TagRegistry;
   authenticate: Authenticator;
-  /** ms the shared batcher gathers accounts across requests before calling; 0 = one event-loop turn. */
-  batchWindowMs?: number;
-  /** Largest `users(ids)` list. Default 1000. */
-  maxUsers?: number;
-  /** `development` shows stack traces and pre-fills Sandbox's headers; `production` masks unexpected errors. */
+  /** `development`: stack traces, the demo token in the explorer; `production` masks unexpected errors. Default production. */
   nodeEnv?: string;
-  /** Origins allowed to call from a browser; `["*"]` (default) allows any (tokens are bearer, not cookies). */
-  corsOrigins?: readonly string[];
-  /** What the Sandbox landing page opens with. */
+  logger?: Logger;
+  limits?: Partial<Limits>;
+  http?: Partial<HttpSettings>;
+  /** Whether callers without a token may read the schema. Default: only in development. */
+  anonymousIntrospection?: boolean;
+  /** Time a request may spend waiting for Tencent, retries included. Default 8000 ms. */
+  requestDeadlineMs?: number;
+  /** Bounds of the process-wide read queue (see ProfileDispatcher). */
+  queue?: { maxQueuedAccounts?: number; maxWaitMs?: number };
+  /** The optional shared profile cache. */
+  cache?: ProfileCache;
+  /** Apollo's APQ store (shared on Redis when several replicas run). Default: in memory. */
+  apqCache?: KeyValueCache<string>;
+  /** What the explorer opens with. */
   landingPage?: { document?: string; headers?: Record<string, string> };
-  metrics?: Metrics;
+  /** How often readiness re-checks the upstream while not ready. Default 2000 ms. */
+  readinessIntervalMs?: number;
   schema?: GraphQLSchema;
 }
+
+export const DEFAULT_LIMITS: Limits = {
+  maxUsers: 1000,
+  maxAccountsPerOperation: 1000,
+  maxBatchOperations: 10,
+  maxAliases: 30,
+  maxDepth: 8,
+  maxTokens: 2000,
+  maxDirectives: 20,
+  bodyLimitBytes: 1_048_576,
+};
+
+export const DEFAULT_HTTP: HttpSettings = {
+  corsOrigins: ["*"],
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 1024,
+};
 
 export const EXAMPLE_QUERY = `# Profiles of a few demo accounts, batched into one portrait_get call
 query DemoProfiles {
@@ -42,41 +79,78 @@ query DemoProfiles {
 }
 `;
 
-// Root fields anyone may query: schema tooling, Sandbox and routers composing the supergraph.
-const ANONYMOUS_ROOT_FIELDS = new Set(["__schema", "__type", "__typename", "_service"]);
-
 /**
- * The GraphQL service: Apollo Server 5 on node:http at `/graphql`, plus `/healthz` and `/metrics`.
+ * The GraphQL service: Apollo Server 5 on Fastify at `/graphql` (GET and POST, HTTP batching),
+ * plus `/healthz`, `/readyz` and `/metrics`. It owns the process-wide read dispatcher over the
+ * given client, and wires metrics, logs and readiness itself.
  *
  *   const server = await createServer({ client, tags, authenticate });
  *   const url = await server.listen(0);   // http://127.0.0.1:<port>/graphql
+ *   …
+ *   await server.shutdown();              // drain, then close
  */
 export async function createServer(options: ServerOptions) {
   const nodeEnv = options.nodeEnv ?? "production";
   const development = nodeEnv === "development";
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const logger = options.logger ?? createLogger({ level: "info" });
   const schema = options.schema ?? (await buildSubgraph());
-  const batcher = new ProfileBatcher(options.client, 100, options.batchWindowMs ?? 0);
-  const metrics = options.metrics ?? new Metrics();
-  const corsOrigins = options.corsOrigins ?? ["*"];
-  const http = createHttpServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: development ? String(error) : "Internal server error" }] });
-      else res.destroy();
-    });
+  const client = options.client;
+  const deadlineMs = options.requestDeadlineMs ?? 8_000;
+  const metrics = new Metrics();
+  const dispatcher = new ProfileDispatcher({ reader: client, ...options.queue, ...(options.cache ? { cache: options.cache } : {}) });
+  const readiness = new Readiness(client, logger, options.readinessIntervalMs);
+  const unobserve = [
+    client.observe((event) => {
+      if (event.type === "attempt") metrics.recordAttempt(event.attempt);
+      else metrics.circuitOpen.set({ api: event.api }, event.open ? 1 : 0);
+    }),
+    dispatcher.observe(metrics.recordDispatch),
+  ];
+  const apqCache = options.apqCache ?? new InMemoryLRUCache<string>({ maxSize: 32 * 1024 * 1024 });
+  const batches = new BatchCounter(limits.maxTokens, apqCache);
+  const armor = new ApolloArmor({
+    maxAliases: { n: limits.maxAliases, allowList: [] },
+    maxDepth: { n: limits.maxDepth, flattenFragments: true, ignoreIntrospection: true },
+    maxDirectives: { n: limits.maxDirectives },
+    // Tokens are bounded by graphql-js itself while parsing (parseOptions below): one parse, not two.
+    maxTokens: { enabled: false },
+    // The cost that matters here is accounts read, bounded by MAX_ACCOUNTS_PER_OPERATION.
+    costLimit: { enabled: false },
+    blockFieldSuggestion: { enabled: !development },
+  }).protect();
+
+  const app = await createHttpApp({ ...DEFAULT_HTTP, ...options.http, bodyLimitBytes: limits.bodyLimitBytes });
+  let inFlight = 0;
+  let lastRequestAt = performance.now();
+  app.addHook("onRequest", async (_request, reply) => {
+    inFlight++;
+    lastRequestAt = performance.now();
+    // "close" fires once per response: when it was sent, or when its connection went away.
+    reply.raw.once("close", () => void inFlight--);
+    // While draining, every answer tells the client not to reuse its connection.
+    if (readiness.draining) void reply.header("connection", "close");
   });
 
   const apollo = new ApolloServer<Context>({
     schema,
-    csrfPrevention: true,
-    introspection: true,
-    includeStacktraceInErrorResponses: development,
+    logger,
     nodeEnv,
-    formatError: (formatted, error) => maskUnexpected(formatted, error, development),
+    introspection: true,
+    allowBatchedHttpRequests: true,
+    // A request that carries Authorization was preflighted by the browser (bearer-only auth), so
+    // GET queries from urql or graphql-request work, while a plain form post still cannot.
+    csrfPrevention: { requestHeaders: ["x-apollo-operation-name", "apollo-require-preflight", "authorization"] },
+    persistedQueries: { cache: apqCache, ttl: 24 * 3600 },
+    parseOptions: { maxTokens: limits.maxTokens },
+    validationRules: armor.validationRules,
+    includeStacktraceInErrorResponses: development,
+    status400ForVariableCoercionErrors: true,
+    formatError: formatErrors(logger, development),
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: http }),
-      requireViewer(),
-      // Sandbox in every mode: the page holds no secret and every operation still needs a token.
-      // Only a development start passes headers (the demo user's token) to pre-fill it.
+      ...(armor.plugins as ApolloServerPlugin<Context>[]),
+      operationPlugin({ maxAccountsPerOperation: limits.maxAccountsPerOperation, anonymousIntrospection: options.anonymousIntrospection ?? development }),
+      observabilityPlugin(logger, metrics),
       ApolloServerPluginLandingPageLocalDefault({
         embed: true,
         includeCookies: false,
@@ -88,140 +162,113 @@ export async function createServer(options: ServerOptions) {
   });
   await apollo.start();
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    if (url.pathname === "/healthz") return sendJson(res, 200, { status: "ok" });
-    if (url.pathname === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      res.end(metrics.render());
-      return;
-    }
-    if (url.pathname !== "/graphql") return sendJson(res, 404, { error: "not found; GraphQL is at /graphql" });
-    applyCors(req, res, corsOrigins);
-    if (req.method === "OPTIONS") {
-      res.writeHead(204);
-      res.end();
-      return;
-    }
-    metrics.recordRequest();
-    const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
-    }
-    const text = req.method === "POST" ? await readText(req) : "";
-    let body: unknown;
-    if (text !== "" && (headers.get("content-type") ?? "").includes("json")) {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        return sendJson(res, 400, { errors: [{ message: "The request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }] });
+  const handler = fastifyApolloHandler(apollo, {
+    context: async (request, reply) => {
+      const viewer = await options.authenticate(request.headers.authorization);
+      const controller = new AbortController();
+      const timer = setTimeout(
+        () => controller.abort(new ProfileError(`The request's deadline of ${deadlineMs} ms passed while waiting for Tencent`, { code: "UPSTREAM_UNAVAILABLE" })),
+        deadlineMs,
+      );
+      timer.unref();
+      reply.raw.once("close", () => clearTimeout(timer));
+      const profiles = new ProfileService({
+        dispatcher,
+        writer: client,
+        registry: options.tags,
+        viewer,
+        signal: controller.signal,
+        deadline: performance.now() + deadlineMs,
+        report: (message) => logger.warn(message),
+      });
+      return { viewer, profiles, plan: undefined, maxUsers: limits.maxUsers };
+    },
+  });
+  app.route({
+    method: ["GET", "POST"],
+    url: "/graphql",
+    // A batch is bounded as a whole, before any of its operations runs.
+    preHandler: async (request, reply) => {
+      if (!Array.isArray(request.body)) return;
+      if (request.body.length > limits.maxBatchOperations) {
+        const message = `A batch may hold at most ${limits.maxBatchOperations} operations (MAX_BATCH_OPERATIONS); got ${request.body.length}`;
+        return reply.code(400).type(JSON_TYPE).send(JSON.stringify({ errors: [{ message, extensions: { code: "BAD_REQUEST" } }] }));
       }
-    } else body = text;
+      const accounts = await batches.accounts(request.body);
+      if (accounts > limits.maxAccountsPerOperation) {
+        const error = accountLimit(accounts, limits.maxAccountsPerOperation);
+        const { http: _http, ...extensions } = error.extensions as Record<string, unknown>;
+        return reply.code(400).type(JSON_TYPE).send(JSON.stringify({ errors: [{ message: error.message, extensions }] }));
+      }
+    },
+    handler,
+  });
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_request, reply) => {
+    const report = readiness.report();
+    return reply.code(report.ready ? 200 : 503).send({ status: report.ready ? "ready" : "not ready", ...report.checks });
+  });
+  app.get("/metrics", async (_request, reply) => {
+    metrics.queueDepth.set(dispatcher.queuedAccounts);
+    for (const mode of ["local", "shared", "degraded"]) metrics.budgetMode.set({ mode }, client.budget.mode === mode ? 1 : 0);
+    const { contentType, body } = await metrics.render();
+    return reply.type(contentType).send(body);
+  });
+  await app.ready();
 
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
-      context: async () => ({
-        viewer: await options.authenticate(headers.get("authorization")),
-        profiles: new ProfileLoader(batcher, options.tags),
-        tags: options.tags,
-        client: options.client,
-        maxUsers: options.maxUsers ?? 1000,
-      }),
-    });
-    for (const [key, value] of response.headers) res.setHeader(key, value);
-    res.statusCode = response.status ?? 200;
-    if (response.body.kind === "complete") {
-      res.end(response.body.string);
-      return;
-    }
-    for await (const chunk of response.body.asyncIterator) res.write(chunk);
-    res.end();
-  }
-
+  let url: string | undefined;
+  let closed: Promise<void> | undefined;
+  const close = async () => {
+    readiness.stop();
+    for (const stop of unobserve) stop();
+    await app.close();
+    await apollo.stop();
+    dispatcher.close();
+  };
   return {
-    apollo,
-    http,
     metrics,
+    readiness,
+    logger,
+    get url() {
+      return url;
+    },
     /** Listen (port 0: an ephemeral port); resolves with the GraphQL URL. */
     async listen(port = 0, host = "127.0.0.1"): Promise<string> {
-      await new Promise<void>((resolve, reject) => {
-        http.once("error", reject);
-        http.listen(port, host, () => resolve());
-      });
-      const { port: actual } = http.address() as AddressInfo;
-      return `http://${host.includes(":") ? `[${host}]` : host}:${actual}/graphql`;
+      await app.listen({ port, host });
+      readiness.start();
+      const { port: actual } = app.server.address() as AddressInfo;
+      url = `http://${host.includes(":") ? `[${host}]` : host}:${actual}/graphql`;
+      return url;
     },
-    async close(): Promise<void> {
-      await apollo.stop();
-      if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
+    /**
+     * Graceful stop: `/readyz` answers 503 at once; in-flight and already-accepted requests are
+     * answered (with `Connection: close`); once none is left (or `timeoutMs` passed) the listener
+     * and every connection close.
+     */
+    shutdown(timeoutMs = 10_000): Promise<void> {
+      closed ??= (async () => {
+        readiness.drain();
+        const until = performance.now() + timeoutMs;
+        while (performance.now() < until && (inFlight > 0 || performance.now() - lastRequestAt < QUIET_MS)) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        const force = setTimeout(() => app.server.closeAllConnections(), Math.max(0, until - performance.now()));
+        await close();
+        clearTimeout(force);
+      })();
+      return closed;
+    },
+    /** Stop at once (tests). */
+    close(): Promise<void> {
+      closed ??= close();
+      return closed;
     },
   };
 }
+
+const JSON_TYPE = "application/json; charset=utf-8";
+
+// Draining ends once no request has arrived for this long: clients that were told to close see it.
+const QUIET_MS = 250;
 
 export type Server = Awaited<ReturnType<typeof createServer>>;
-
-/** No anonymous access: only introspection and `_service` work without a valid token. */
-function requireViewer(): ApolloServerPlugin<Context> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ contextValue, operation }) {
-          if (contextValue.viewer) return;
-          const anonymous = !!operation && operation.selectionSet.selections.every(
-            (s) => s.kind === "Field" && ANONYMOUS_ROOT_FIELDS.has(s.name.value),
-          );
-          if (!anonymous) throw unauthenticated("A bearer token is required (Authorization: Bearer <JWT>)");
-        },
-      };
-    },
-  };
-}
-
-const KNOWN_CODES = new Set<string>([
-  ...Object.values(ErrorCode),
-  "GRAPHQL_PARSE_FAILED",
-  "GRAPHQL_VALIDATION_FAILED",
-  "BAD_REQUEST",
-  "PERSISTED_QUERY_NOT_FOUND",
-  "PERSISTED_QUERY_NOT_SUPPORTED",
-  "OPERATION_RESOLUTION_FAILURE",
-]);
-
-// Errors we raised on purpose pass through; anything else is an internal error: logged here (our
-// messages never hold secrets) and masked for the client outside development.
-function maskUnexpected(formatted: ReturnType<GraphQLError["toJSON"]>, error: unknown, development: boolean) {
-  const code = formatted.extensions?.code;
-  if (development || (typeof code === "string" && KNOWN_CODES.has(code))) return formatted;
-  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
-  console.error("portrait-graph: internal error:", original instanceof Error ? (original.stack ?? original.message) : String(original));
-  return { message: "Internal server error", ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: "INTERNAL_SERVER_ERROR" } };
-}
-
-function applyCors(req: IncomingMessage, res: ServerResponse, origins: readonly string[]): void {
-  const origin = req.headers.origin;
-  if (origin === undefined) return;
-  const allowed = origins.includes("*") ? "*" : origins.includes(origin) ? origin : undefined;
-  if (!allowed) return;
-  res.setHeader("access-control-allow-origin", allowed);
-  if (allowed !== "*") res.setHeader("vary", "origin");
-  if (req.method === "OPTIONS") {
-    res.setHeader("access-control-allow-methods", "GET, POST, OPTIONS");
-    res.setHeader(
-      "access-control-allow-headers",
-      req.headers["access-control-request-headers"] ?? "authorization, content-type, apollo-require-preflight, x-apollo-operation-name",
-    );
-    res.setHeader("access-control-max-age", "600");
-  }
-}
-
-async function readText(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
-  res.end(text);
-}

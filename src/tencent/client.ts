@@ -1,20 +1,24 @@
-import { randomInt } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen, type CircuitBreakerPolicy } from "cockatiel";
 import { Agent, type Dispatcher } from "undici";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
+import { LocalBudget, type CallBudget } from "./budget.js";
 import {
   isRetryable,
   TencentApiError,
+  TencentCircuitOpenError,
   TencentDeadlineError,
   TencentError,
   TencentTransportError,
-  type TencentErrorKind,
 } from "./errors.js";
-import { parseJson, stringifyJson } from "./json.js";
-import { RateLimiter, RateLimitWaitError } from "./limiter.js";
+import { ThrottleGovernor } from "./governor.js";
+import { stringifyJson } from "./json.js";
 import { portraitGet, portraitSet, type PortraitResult, type ProfileItem } from "./portrait.js";
 import { upstreamOrigins, type Region } from "./regions.js";
-import { signUserSig } from "./usersig.js";
+import { attemptCall, type AttemptEvent, type TencentEnvelope, type UpstreamBase } from "./transport.js";
+import { UserSigCache } from "./usersig.cache.js";
+
+export type { AttemptEvent, TencentEnvelope } from "./transport.js";
 
 export interface TencentClientOptions {
   sdkAppId: number;
@@ -27,17 +31,21 @@ export interface TencentClientOptions {
   baseUrl?: string;
   /** Time limit of one HTTP attempt, in ms (Tencent's own timeout is 3 s). Default 5000. */
   timeoutMs?: number;
-  /** Time limit of a whole call, rate-limiter waits and retries included, in ms. Default 10000. */
+  /** Time limit of a whole call, slot waits and retries included, when the caller sets none. Default 10000. */
   deadlineMs?: number;
   /** Attempts per call, the first included. Default 4. */
   maxAttempts?: number;
   backoff?: Partial<BackoffOptions>;
   /** Backoff after a throttling code (60007…); Tencent counts per second, so it starts slower. */
   throttleBackoff?: Partial<BackoffOptions>;
-  /** Calls per second per API, e.g. 200 for portrait_get; 0 turns the limiter off. Default 200. */
+  /** Where call slots come from. Default: a local budget of `rateLimit` calls/s per API. */
+  budget?: CallBudget;
+  /** Calls per second per API for the default local budget; 0 turns it off. Default 200. */
   rateLimit?: number;
-  /** Calls the limiter lets through back to back. Default rateLimit / 20. */
+  /** Calls the default local budget lets through back to back. Default rateLimit / 20. */
   rateBurst?: number;
+  /** Circuit breaker per API: opens after `failures` consecutive upstream failures, probes again after `halfOpenAfterMs`. */
+  breaker?: { failures?: number; halfOpenAfterMs?: number };
   /** Keep-alive connections per upstream origin. Default 64. */
   connections?: number;
   /** Validity of the admin UserSig the client mints; it is renewed at half-life. Default 1 day. */
@@ -46,36 +54,34 @@ export interface TencentClientOptions {
   dispatcher?: Dispatcher;
   /** Clock for UserSig minting and renewal, in ms since the epoch. */
   now?: () => number;
-  /** Called after every HTTP attempt; for metrics. Carries no secrets. */
+  /** Randomness of retry jitter (tests make it deterministic). */
+  random?: () => number;
+  /** Called after every HTTP attempt; for metrics. Carries no secrets. Same as `observe`. */
   onAttempt?: (event: AttemptEvent) => void;
-}
-
-export interface AttemptEvent {
-  api: string;
-  attempt: number;
-  durationMs: number;
-  outcome: "ok" | "error";
-  kind?: TencentErrorKind;
-  code?: number;
-  httpStatus?: number;
 }
 
 export interface CallOptions {
   signal?: AbortSignal;
-  deadlineMs?: number;
+  /** Absolute deadline on the `performance.now()` clock; default now + the client's `deadlineMs`. */
+  deadline?: number;
+  /** The caller already holds a budget slot for the first attempt (the read dispatcher does). */
+  slotHeld?: boolean;
+  /**
+   * False for writes: once a request may have reached Tencent (a timeout, a dropped connection),
+   * it is not sent again, and the `TencentTransportError` (with `sent: true`) goes to the caller.
+   */
+  idempotent?: boolean;
 }
 
-/** A parsed Tencent answer whose `ErrorCode` was 0. */
-export type TencentEnvelope = Record<string, unknown> & {
-  ActionStatus: string;
-  ErrorCode: number;
-  ErrorInfo?: string;
-};
+
+/** What the client reports about itself. */
+export type ClientEvent = { type: "attempt"; attempt: AttemptEvent } | { type: "breaker"; api: string; open: boolean };
 
 /**
- * The Tencent REST client: signs as the app admin, pools keep-alive connections, limits its own
- * call rate per API, and retries throttled or transient failures with jittered backoff inside a
- * total deadline.
+ * The Tencent REST client: signs as the app admin, pools keep-alive connections, draws a slot of
+ * the per-API call budget before every attempt, backs off when Tencent throttles, retries
+ * throttled or transient failures with jittered backoff inside a deadline, and stops calling an
+ * API whose circuit breaker has opened.
  *
  *   const client = new TencentClient({ sdkAppId, secretKey, baseUrl: emulator.url });
  *   const answer = await client.call("profile", "portrait_get", { To_Account: ["id1"], TagList: [...] });
@@ -84,23 +90,22 @@ export class TencentClient {
   readonly sdkAppId: number;
   readonly adminIdentifier: string;
   readonly origins: readonly string[];
-  /** `origins` split once into what undici wants: the origin, and a path prefix (TIM_BASE_URL behind a proxy). */
-  readonly #bases: readonly { origin: string; prefix: string }[];
-  readonly #secretKey: string;
+  readonly budget: CallBudget;
+  readonly governor: ThrottleGovernor;
+  readonly #bases: readonly UpstreamBase[];
+  readonly #userSig: UserSigCache;
   readonly #timeoutMs: number;
   readonly #deadlineMs: number;
   readonly #maxAttempts: number;
   readonly #backoff: BackoffOptions;
   readonly #throttleBackoff: BackoffOptions;
-  readonly #rateLimit: number;
-  readonly #rateBurst: number | undefined;
-  readonly #limiters = new Map<string, RateLimiter>();
+  readonly #breakerOptions: { failures: number; halfOpenAfterMs: number };
+  readonly #breakers = new Map<string, CircuitBreakerPolicy>();
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
-  readonly #userSigTtlSeconds: number;
-  readonly #now: () => number;
-  readonly #onAttempt: ((event: AttemptEvent) => void) | undefined;
-  #userSig: { value: string; renewAtMs: number; queryPrefix: string } | undefined;
+  readonly #ownsBudget: boolean;
+  readonly #random: () => number;
+  readonly #listeners = new Set<(event: ClientEvent) => void>();
 
   constructor(options: TencentClientOptions) {
     if (!Number.isSafeInteger(options.sdkAppId) || options.sdkAppId <= 0) {
@@ -108,8 +113,14 @@ export class TencentClient {
     }
     if (!options.secretKey) throw new RangeError("secretKey must not be empty");
     this.sdkAppId = options.sdkAppId;
-    this.#secretKey = options.secretKey;
     this.adminIdentifier = options.adminIdentifier ?? "administrator";
+    this.#userSig = new UserSigCache({
+      sdkAppId: options.sdkAppId,
+      secretKey: options.secretKey,
+      identifier: this.adminIdentifier,
+      ttlSeconds: options.userSigTtlSeconds ?? 86_400,
+      now: options.now ?? Date.now,
+    });
     this.origins = upstreamOrigins(options.region ?? "china", options.baseUrl);
     this.#bases = this.origins.map((base) => {
       const url = new URL(base);
@@ -120,79 +131,96 @@ export class TencentClient {
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 4);
     this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.#throttleBackoff = { baseMs: 250, capMs: 2_000, ...options.throttleBackoff };
-    this.#rateLimit = options.rateLimit ?? 200;
-    this.#rateBurst = options.rateBurst;
-    this.#userSigTtlSeconds = options.userSigTtlSeconds ?? 86_400;
-    this.#now = options.now ?? Date.now;
-    this.#onAttempt = options.onAttempt;
+    this.#breakerOptions = { failures: options.breaker?.failures ?? 5, halfOpenAfterMs: options.breaker?.halfOpenAfterMs ?? 5_000 };
+    this.#ownsBudget = options.budget === undefined;
+    this.budget = options.budget ?? new LocalBudget(options.rateLimit ?? 200, options.rateBurst);
+    this.governor = new ThrottleGovernor(() => this.budget.ratePerSecond || Infinity);
+    this.#random = options.random ?? Math.random;
+    if (options.onAttempt) {
+      const onAttempt = options.onAttempt;
+      this.observe((event) => event.type === "attempt" && onAttempt(event.attempt));
+    }
     this.#ownsDispatcher = options.dispatcher === undefined;
-    this.#dispatcher =
-      options.dispatcher ??
-      new Agent({ connections: options.connections ?? 64, keepAliveTimeout: 30_000, pipelining: 1 });
+    this.#dispatcher = options.dispatcher ?? new Agent({ connections: options.connections ?? 64, keepAliveTimeout: 30_000, pipelining: 1 });
+  }
+
+  /** Listen to attempts and breaker changes (metrics, readiness); returns a function that stops listening. */
+  observe(listener: (event: ClientEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Whether calls of `api` may be attempted now: false while its circuit breaker is open. */
+  available(api: string): boolean {
+    const state = this.#breakers.get(api)?.state;
+    return state !== CircuitState.Open && state !== CircuitState.Isolated;
+  }
+
+  /** APIs whose breaker is open now. */
+  openCircuits(): string[] {
+    return [...this.#breakers.keys()].filter((api) => !this.available(api));
+  }
+
+  /** Wait for one call slot of `api`: the throttle governor's pace first, then the budget. */
+  async acquireSlot(api: string, signal?: AbortSignal): Promise<void> {
+    await this.governor.pace(api, signal);
+    await this.budget.acquire(api, signal);
   }
 
   /** POST `v4/<service>/<command>` and return the answer, or throw a `TencentError`. */
   async call(service: string, command: string, body: object, options: CallOptions = {}): Promise<TencentEnvelope> {
     const api = `${service}/${command}`;
-    const deadlineMs = options.deadlineMs ?? this.#deadlineMs;
-    const deadline = performance.now() + deadlineMs;
+    const started = performance.now();
+    const deadline = options.deadline ?? started + this.#deadlineMs;
     const payload = stringifyJson(body);
-    const limiter = this.#limiterFor(api);
-    const { signal } = options;
+    const idempotent = options.idempotent ?? true;
     let lastError: TencentError | undefined;
     let origin = 0;
     let resigned = false;
-    let outOfTime = false;
 
     for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
       if (lastError) {
-        const delay = backoffDelay(
-          attempt - 2,
-          lastError.kind === "throttled" ? this.#throttleBackoff : this.#backoff,
-        );
-        if (performance.now() + delay >= deadline) {
-          outOfTime = true;
-          break;
-        }
-        await sleep(delay, undefined, signal ? { signal } : undefined);
+        const delay = backoffDelay(attempt - 2, lastError.kind === "throttled" ? this.#throttleBackoff : this.#backoff, this.#random);
+        if (performance.now() + delay >= deadline) throw new TencentDeadlineError(api, deadline - started, lastError);
+        await sleep(delay, undefined, options.signal ? { signal: options.signal } : undefined);
       }
-      if (limiter) {
-        try {
-          await limiter.acquire(deadline - performance.now(), signal);
-        } catch (error) {
-          if (!(error instanceof RateLimitWaitError)) throw error;
-          lastError ??= new TencentTransportError(error.message, "throttled", api);
-          outOfTime = true;
-          break;
-        }
-      }
+      if (attempt > 1 || !options.slotHeld) await this.#acquireWithin(api, deadline, started, lastError, options.signal);
       const remaining = deadline - performance.now();
-      if (remaining <= 0) {
-        outOfTime = true;
-        break;
-      }
+      if (remaining <= 0) throw new TencentDeadlineError(api, deadline - started, lastError);
       try {
-        return await this.#attempt(api, this.#bases[origin % this.#bases.length]!, payload, {
-          attempt,
-          timeoutMs: Math.max(1, Math.ceil(Math.min(this.#timeoutMs, remaining))),
-          signal,
-        });
+        const answer = await this.#breaker(api).execute(() =>
+          attemptCall(this.#dispatcher, {
+            api,
+            base: this.#bases[origin % this.#bases.length]!,
+            query: this.#userSig.queryPrefix(),
+            payload,
+            attempt,
+            timeoutMs: Math.max(1, Math.ceil(Math.min(this.#timeoutMs, remaining))),
+            signal: options.signal,
+            report: (event) => this.#emit({ type: "attempt", attempt: event }),
+          }),
+        );
+        this.governor.succeeded(api);
+        return answer;
       } catch (error) {
+        if (error instanceof BrokenCircuitError) throw new TencentCircuitOpenError(api);
         if (!(error instanceof TencentError)) throw error;
         lastError = error;
         if (error instanceof TencentApiError && error.code === 70001 && !resigned) {
           // Our cached sig expired early in Tencent's eyes (clock skew): mint a new one, once.
           resigned = true;
-          this.#userSig = undefined;
+          this.#userSig.renew();
           continue;
         }
+        if (error.kind === "throttled") this.governor.throttled(api);
         if (!isRetryable(error.kind)) throw error;
+        // A write that may have reached Tencent is not sent again: its outcome is the caller's to learn.
+        if (!idempotent && error instanceof TencentTransportError && error.sent) throw error;
         // A host that failed at the network level is not asked again first: try the backup.
         if (error instanceof TencentTransportError) origin++;
       }
     }
-    if (lastError && !outOfTime) throw lastError;
-    throw new TencentDeadlineError(api, deadlineMs, lastError);
+    throw lastError!;
   }
 
   /** `v4/profile/portrait_get` for at most 100 accounts; see `portraitGet`. */
@@ -200,117 +228,49 @@ export class TencentClient {
     return portraitGet(this, accounts, tags, options);
   }
 
-  /** `v4/profile/portrait_set` for one account; see `portraitSet`. */
+  /** `v4/profile/portrait_set` for one account; see `portraitSet`. Never re-sent once it may have arrived. */
   portraitSet(account: string, items: readonly ProfileItem[], options?: CallOptions): Promise<void> {
-    return portraitSet(this, account, items, options);
+    return portraitSet(this, account, items, { ...options, idempotent: false });
   }
 
-  /** Release the keep-alive connections (only those of a dispatcher the client created). */
+  /** Release the keep-alive connections and the budget (only those the client created). */
   async close(): Promise<void> {
     if (this.#ownsDispatcher) await this.#dispatcher.close();
+    if (this.#ownsBudget) await this.budget.close();
   }
 
-  async #attempt(
-    api: string,
-    base: { origin: string; prefix: string },
-    payload: string,
-    a: { attempt: number; timeoutMs: number; signal: AbortSignal | undefined },
-  ): Promise<TencentEnvelope> {
-    const started = performance.now();
-    const report = (event: Partial<AttemptEvent>) =>
-      this.#onAttempt?.({ api, attempt: a.attempt, durationMs: performance.now() - started, outcome: "error", ...event });
-    const timeout = AbortSignal.timeout(a.timeoutMs);
-    const signal = a.signal ? AbortSignal.any([a.signal, timeout]) : timeout;
-    const { origin, prefix } = base;
-    const path = `${prefix}/v4/${api}?${this.#queryPrefix()}&random=${randomInt(0x1_0000_0000)}&contenttype=json`;
-
-    let text: string;
-    let status: number;
+  async #acquireWithin(api: string, deadline: number, started: number, lastError: TencentError | undefined, signal?: AbortSignal): Promise<void> {
+    const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(deadline - performance.now())));
     try {
-      const response = await this.#dispatcher.request({
-        origin,
-        path,
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: payload,
-        signal,
-      });
-      status = response.statusCode;
-      text = await response.body.text();
+      await this.acquireSlot(api, signal ? AbortSignal.any([signal, timeout]) : timeout);
     } catch (error) {
-      if (a.signal?.aborted) throw a.signal.reason;
-      const why = timeout.aborted ? `timed out after ${Math.round(a.timeoutMs)} ms` : describeNetworkError(error);
-      report({ kind: "transient" });
-      throw new TencentTransportError(`Tencent ${api}: ${why}`, "transient", api);
-    }
-
-    if (status !== 200) {
-      const kind: TencentErrorKind = status >= 500 ? "transient" : status === 429 ? "throttled" : "config";
-      report({ kind, httpStatus: status });
-      throw new TencentTransportError(`Tencent ${api} answered HTTP ${status}`, kind, api, status);
-    }
-    let envelope: unknown;
-    try {
-      envelope = parseJson(text);
-    } catch {
-      envelope = undefined;
-    }
-    if (!isEnvelope(envelope)) {
-      report({ kind: "transient", httpStatus: status });
-      throw new TencentTransportError(`Tencent ${api} answered with a body that is not a JSON envelope`, "transient", api, status);
-    }
-    const code = envelope.ErrorCode;
-    if (code !== 0 || envelope.ActionStatus === "FAIL") {
-      const error = new TencentApiError(code, String(envelope.ErrorInfo ?? ""), api, envelope);
-      report({ kind: error.kind, code });
+      if (signal?.aborted) throw signal.reason;
+      if (timeout.aborted) throw new TencentDeadlineError(api, deadline - started, lastError);
       throw error;
     }
-    report({ outcome: "ok", code: 0 });
-    return envelope;
   }
 
-  /** `sdkappid=…&identifier=…&usersig=…`, with a cached admin UserSig renewed at half-life. */
-  #queryPrefix(): string {
-    const nowMs = this.#now();
-    if (this.#userSig === undefined || nowMs >= this.#userSig.renewAtMs) {
-      const value = signUserSig({
-        sdkAppId: this.sdkAppId,
-        secretKey: this.#secretKey,
-        identifier: this.adminIdentifier,
-        expireSeconds: this.#userSigTtlSeconds,
-        time: Math.floor(nowMs / 1000),
+  #breaker(api: string): CircuitBreakerPolicy {
+    let breaker = this.#breakers.get(api);
+    if (!breaker) {
+      breaker = circuitBreaker(handleWhen(isUpstreamDown), {
+        halfOpenAfter: this.#breakerOptions.halfOpenAfterMs,
+        breaker: new ConsecutiveBreaker(this.#breakerOptions.failures),
       });
-      this.#userSig = {
-        value,
-        renewAtMs: nowMs + (this.#userSigTtlSeconds * 1000) / 2,
-        queryPrefix:
-          `sdkappid=${this.sdkAppId}&identifier=${encodeURIComponent(this.adminIdentifier)}` +
-          `&usersig=${encodeURIComponent(value)}`,
-      };
+      breaker.onStateChange((state) => this.#emit({ type: "breaker", api, open: state === CircuitState.Open }));
+      this.#breakers.set(api, breaker);
     }
-    return this.#userSig.queryPrefix;
+    return breaker;
   }
 
-  #limiterFor(api: string): RateLimiter | undefined {
-    if (this.#rateLimit <= 0) return undefined;
-    let limiter = this.#limiters.get(api);
-    if (!limiter) {
-      limiter = new RateLimiter(this.#rateLimit, this.#rateBurst);
-      this.#limiters.set(api, limiter);
-    }
-    return limiter;
+  #emit(event: ClientEvent): void {
+    for (const listener of this.#listeners) listener(event);
   }
 }
 
-function isEnvelope(value: unknown): value is TencentEnvelope {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v.ErrorCode === "number" && typeof v.ActionStatus === "string";
-}
-
-// Name the failure without echoing the request (its URL carries the UserSig).
-function describeNetworkError(error: unknown): string {
-  const code = (error as { code?: unknown }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  return `network error${typeof code === "string" ? ` ${code}` : ""}: ${message}`;
+// The failures that say Tencent (or the way to it) is down, not that one request was wrong.
+const SERVER_FAILURE_CODES = new Set([60008, 70169, 70202, 70500]);
+function isUpstreamDown(error: unknown): boolean {
+  if (error instanceof TencentTransportError) return error.kind === "transient";
+  return error instanceof TencentApiError && SERVER_FAILURE_CODES.has(error.code);
 }

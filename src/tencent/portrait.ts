@@ -1,7 +1,7 @@
-import type { CallOptions, TencentClient } from "./client.js";
-import { classifyErrorCode, TencentApiError, type TencentErrorKind } from "./errors.js";
+import { classifyErrorCode, EMPTY_PROFILE_CODES, TencentApiError, type TencentErrorKind } from "./errors.js";
+import type { TencentEnvelope } from "./transport.js";
 
-/** One profile field on the wire. Integers above 2^53 arrive as `bigint`. */
+/** One profile field on the wire. Integers above 2^53 arrive as `bigint`; some servers send integers as decimal strings. */
 export interface ProfileItem {
   Tag: string;
   Value: string | number | bigint;
@@ -10,32 +10,44 @@ export interface ProfileItem {
 /** One account's answer to portrait_get: its fields, or its own failure. */
 export type PortraitResult =
   | { account: string; ok: true; items: ProfileItem[] }
-  | { account: string; ok: false; code: number; info: string; kind: TencentErrorKind; invalid: boolean };
+  | {
+      account: string;
+      ok: false;
+      /** Tencent's ResultCode; undefined when the answer left the account out altogether. */
+      code: number | undefined;
+      info: string;
+      kind: TencentErrorKind;
+      invalid: boolean;
+    };
 
 /** Tencent's documented ceiling for one portrait_get ("to avoid response packet failure"). */
 export const PORTRAIT_GET_MAX_ACCOUNTS = 100;
 
+/** What the two calls below need of a client. */
+export interface TencentCaller {
+  call(service: string, command: string, body: object, options?: object): Promise<TencentEnvelope>;
+}
+
 /**
  * `v4/profile/portrait_get` for at most 100 accounts. Returns one result per requested account, in
  * request order (duplicates are asked once and answered for each occurrence). A failure of the
- * whole call throws a `TencentError`; an account's own failure is a result with `ok: false`.
+ * whole call throws a `TencentError`; an account's own failure is a result with `ok: false`. The
+ * answers Tencent may give, and how each is read: docs/tencent-contract.md.
  *
  *   const [alice] = await portraitGet(client, ["alice"], ["Tag_Profile_IM_Nick"]);
  */
 export async function portraitGet(
-  client: TencentClient,
+  client: TencentCaller,
   accounts: readonly string[],
   tags: readonly string[],
-  options?: CallOptions,
+  options?: object,
 ): Promise<PortraitResult[]> {
   if (!Array.isArray(accounts) || accounts.length === 0) {
     throw new RangeError("portraitGet: accounts must be a non-empty array of UserIDs");
   }
   const unique = [...new Set(accounts)];
   if (unique.length > PORTRAIT_GET_MAX_ACCOUNTS) {
-    throw new RangeError(
-      `portraitGet: accounts must hold at most ${PORTRAIT_GET_MAX_ACCOUNTS} distinct UserIDs per call, got ${unique.length}`,
-    );
+    throw new RangeError(`portraitGet: accounts must hold at most ${PORTRAIT_GET_MAX_ACCOUNTS} distinct UserIDs per call, got ${unique.length}`);
   }
   if (!Array.isArray(tags) || tags.length === 0) {
     throw new RangeError("portraitGet: tags must be a non-empty array of profile tags");
@@ -48,7 +60,7 @@ export async function portraitGet(
   try {
     envelope = await client.call("profile", "portrait_get", { To_Account: unique, TagList: [...new Set(tags)] }, options);
   } catch (error) {
-    // Legacy servers (seed 004) answer ActionStatus FAIL yet list each account's own result.
+    // Legacy servers answer ActionStatus FAIL yet list each account's own result.
     if (!(error instanceof TencentApiError) || !hasPerAccountItems(error.response)) throw error;
     envelope = error.response;
   }
@@ -61,14 +73,7 @@ export async function portraitGet(
   }
   return accounts.map(
     (account) =>
-      byAccount.get(account) ?? {
-        account,
-        ok: false,
-        code: -1,
-        info: "account missing from the portrait_get answer",
-        kind: "transient",
-        invalid: false,
-      },
+      byAccount.get(account) ?? { account, ok: false, code: undefined, info: "the answer left this account out", kind: "transient", invalid: false },
   );
 }
 
@@ -76,12 +81,7 @@ export async function portraitGet(
  * `v4/profile/portrait_set`: write fields of one account (Tencent has no batch form). Resolves
  * when Tencent accepted every item; throws a `TencentError` otherwise.
  */
-export async function portraitSet(
-  client: TencentClient,
-  account: string,
-  items: readonly ProfileItem[],
-  options?: CallOptions,
-): Promise<void> {
+export async function portraitSet(client: TencentCaller, account: string, items: readonly ProfileItem[], options?: object): Promise<void> {
   if (typeof account !== "string" || account === "") {
     throw new RangeError("portraitSet: account must be a non-empty UserID");
   }
@@ -96,8 +96,9 @@ function toResult(raw: unknown, invalid: ReadonlySet<string>): PortraitResult | 
   const item = raw as Record<string, unknown>;
   const account = item.To_Account;
   if (typeof account !== "string") return undefined;
-  const code = typeof item.ResultCode === "number" ? item.ResultCode : 0;
-  if (code !== 0) {
+  const code = toCode(item.ResultCode);
+  // "No profile data for this account yet" (older servers): an empty profile, not a failure.
+  if (code !== 0 && !EMPTY_PROFILE_CODES.has(code)) {
     return {
       account,
       ok: false,
@@ -109,6 +110,13 @@ function toResult(raw: unknown, invalid: ReadonlySet<string>): PortraitResult | 
   }
   const items = Array.isArray(item.ProfileItem) ? item.ProfileItem.filter(isProfileItem) : [];
   return { account, ok: true, items };
+}
+
+// ResultCode is a number in every documented answer; a numeric string is read as one, a missing one as 0.
+function toCode(value: unknown): number {
+  if (typeof value === "number") return value;
+  if (typeof value === "string" && /^\d+$/.test(value)) return Number(value);
+  return 0;
 }
 
 function isProfileItem(value: unknown): value is ProfileItem {

@@ -18,7 +18,8 @@ const REVIEWS_SDL = `
 let svc: Service;
 let authors: string[];
 beforeAll(async () => {
-  svc = await startService();
+  // Routers compose by reading _service; here without a token, as ANONYMOUS_INTROSPECTION allows.
+  svc = await startService({}, { anonymousIntrospection: true });
   authors = await importAccounts(svc, "author", 250);
 });
 afterAll(() => svc.close());

@@ -106,9 +106,22 @@ describe("authorization", () => {
     expect(svc.emulator.calls).toHaveLength(0);
   });
 
-  it("introspection and _service work without a token (tooling, Sandbox, routers)", async () => {
-    const res = await svc.gql("{ __schema { queryType { name } } _service { sdl } }", undefined, null);
-    expect(res.errors).toBeUndefined();
-    expect((res.data as { _service: { sdl: string } })._service.sdl).toContain('@key(fields: "id")');
+  it("introspection and _service need a token in production, unless ANONYMOUS_INTROSPECTION allows them", async () => {
+    const schemaQuery = "{ __schema { queryType { name } } _service { sdl } }";
+    const refused = await svc.gql(schemaQuery, undefined, null);
+    expect(refused.status).toBe(401);
+    expect(refused.headers["www-authenticate"]).toMatch(/^Bearer/);
+    expect(refused.errors![0]!.extensions.code).toBe("UNAUTHENTICATED");
+    expect((await svc.gql(schemaQuery)).errors).toBeUndefined();
+    const open = await startService({}, { anonymousIntrospection: true });
+    try {
+      const res = await open.gql(schemaQuery, undefined, null);
+      expect(res.errors).toBeUndefined();
+      expect((res.data as { _service: { sdl: string } })._service.sdl).toContain('@key(fields: "id")');
+      // Allowed to read the schema is not allowed to read profiles.
+      expect((await open.gql("{ me { id } }", undefined, null)).errors![0]!.extensions.code).toBe("UNAUTHENTICATED");
+    } finally {
+      await open.close();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { print, type DocumentNode } from "graphql";
 import { SignJWT } from "jose";
 import { request } from "undici";
 import { createAuthenticator, ADMIN_SCOPE } from "../../src/server/auth.js";
+import { createLogger } from "../../src/server/logger.js";
 import { createServer, type ServerOptions } from "../../src/server/server.js";
 import { clientFor, startEmulator } from "./emulator.js";
 
@@ -30,9 +31,14 @@ export async function startService(
     tags: emulator.tags,
     authenticate: createAuthenticator({ jwtSecret: JWT_SECRET }),
     nodeEnv: "production",
+    // Quiet unless a test listens: a failing test's output should show the failure.
+    logger: createLogger({ level: "silent" }),
     ...serverOptions,
   });
   const url = await server.listen(0);
+  // The readiness check makes one upstream call at start: let it land before a test counts calls.
+  await server.readiness.checked();
+  emulator.resetStats();
   const userToken = await token("zhang.wei");
   const adminToken = await token("administrator", { admin: true });
 

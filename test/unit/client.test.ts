@@ -121,7 +121,7 @@ describe("TencentClient", () => {
     const c = client({ maxAttempts: 50, deadlineMs: 300, throttleBackoff: { baseMs: 100, capMs: 100 } });
     const error = await c.call("profile", "portrait_get", {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TencentDeadlineError);
-    expect(error).toMatchObject({ kind: "throttled", lastError: { code: 60007 } });
+    expect(error).toMatchObject({ kind: "throttled", cause: { code: 60007 } });
     // Backoff delays are at most 100 ms each within a 300 ms budget: far fewer than 50 attempts.
     expect(agent.getCallHistory()!.calls().length).toBeLessThan(50);
   });

@@ -4,19 +4,40 @@ import { EMULATOR_DEFAULTS, readEmulatorSettings, readServiceSettings } from "..
 describe("configuration from the environment", () => {
   it("with no Tencent settings, runs on the embedded emulator in development", () => {
     const s = readServiceSettings({});
-    expect(s).toMatchObject({ port: 4000, embeddedEmulator: { rateLimit: 200, seed: true }, nodeEnv: "development", maxUsers: 1000, corsOrigins: ["*"] });
+    expect(s).toMatchObject({
+      port: 4000,
+      embeddedEmulator: { rateLimit: 200, seed: true },
+      nodeEnv: "development",
+      anonymousIntrospection: true,
+      limits: { maxUsers: 1000, maxAccountsPerOperation: 1000, maxBatchOperations: 10, bodyLimitBytes: 1_048_576 },
+      http: { corsOrigins: ["*"] },
+    });
     expect(s.tencent).toMatchObject({ sdkAppId: EMULATOR_DEFAULTS.sdkAppId, region: "china", adminIdentifier: "administrator", rateLimit: 200 });
-    expect(s.tencent.tags.custom.map((t) => t.key)).toEqual(["Test", "Score"]);
+    expect(s.tencent.tags.custom.map((t) => [t.key, t.type])).toEqual([["Test", "string"], ["Score", "string"]]);
   });
 
   it("with credentials, talks to Tencent (or TIM_BASE_URL) and requires a token verifier", () => {
     const env = { TIM_SDKAPPID: "1400123456", TIM_SECRET_KEY: "k", TIM_REGION: "singapore" };
     expect(() => readServiceSettings(env)).toThrow(/AUTH_JWT_SECRET.*AUTH_JWT_SECRET or AUTH_JWKS_URL/);
-    const s = readServiceSettings({ ...env, AUTH_JWT_SECRET: "short", TIM_BASE_URL: "http://127.0.0.1:9/x" });
-    expect(s).toMatchObject({ embeddedEmulator: undefined, nodeEnv: "production", tencent: { sdkAppId: 1400123456, region: "singapore", baseUrl: "http://127.0.0.1:9/x" } });
+    const secret = "a-production-secret-of-at-least-32-bytes";
+    const s = readServiceSettings({ ...env, AUTH_JWT_SECRET: secret, TIM_BASE_URL: "http://127.0.0.1:9/x" });
+    expect(s).toMatchObject({ embeddedEmulator: undefined, nodeEnv: "production", anonymousIntrospection: false, tencent: { sdkAppId: 1400123456, region: "singapore", baseUrl: "http://127.0.0.1:9/x" } });
     expect(s.tencent.tags.custom).toEqual([]);
-    expect(s.warnings.join()).toMatch(/AUTH_JWT_SECRET is 5 bytes/);
-    expect(s.warnings.join()).not.toContain("short");
+    // Production without iss/aud checks starts, with a warning naming both variables.
+    expect(s.warnings.join()).toMatch(/AUTH_ISSUER and AUTH_AUDIENCE unset/);
+    expect(readServiceSettings({ ...env, AUTH_JWT_SECRET: secret, AUTH_ISSUER: "https://id.example.com", AUTH_AUDIENCE: "portrait-graph" }).warnings).toEqual([]);
+  });
+
+  it("refuses to start in production with an HS256 secret under 32 bytes, without echoing it", () => {
+    const env = { TIM_SDKAPPID: "1400123456", TIM_SECRET_KEY: "k", AUTH_JWT_SECRET: "sixsix" };
+    expect(() => readServiceSettings(env)).toThrow(/AUTH_JWT_SECRET="<6 bytes>" is invalid: expected a secret of at least 32 bytes in production/);
+    expect(() => readServiceSettings(env)).not.toThrow(/sixsix/);
+    // In development a short secret only warns.
+    expect(readServiceSettings({ AUTH_JWT_SECRET: "sixsix" }).warnings.join()).toMatch(/AUTH_JWT_SECRET is 6 bytes/);
+  });
+
+  it("production on the emulator still needs a configured secret (no generated, printable tokens)", () => {
+    expect(() => readServiceSettings({ NODE_ENV: "production" })).toThrow(/AUTH_JWT_SECRET/);
   });
 
   it.each([
@@ -26,6 +47,9 @@ describe("configuration from the environment", () => {
     [{ PORT: "70000" }, /PORT="70000" is invalid: expected an integer >= 0 and <= 65535/],
     [{ TIM_CUSTOM_TAGS: "Score:float" }, /TIM_CUSTOM_TAGS="Score:float" is invalid: .*type must be string or integer/],
     [{ MAX_USERS: "0" }, /MAX_USERS="0"/],
+    [{ MAX_ACCOUNTS_PER_OPERATION: "-1" }, /MAX_ACCOUNTS_PER_OPERATION="-1"/],
+    [{ ANONYMOUS_INTROSPECTION: "perhaps" }, /ANONYMOUS_INTROSPECTION="perhaps" is invalid: expected true or false/],
+    [{ LOG_LEVEL: "loud" }, /LOG_LEVEL="loud" is invalid: expected one of fatal, error/],
   ])("fails fast on %j, naming the variable, the value and what is expected", (env, message) => {
     expect(() => readServiceSettings(env)).toThrow(message);
   });

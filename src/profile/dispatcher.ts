@@ -1,0 +1,305 @@
+import type { CallOptions } from "../tencent/client.js";
+import { ACCOUNT_CLASS_CALL_CODES, classifyErrorCode, TencentApiError, TencentCircuitOpenError, TencentError } from "../tencent/errors.js";
+import { PORTRAIT_GET_MAX_ACCOUNTS, type PortraitResult, type ProfileItem } from "../tencent/portrait.js";
+import { tagKeyOf, type ProfileCache } from "./cache.js";
+import { accountError, ProfileError, throttled, upstreamError } from "./errors.js";
+import { ReadQueue, type Entry, type Waiter } from "./read.queue.js";
+
+/** What the dispatcher needs of the Tencent client. */
+export interface PortraitReader {
+  portraitGet(accounts: readonly string[], tags: readonly string[], options?: CallOptions): Promise<PortraitResult[]>;
+  /** Wait for one call slot of `api` (the shared budget). */
+  acquireSlot(api: string, signal?: AbortSignal): Promise<void>;
+  /** False while the API's circuit breaker is open. */
+  available(api: string): boolean;
+}
+
+/** An account's profile fields, or why it could not be read. */
+export type ReadOutcome = { ok: true; account: string; items: ProfileItem[] } | ProfileError;
+
+export interface DispatcherOptions {
+  reader: PortraitReader;
+  /** Accounts per portrait_get. Default 100 (Tencent's ceiling). */
+  maxAccountsPerCall?: number;
+  /** Accounts that may wait for a call at once; past it, reads fail fast with UPSTREAM_THROTTLED. Default 10000. */
+  maxQueuedAccounts?: number;
+  /** How long an account may wait for a call; past it, UPSTREAM_THROTTLED. Default 2000 ms. */
+  maxWaitMs?: number;
+  /** Calls in flight at once. Default 64 (the client's connections per host). */
+  maxCallsInFlight?: number;
+  /** Extra attempts for an account whose own answer was a transient code (40006, 408xx). Default 2. */
+  accountRetries?: number;
+  cache?: ProfileCache;
+}
+
+export type DispatcherEvent = { type: "call"; accounts: number; slotWaitMs: number };
+
+const API = "profile/portrait_get";
+
+/**
+ * The one process-wide read path to `portrait_get`. Accounts asked for by concurrent requests wait
+ * in one queue, in arrival order. A call leaves when a rate slot is free, and only then takes up to
+ * 100 waiting accounts (with the union of the tags they want): every account that arrived while the
+ * call waited for its slot rides in it. Idle, a read costs one round trip; under load, calls fill up
+ * instead of piling up behind the rate limit.
+ *
+ * - An account already in flight with the tags a read needs is joined, not asked for again.
+ * - The queue is bounded by accounts and by wait; past either bound a read fails fast.
+ * - A whole call refused with an account-class code is split in halves until the bad account is
+ *   alone, so one bad id never hides the others' profiles; per-account transient codes are retried
+ *   for those accounts only.
+ *
+ *   const dispatcher = new ProfileDispatcher({ reader: client });
+ *   const [outcome] = await dispatcher.load(["alice"], new Set(["Tag_Profile_IM_Nick"]));
+ */
+export class ProfileDispatcher {
+  readonly #reader: PortraitReader;
+  readonly #maxPerCall: number;
+  readonly #maxQueued: number;
+  readonly #maxWaitMs: number;
+  readonly #maxInFlight: number;
+  readonly #accountRetries: number;
+  readonly #cache: ProfileCache | undefined;
+  readonly #queue: ReadQueue;
+  /** The latest call carrying each account, for reads that can join it. */
+  readonly #inFlight = new Map<string, Entry>();
+  readonly #listeners = new Set<(event: DispatcherEvent) => void>();
+  #callsInFlight = 0;
+  #acquiring = false;
+  #sweeper: NodeJS.Timeout | undefined;
+
+  constructor(options: DispatcherOptions) {
+    this.#reader = options.reader;
+    this.#maxPerCall = options.maxAccountsPerCall ?? PORTRAIT_GET_MAX_ACCOUNTS;
+    this.#maxQueued = options.maxQueuedAccounts ?? 10_000;
+    this.#maxWaitMs = options.maxWaitMs ?? 2_000;
+    this.#maxInFlight = options.maxCallsInFlight ?? 64;
+    this.#accountRetries = options.accountRetries ?? 2;
+    this.#cache = options.cache;
+    this.#queue = new ReadQueue();
+  }
+
+  /** Accounts waiting for a call now. */
+  get queuedAccounts(): number {
+    return this.#queue.size;
+  }
+
+  observe(listener: (event: DispatcherEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * One outcome per account, in order; never rejects. `signal` ends the wait of this caller only
+   * (its reason becomes the outcome); the accounts stay queued for other callers.
+   */
+  async load(accounts: readonly string[], tags: ReadonlySet<string>, signal?: AbortSignal): Promise<ReadOutcome[]> {
+    const tagKey = tagKeyOf(tags);
+    const lookups = this.#cache ? await this.#cache.get(accounts, tagKey).catch(() => undefined) : undefined;
+    return Promise.all(
+      accounts.map((account, i) => {
+        const lookup = lookups?.[i];
+        if (lookup?.hit) return { ok: true as const, account, items: lookup.items };
+        return this.#read(account, tags, tagKey, lookup?.version, signal);
+      }),
+    );
+  }
+
+  /**
+   * After a write: no read that starts from now on joins a call that began before, and no replica
+   * serves a cached value from before (resolves once the shared cache has been told).
+   */
+  async invalidate(account: string): Promise<void> {
+    this.#inFlight.delete(account);
+    await this.#cache?.invalidate(account);
+  }
+
+  close(): void {
+    this.#stopSweeper();
+  }
+
+  #read(account: string, tags: ReadonlySet<string>, tagKey: string, version: string | undefined, signal?: AbortSignal): Promise<ReadOutcome> {
+    return new Promise<ReadOutcome>((resolve) => {
+      if (signal?.aborted) return resolve(asOutcome(signal.reason));
+      const waiter: Waiter = { resolve };
+      const flight = this.#inFlight.get(account);
+      let entry: Entry | undefined;
+      if (flight && flight.version === version && isSuperset(flight.tags, tags)) {
+        entry = flight;
+      } else {
+        entry = this.#queue.get(account);
+        if (!entry) {
+          if (this.#queue.size >= this.#maxQueued) {
+            return resolve(throttled(`Too many profile reads are waiting for Tencent (${this.#maxQueued} accounts); try again shortly`));
+          }
+          entry = this.#queue.push(account, version);
+          this.#startSweeper();
+        }
+        for (const tag of tags) entry.tags.add(tag);
+      }
+      if (version !== undefined) entry.cacheKeys.set(tagKey, entry.cacheKeys.get(tagKey) ?? version);
+      entry.waiters.push(waiter);
+      if (signal) {
+        const onAbort = () => {
+          const at = entry.waiters.indexOf(waiter);
+          if (at >= 0) entry.waiters.splice(at, 1);
+          resolve(asOutcome(signal.reason));
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        waiter.detach = () => signal.removeEventListener("abort", onAbort);
+      }
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    if (this.#acquiring || this.#callsInFlight >= this.#maxInFlight || this.#queue.size === 0) return;
+    if (!this.#reader.available(API)) {
+      // The breaker is open: answer at once rather than hold reads for a slot they cannot use.
+      const error = upstreamError(new TencentCircuitOpenError(API));
+      for (const entry of this.#queue.drain()) settle(entry, error);
+      return;
+    }
+    this.#acquiring = true;
+    const started = performance.now();
+    this.#reader.acquireSlot(API).then(
+      () => {
+        this.#acquiring = false;
+        const group = this.#take();
+        if (group.length > 0) {
+          for (const listener of this.#listeners) listener({ type: "call", accounts: group.length, slotWaitMs: performance.now() - started });
+          void this.#send(group);
+        }
+        this.#pump();
+      },
+      (error: unknown) => {
+        this.#acquiring = false;
+        const outcome = asOutcome(error);
+        for (const entry of this.#queue.drain()) settle(entry, outcome);
+      },
+    );
+  }
+
+  /** The next call's accounts: a split half first, then the oldest waiting accounts; expired ones fail. */
+  #take(): Entry[] {
+    const pinned = this.#queue.takePinned();
+    if (pinned) return pinned;
+    const group: Entry[] = [];
+    const now = performance.now();
+    while (group.length < this.#maxPerCall) {
+      const entry = this.#queue.shift();
+      if (!entry) break;
+      if (entry.waiters.length === 0) continue;
+      if (now - entry.enqueuedAt > this.#maxWaitMs) settle(entry, this.#waitedTooLong());
+      else group.push(entry);
+    }
+    return group;
+  }
+
+  async #send(group: Entry[]): Promise<void> {
+    this.#callsInFlight++;
+    const tags = new Set<string>();
+    for (const entry of group) for (const tag of entry.tags) tags.add(tag);
+    for (const entry of group) {
+      entry.tags = tags;
+      this.#inFlight.set(entry.account, entry);
+    }
+    try {
+      const results = await this.#reader.portraitGet(
+        group.map((e) => e.account),
+        [...tags],
+        { slotHeld: true },
+      );
+      group.forEach((entry, i) => this.#settleResult(entry, results[i]!));
+    } catch (error) {
+      this.#callFailed(group, error);
+    } finally {
+      for (const entry of group) if (this.#inFlight.get(entry.account) === entry) this.#inFlight.delete(entry.account);
+      this.#callsInFlight--;
+      this.#pump();
+    }
+  }
+
+  #settleResult(entry: Entry, result: PortraitResult): void {
+    if (result.ok) {
+      this.#store(entry, result.items);
+      settle(entry, { ok: true, account: entry.account, items: result.items });
+    } else if (result.kind === "transient" && result.code !== undefined && entry.retries < this.#accountRetries) {
+      entry.retries++;
+      this.#queue.retry(entry);
+    } else {
+      settle(entry, accountError(result));
+    }
+  }
+
+  #callFailed(group: Entry[], error: unknown): void {
+    if (error instanceof TencentApiError && ACCOUNT_CLASS_CALL_CODES.has(error.code)) {
+      if (group.length > 1) {
+        // One bad account can fail the whole call: split until it is alone (each half draws its own slot).
+        const half = Math.ceil(group.length / 2);
+        this.#queue.pin(group.slice(0, half), group.slice(half));
+        return;
+      }
+      const [entry] = group;
+      this.#settleResult(entry!, {
+        account: entry!.account,
+        ok: false,
+        code: error.code,
+        info: error.info,
+        kind: classifyErrorCode(error.code),
+        invalid: false,
+      });
+      return;
+    }
+    const outcome = error instanceof TencentError ? upstreamError(error) : asOutcome(error);
+    for (const entry of group) settle(entry, outcome);
+  }
+
+  #store(entry: Entry, items: readonly ProfileItem[]): void {
+    if (!this.#cache || entry.cacheKeys.size === 0) return;
+    const entries = [...entry.cacheKeys].map(([tagKey, version]) => {
+      const wanted = new Set(tagKey.split(","));
+      return { account: entry.account, tagKey, version, items: items.filter((item) => wanted.has(item.Tag)) };
+    });
+    this.#cache.set(entries).catch(() => undefined);
+  }
+
+  #waitedTooLong(): ProfileError {
+    return throttled(`Waited over ${this.#maxWaitMs} ms for a Tencent call slot (the read queue is backed up); try again shortly`);
+  }
+
+  // Fails accounts that waited past the bound even when no slot comes (e.g. a stalled shared budget).
+  #startSweeper(): void {
+    if (this.#sweeper) return;
+    this.#sweeper = setInterval(() => {
+      const now = performance.now();
+      for (const entry of this.#queue.expired(now - this.#maxWaitMs)) settle(entry, this.#waitedTooLong());
+      if (this.#queue.size === 0) this.#stopSweeper();
+    }, Math.max(10, this.#maxWaitMs / 4));
+    this.#sweeper.unref();
+  }
+
+  #stopSweeper(): void {
+    if (this.#sweeper) clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+  }
+}
+
+function settle(entry: Entry, outcome: ReadOutcome): void {
+  const waiters = entry.waiters.splice(0);
+  for (const waiter of waiters) {
+    waiter.detach?.();
+    waiter.resolve(outcome);
+  }
+}
+
+function isSuperset(have: ReadonlySet<string>, want: ReadonlySet<string>): boolean {
+  for (const tag of want) if (!have.has(tag)) return false;
+  return true;
+}
+
+function asOutcome(error: unknown): ProfileError {
+  if (error instanceof ProfileError) return error;
+  if (error instanceof TencentError) return upstreamError(error);
+  return new ProfileError("Reading the profile failed", { code: "UPSTREAM_UNAVAILABLE" }, { cause: error });
+}

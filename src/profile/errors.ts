@@ -1,0 +1,123 @@
+import type { PortraitResult } from "../tencent/portrait.js";
+import {
+  ACCOUNT_NOT_FOUND_CODES,
+  TencentApiError,
+  TencentCircuitOpenError,
+  TencentDeadlineError,
+  TencentError,
+  type TencentErrorKind,
+} from "../tencent/errors.js";
+import type { InputViolation } from "./input.js";
+
+/** The stable `extensions.code` vocabulary of this service (Apollo's own codes where they fit). */
+export const ErrorCode = {
+  BAD_USER_INPUT: "BAD_USER_INPUT",
+  UNAUTHENTICATED: "UNAUTHENTICATED",
+  FORBIDDEN: "FORBIDDEN",
+  ACCOUNT_NOT_FOUND: "ACCOUNT_NOT_FOUND",
+  UPSTREAM_THROTTLED: "UPSTREAM_THROTTLED",
+  UPSTREAM_UNAVAILABLE: "UPSTREAM_UNAVAILABLE",
+  UPSTREAM_ERROR: "UPSTREAM_ERROR",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface TencentDetail {
+  errorCode: number;
+  errorInfo: string;
+}
+
+export interface ErrorExtensions {
+  code: ErrorCode;
+  tencent?: TencentDetail;
+  /** The input field at fault, e.g. `input.nick` or `ids[3]`. */
+  field?: string;
+  violations?: InputViolation[];
+  /** A write that may or may not have been applied: read the profile before trying again. */
+  outcome?: "unknown";
+  http?: { status: number };
+}
+
+/**
+ * An error a client may see, with its `extensions`. GraphQL copies `extensions` from the error a
+ * resolver throws, so this layer needs no GraphQL import. Messages never carry secrets, upstream
+ * addresses, or more than a short prefix of what the caller sent.
+ */
+export class ProfileError extends Error {
+  constructor(
+    message: string,
+    readonly extensions: ErrorExtensions,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "ProfileError";
+  }
+}
+
+/** At most `max` characters of something the caller sent, quoted, for an error message. */
+export function quote(value: unknown, max = 32): string {
+  const text = typeof value === "string" ? value : String(value);
+  const chars = [...text];
+  return JSON.stringify(chars.length > max ? `${chars.slice(0, max).join("")}…` : text);
+}
+
+export function badInput(violations: readonly InputViolation[]): ProfileError {
+  const message = violations.map((v) => `${v.field} ${v.rule}`).join("; ");
+  return new ProfileError(message, { code: ErrorCode.BAD_USER_INPUT, field: violations[0]?.field ?? "input", violations: [...violations] });
+}
+
+export function unauthenticated(message: string): ProfileError {
+  return new ProfileError(message, { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } });
+}
+
+export function forbidden(message: string): ProfileError {
+  return new ProfileError(message, { code: ErrorCode.FORBIDDEN });
+}
+
+export function throttled(message: string): ProfileError {
+  return new ProfileError(message, { code: ErrorCode.UPSTREAM_THROTTLED });
+}
+
+/** One account's own failure in a portrait_get answer. */
+export function accountError(result: Extract<PortraitResult, { ok: false }>): ProfileError {
+  const { account, code, info, kind, invalid } = result;
+  if (code === undefined) {
+    return new ProfileError(`Tencent's answer left out account ${quote(account)}`, { code: ErrorCode.UPSTREAM_UNAVAILABLE });
+  }
+  const tencent = { errorCode: code, errorInfo: info };
+  if (ACCOUNT_NOT_FOUND_CODES.has(code) || invalid) {
+    return new ProfileError(`Account ${quote(account)} was not found`, { code: ErrorCode.ACCOUNT_NOT_FOUND, tencent });
+  }
+  if (code === 40007) return new ProfileError(`No permission to read the profile of ${quote(account)}`, { code: ErrorCode.FORBIDDEN, tencent });
+  return new ProfileError(`Reading the profile of ${quote(account)} failed upstream`, { code: codeOfKind(kind), tencent });
+}
+
+const INPUT_CODES = new Set([40001, 40009, 40601, 40605, 40610]);
+
+/** A failure of a whole Tencent call, for the caller. */
+export function upstreamError(error: TencentError): ProfileError {
+  if (error instanceof TencentCircuitOpenError) {
+    return new ProfileError("Tencent is unavailable: calls are paused after repeated failures", { code: ErrorCode.UPSTREAM_UNAVAILABLE }, { cause: error });
+  }
+  const api = error instanceof TencentApiError ? error : error instanceof TencentDeadlineError && error.cause instanceof TencentApiError ? error.cause : undefined;
+  const tencent = api ? { tencent: { errorCode: api.code, errorInfo: api.info } } : {};
+  if (api && ACCOUNT_NOT_FOUND_CODES.has(api.code)) return new ProfileError("Account was not found", { code: ErrorCode.ACCOUNT_NOT_FOUND, ...tencent });
+  if (api && (api.code === 40007 || api.code === 40008)) return new ProfileError("No permission for that profile field", { code: ErrorCode.FORBIDDEN, ...tencent });
+  if (api && INPUT_CODES.has(api.code)) return new ProfileError(`Tencent refused the input: ${api.info}`, { code: ErrorCode.BAD_USER_INPUT, ...tencent });
+  return new ProfileError(error.message, { code: codeOfKind(error.kind), ...tencent }, { cause: error });
+}
+
+function codeOfKind(kind: TencentErrorKind): ErrorCode {
+  switch (kind) {
+    case "throttled":
+      return ErrorCode.UPSTREAM_THROTTLED;
+    case "transient":
+      return ErrorCode.UPSTREAM_UNAVAILABLE;
+    case "config":
+    case "caller":
+      return ErrorCode.UPSTREAM_ERROR;
+    default: {
+      const unreachable: never = kind;
+      throw new Error(`unknown error kind ${String(unreachable)}`);
+    }
+  }
+}

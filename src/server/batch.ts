@@ -1,0 +1,64 @@
+import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
+import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode } from "graphql";
+import { LRUCache } from "lru-cache";
+import { accountsOf } from "../graphql/cost.js";
+
+/** One operation of an HTTP batch, as a client sends it. */
+interface BatchPiece {
+  query?: unknown;
+  operationName?: unknown;
+  variables?: unknown;
+  extensions?: { persistedQuery?: { sha256Hash?: unknown } };
+}
+
+/**
+ * The distinct accounts a whole HTTP batch can make us read, worked out before any of its
+ * operations runs (Apollo runs a batch's operations concurrently, so a per-operation check could
+ * only stop the later ones after the first had called Tencent). A piece whose document cannot be
+ * found or parsed counts nothing here; Apollo answers it with its own error.
+ */
+export class BatchCounter {
+  readonly #documents = new LRUCache<string, DocumentNode>({ max: 500 });
+
+  constructor(
+    private readonly maxTokens: number,
+    /** Apollo's APQ store (the raw cache; Apollo prefixes keys with `apq:`). */
+    private readonly apq: KeyValueCache<string> | undefined,
+  ) {}
+
+  async accounts(pieces: readonly unknown[]): Promise<number> {
+    const all = new Set<unknown>();
+    for (const raw of pieces) {
+      const piece = (typeof raw === "object" && raw !== null ? raw : {}) as BatchPiece;
+      const operation = await this.#operation(piece);
+      if (!operation) continue;
+      const variables = typeof piece.variables === "object" && piece.variables !== null ? (piece.variables as Record<string, unknown>) : {};
+      for (const account of accountsOf(operation.definition, operation.fragments, variables)) all.add(account);
+    }
+    return all.size;
+  }
+
+  async #operation(piece: BatchPiece): Promise<{ definition: OperationDefinitionNode; fragments: Record<string, FragmentDefinitionNode> } | undefined> {
+    let query = typeof piece.query === "string" ? piece.query : undefined;
+    const hash = piece.extensions?.persistedQuery?.sha256Hash;
+    if (query === undefined && typeof hash === "string" && this.apq) query = await this.apq.get(`apq:${hash}`);
+    if (query === undefined) return undefined;
+    let document = this.#documents.get(query);
+    if (!document) {
+      try {
+        document = parse(query, { maxTokens: this.maxTokens, noLocation: true });
+      } catch {
+        return undefined;
+      }
+      this.#documents.set(query, document);
+    }
+    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    const name = typeof piece.operationName === "string" ? piece.operationName : undefined;
+    const definition = name ? operations.find((o) => o.name?.value === name) : operations.length === 1 ? operations[0] : undefined;
+    if (!definition) return undefined;
+    const fragments = Object.fromEntries(
+      document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+    );
+    return { definition, fragments };
+  }
+}

@@ -1,0 +1,53 @@
+import fastifyCors from "@fastify/cors";
+import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import type { HttpSettings } from "../config.js";
+
+export interface HttpOptions extends HttpSettings {
+  bodyLimitBytes: number;
+}
+
+/**
+ * The HTTP edge, on Fastify: a body limit (413 while the body streams in), header and request
+ * timeouts and a connection cap (slow or idle sockets are dropped), CORS from the maintained
+ * plugin, and errors shaped like GraphQL errors. Routes are added by `createServer`.
+ */
+export async function createHttpApp(options: HttpOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: options.bodyLimitBytes,
+    requestTimeout: options.requestTimeoutMs,
+    keepAliveTimeout: options.keepAliveTimeoutMs,
+    // An idle socket that sends nothing at all is dropped too.
+    connectionTimeout: options.requestTimeoutMs + options.keepAliveTimeoutMs,
+    http: { headersTimeout: options.headersTimeoutMs, connectionsCheckingInterval: Math.min(1_000, options.headersTimeoutMs) },
+    // Requests are logged once per GraphQL operation (observability plugin), not per HTTP hit.
+    logger: false,
+    return503OnClosing: false,
+    forceCloseConnections: "idle",
+  });
+  app.server.maxConnections = options.maxConnections;
+  app.server.headersTimeout = options.headersTimeoutMs;
+
+  await app.register(fastifyCors, {
+    origin: options.corsOrigins.includes("*") ? "*" : options.corsOrigins,
+    methods: ["GET", "POST", "OPTIONS"],
+    maxAge: 600,
+    credentials: false,
+    strictPreflight: false,
+  });
+
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    const code = status === 413 ? "PAYLOAD_TOO_LARGE" : status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : status < 500 ? "BAD_REQUEST" : "INTERNAL_SERVER_ERROR";
+    const message =
+      status === 413
+        ? `The request body is larger than ${options.bodyLimitBytes} bytes (BODY_LIMIT_BYTES)`
+        : status < 500
+          ? error.message.slice(0, 200)
+          : "Internal server error";
+    void reply.code(status).type("application/json; charset=utf-8").send({ errors: [{ message, extensions: { code } }] });
+  });
+  app.setNotFoundHandler((_request, reply) => {
+    void reply.code(404).send({ errors: [{ message: "Not found; GraphQL is at /graphql", extensions: { code: "NOT_FOUND" } }] });
+  });
+  return app;
+}

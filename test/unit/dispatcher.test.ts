@@ -1,0 +1,274 @@
+import { describe, expect, it } from "vitest";
+import { MemoryProfileCacheForTest } from "../support/memory-cache.js";
+import { ProfileDispatcher, type PortraitReader, type ReadOutcome } from "../../src/profile/dispatcher.js";
+import { ProfileError } from "../../src/profile/errors.js";
+import { TencentApiError } from "../../src/tencent/errors.js";
+import type { PortraitResult } from "../../src/tencent/portrait.js";
+
+const NICK = new Set(["Tag_Profile_IM_Nick"]);
+const LEVEL = new Set(["Tag_Profile_IM_Level"]);
+const ids = (n: number, prefix = "u") => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+const tick = () => new Promise((r) => setImmediate(r));
+
+/**
+ * A reader whose rate slots are handed out by the test (`grant`), that records every call, and
+ * whose answers the test can script per call.
+ */
+function scriptedReader() {
+  const calls: { accounts: string[]; tags: string[] }[] = [];
+  const slots: (() => void)[] = [];
+  let slotsDrawn = 0;
+  let open = true;
+  let answer: (accounts: readonly string[], call: number) => Promise<PortraitResult[]> | PortraitResult[] = (accounts) =>
+    accounts.map((account) => ({ account, ok: true, items: [{ Tag: "Tag_Profile_IM_Nick", Value: `nick-${account}` }] }));
+  const reader: PortraitReader = {
+    acquireSlot: () => {
+      slotsDrawn++;
+      return new Promise<void>((resolve) => slots.push(resolve));
+    },
+    async portraitGet(accounts, tags) {
+      const n = calls.push({ accounts: [...accounts], tags: [...tags].sort() }) - 1;
+      return answer(accounts, n);
+    },
+    available: () => open,
+  };
+  return {
+    reader,
+    calls,
+    get slotsDrawn() {
+      return slotsDrawn;
+    },
+    /** Hand out the next slot and let the call it carries be formed. */
+    async grant() {
+      while (slots.length === 0) await tick();
+      slots.shift()!();
+      await tick();
+    },
+    /** Grant slots until `pending` settles. */
+    async grantUntil(pending: Promise<unknown>) {
+      let done = false;
+      void pending.then(() => (done = true));
+      while (!done) {
+        if (slots.length > 0) slots.shift()!();
+        await tick();
+      }
+    },
+    answerWith(fn: typeof answer) {
+      answer = fn;
+    },
+    breakerOpen(value: boolean) {
+      open = !value;
+    },
+  };
+}
+
+const nickOf = (o: ReadOutcome) => (o instanceof Error ? o : o.items[0]?.Value);
+
+describe("ProfileDispatcher: gather while waiting for a rate slot", () => {
+  it("a call takes every account that arrived while it waited for its slot", async () => {
+    const r = scriptedReader();
+    const d = new ProfileDispatcher({ reader: r.reader });
+    const first = d.load(["a"], NICK);
+    await tick();
+    const second = d.load(["b", "c"], LEVEL);
+    const third = d.load(["d"], NICK);
+    await r.grant();
+    const outcomes = await Promise.all([first, second, third]);
+    expect(r.calls).toEqual([{ accounts: ["a", "b", "c", "d"], tags: ["Tag_Profile_IM_Level", "Tag_Profile_IM_Nick"] }]);
+    expect(outcomes.flat().map(nickOf)).toEqual(["nick-a", "nick-b", "nick-c", "nick-d"]);
+    expect(r.slotsDrawn).toBe(1);
+  });
+
+  it("takes at most 100 accounts per call, oldest first; the rest wait for the next slot", async () => {
+    const r = scriptedReader();
+    const d = new ProfileDispatcher({ reader: r.reader });
+    const loads = [d.load(ids(150, "a"), NICK), d.load(ids(100, "b"), NICK)];
+    await r.grant();
+    await r.grant();
+    await r.grant();
+    await Promise.all(loads);
+    expect(r.calls.map((c) => c.accounts.length)).toEqual([100, 100, 50]);
+    expect(r.calls.flatMap((c) => c.accounts)).toEqual([...ids(150, "a"), ...ids(100, "b")]);
+  });
+
+  it("under overload no request waits behind ones that arrived later", async () => {
+    const r = scriptedReader();
+    const d = new ProfileDispatcher({ reader: r.reader, maxAccountsPerCall: 10 });
+    const loads = Array.from({ length: 5 }, (_, i) => d.load(ids(7, `r${i}-`), NICK));
+    for (let i = 0; i < 4; i++) await r.grant();
+    await Promise.all(loads);
+    const order = r.calls.flatMap((c) => c.accounts);
+    expect(order).toEqual(Array.from({ length: 5 }, (_, i) => ids(7, `r${i}-`)).flat());
+  });
+
+  it("when idle, a read goes out on the first slot: one call, no gathering delay", async () => {
+    const reader: PortraitReader = { ...scriptedReader().reader, acquireSlot: async () => {} };
+    const seen: string[][] = [];
+    const d = new ProfileDispatcher({ reader: { ...reader, portraitGet: async (accounts) => (seen.push([...accounts]), accounts.map((account) => ({ account, ok: true, items: [] }))) } });
+    await d.load(["solo"], NICK);
+    expect(seen).toEqual([["solo"]]);
+  });
+});
+
+describe("ProfileDispatcher: deduplication", () => {
+  it("an account asked for twice while waiting goes out once, with both callers' tags", async () => {
+    const r = scriptedReader();
+    const d = new ProfileDispatcher({ reader: r.reader });
+    const a = d.load(["x"], NICK);
+    const b = d.load(["x"], LEVEL);
+    await r.grant();
+    await Promise.all([a, b]);
+    expect(r.calls).toEqual([{ accounts: ["x"], tags: ["Tag_Profile_IM_Level", "Tag_Profile_IM_Nick"] }]);
+  });
+
+  it("joins an account in flight when it carries the tags needed; asks again when it does not", async () => {
+    const r = scriptedReader();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    r.answerWith(async (accounts, call) => {
+      if (call === 0) await gate;
+      return accounts.map((account) => ({ account, ok: true, items: [] }));
+    });
+    const d = new ProfileDispatcher({ reader: r.reader });
+    const first = d.load(["x"], NICK);
+    await r.grant(); // call 0 is in flight, held by the gate
+    const joined = d.load(["x"], NICK);
+    const other = d.load(["x"], LEVEL);
+    release();
+    await first;
+    await joined;
+    await r.grant();
+    await other;
+    expect(r.calls.map((c) => c.tags)).toEqual([["Tag_Profile_IM_Nick"], ["Tag_Profile_IM_Level"]]);
+  });
+
+  it("after invalidate, a new read does not join a call that began before", async () => {
+    const r = scriptedReader();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    r.answerWith(async (accounts, call) => {
+      if (call === 0) await gate;
+      return accounts.map((account) => ({ account, ok: true, items: [{ Tag: "Tag_Profile_IM_Nick", Value: `v${call}` }] }));
+    });
+    const d = new ProfileDispatcher({ reader: r.reader });
+    const before = d.load(["x"], NICK);
+    await r.grant();
+    await d.invalidate("x");
+    const after = d.load(["x"], NICK);
+    release();
+    await r.grant();
+    expect((await before).map(nickOf)).toEqual(["v0"]);
+    expect((await after).map(nickOf)).toEqual(["v1"]);
+  });
+});
+
+describe("ProfileDispatcher: bounds", () => {
+  it("past maxQueuedAccounts a read fails fast with UPSTREAM_THROTTLED", async () => {
+    const r = scriptedReader();
+    const d = new ProfileDispatcher({ reader: r.reader, maxQueuedAccounts: 3 });
+    const queued = d.load(ids(3), NICK);
+    const [overflow] = await d.load(["late"], NICK);
+    expect(overflow).toBeInstanceOf(ProfileError);
+    expect((overflow as ProfileError).extensions.code).toBe("UPSTREAM_THROTTLED");
+    expect((overflow as ProfileError).message).toMatch(/3 accounts/);
+    await r.grant();
+    expect((await queued).map(nickOf)).toEqual(ids(3).map((id) => `nick-${id}`));
+  });
+
+  it("an account that waited past maxWaitMs fails with UPSTREAM_THROTTLED, even if no slot ever comes", async () => {
+    const r = scriptedReader();
+    const d = new ProfileDispatcher({ reader: r.reader, maxWaitMs: 20 });
+    const [outcome] = await d.load(["stuck"], NICK);
+    expect((outcome as ProfileError).extensions.code).toBe("UPSTREAM_THROTTLED");
+    expect(r.calls).toEqual([]);
+    d.close();
+  });
+
+  it("a caller whose signal aborts gets its reason; another caller of the same account still gets it", async () => {
+    const r = scriptedReader();
+    const d = new ProfileDispatcher({ reader: r.reader });
+    const controller = new AbortController();
+    const leaving = d.load(["x"], NICK, controller.signal);
+    const staying = d.load(["x"], NICK);
+    const reason = new ProfileError("deadline", { code: "UPSTREAM_UNAVAILABLE" });
+    controller.abort(reason);
+    expect(await leaving).toEqual([reason]);
+    await r.grant();
+    expect((await staying).map(nickOf)).toEqual(["nick-x"]);
+  });
+
+  it("while the breaker is open, waiting reads fail at once and no slot is drawn", async () => {
+    const r = scriptedReader();
+    r.breakerOpen(true);
+    const d = new ProfileDispatcher({ reader: r.reader });
+    const [outcome] = await d.load(["x"], NICK);
+    expect((outcome as ProfileError).extensions.code).toBe("UPSTREAM_UNAVAILABLE");
+    expect(r.slotsDrawn).toBe(0);
+  });
+});
+
+describe("ProfileDispatcher: Tencent's answers", () => {
+  it("a whole call refused with an account-class code is split until the bad account is alone", async () => {
+    const r = scriptedReader();
+    r.answerWith((accounts) => {
+      if (accounts.includes("bad")) throw new TencentApiError(40003, "Err_Profile_Account_Not_Exist", "profile/portrait_get", {});
+      return accounts.map((account) => ({ account, ok: true, items: [{ Tag: "Tag_Profile_IM_Nick", Value: account }] }));
+    });
+    const d = new ProfileDispatcher({ reader: r.reader });
+    const accounts = [...ids(5), "bad", ...ids(2, "v")];
+    const pending = d.load(accounts, NICK);
+    await r.grantUntil(pending);
+    const outcomes = await pending;
+    expect(outcomes.map((o) => (o instanceof ProfileError ? o.extensions.code : "ok"))).toEqual(["ok", "ok", "ok", "ok", "ok", "ACCOUNT_NOT_FOUND", "ok", "ok"]);
+    // 8 → 4+4 → 2+2 → 1+1: every call after the first holds at most half of its parent.
+    expect(r.calls.map((c) => c.accounts.length).sort((a, b) => b - a)).toEqual([8, 4, 4, 2, 2, 1, 1]);
+  });
+
+  it("per-account transient codes are retried for those accounts only", async () => {
+    const r = scriptedReader();
+    let failures = 2;
+    r.answerWith((accounts) =>
+      accounts.map((account) =>
+        account === "flaky" && failures-- > 0
+          ? { account, ok: false, code: 40006, info: "try again later", kind: "transient", invalid: false }
+          : { account, ok: true, items: [{ Tag: "Tag_Profile_IM_Nick", Value: account }] },
+      ),
+    );
+    const d = new ProfileDispatcher({ reader: r.reader });
+    const pending = d.load(["a", "flaky", "b"], NICK);
+    for (let i = 0; i < 3; i++) await r.grant();
+    expect((await pending).map(nickOf)).toEqual(["a", "flaky", "b"]);
+    expect(r.calls.map((c) => c.accounts)).toEqual([["a", "flaky", "b"], ["flaky"], ["flaky"]]);
+  });
+
+  it("gives up on a transient account after its retries, with UPSTREAM_UNAVAILABLE and Tencent's code", async () => {
+    const r = scriptedReader();
+    r.answerWith((accounts) => accounts.map((account) => ({ account, ok: false, code: 40006, info: "try again later", kind: "transient", invalid: false })));
+    const d = new ProfileDispatcher({ reader: r.reader, accountRetries: 1 });
+    const pending = d.load(["x"], NICK);
+    await r.grant();
+    await r.grant();
+    const [outcome] = await pending;
+    expect((outcome as ProfileError).extensions).toEqual({ code: "UPSTREAM_UNAVAILABLE", tencent: { errorCode: 40006, errorInfo: "try again later" } });
+    expect(r.calls).toHaveLength(2);
+  });
+});
+
+describe("ProfileDispatcher: the shared cache", () => {
+  it("serves hits without a call and stores misses under the version their lookup saw", async () => {
+    const cache = new MemoryProfileCacheForTest();
+    const r = scriptedReader();
+    const d = new ProfileDispatcher({ reader: r.reader, cache });
+    const first = d.load(["x"], NICK);
+    await r.grant();
+    await first;
+    await cache.settled();
+    expect((await d.load(["x"], NICK)).map(nickOf)).toEqual(["nick-x"]);
+    expect(r.calls).toHaveLength(1);
+    await d.invalidate("x");
+    const again = d.load(["x"], NICK);
+    await r.grant();
+    await again;
+    expect(r.calls).toHaveLength(2);
+  });
+});
