@@ -145,7 +145,8 @@ export async function createServer(options: ServerOptions) {
     parseOptions: { maxTokens: limits.maxTokens },
     validationRules: armor.validationRules,
     includeStacktraceInErrorResponses: development,
-    status400ForVariableCoercionErrors: true,
+    // SIGTERM is main.ts's to handle (drain, then exit 0); Apollo's own handler would re-raise it.
+    stopOnTerminationSignals: false,
     formatError: formatErrors(logger, development),
     plugins: [
       ...(armor.plugins as ApolloServerPlugin<Context>[]),

@@ -163,8 +163,11 @@ export class TencentClient {
 
   /** Wait for one call slot of `api`: the throttle governor's pace first, then the budget. */
   async acquireSlot(api: string, signal?: AbortSignal): Promise<void> {
+    const started = performance.now();
     await this.governor.pace(api, signal);
     await this.budget.acquire(api, signal);
+    // Tencent began throttling while this call waited for its slot: it paces like the rest.
+    if ((this.governor.slowedSince(api) ?? -Infinity) > started) await this.governor.pace(api, signal);
   }
 
   /** POST `v4/<service>/<command>` and return the answer, or throw a `TencentError`. */
@@ -187,6 +190,7 @@ export class TencentClient {
       if (attempt > 1 || !options.slotHeld) await this.#acquireWithin(api, deadline, started, lastError, options.signal);
       const remaining = deadline - performance.now();
       if (remaining <= 0) throw new TencentDeadlineError(api, deadline - started, lastError);
+      const sentAt = performance.now();
       try {
         const answer = await this.#breaker(api).execute(() =>
           attemptCall(this.#dispatcher, {
@@ -212,7 +216,7 @@ export class TencentClient {
           this.#userSig.renew();
           continue;
         }
-        if (error.kind === "throttled") this.governor.throttled(api);
+        if (error.kind === "throttled") this.governor.throttled(api, sentAt);
         if (!isRetryable(error.kind)) throw error;
         // A write that may have reached Tencent is not sent again: its outcome is the caller's to learn.
         if (!idempotent && error instanceof TencentTransportError && error.sent) throw error;

@@ -34,6 +34,12 @@ export class ThrottleGovernor {
     if (at > now) await sleep(at - now, undefined, signal ? { signal } : undefined);
   }
 
+  /** When the current slow-down of `api` began (undefined at full speed): a caller that started waiting before it paces again. */
+  slowedSince(api: string): number | undefined {
+    const state = this.#apis.get(api);
+    return state?.rate === undefined ? undefined : state.throttledAt;
+  }
+
   /** Tencent accepted a call of `api`. */
   succeeded(api: string): void {
     const state = this.#state(api);
@@ -42,14 +48,22 @@ export class ThrottleGovernor {
     while (state.successes.length > 0 && state.successes[0]! < now - 1000) state.successes.shift();
   }
 
-  /** Tencent refused a call of `api` for frequency: slow down to what got through. */
-  throttled(api: string): void {
+  /**
+   * Tencent refused a call of `api` for frequency: slow down to what got through. A refusal of a
+   * call sent before the last slow-down says nothing new (it left at the old pace) and is ignored,
+   * so a burst of refusals lowers the pace once, not once per refusal.
+   */
+  throttled(api: string, sentAt: number = this.now()): void {
     const state = this.#state(api);
     const now = this.now();
+    if (state.rate !== undefined && sentAt < state.lastChange) return;
     const gotThrough = state.successes.filter((t) => t >= now - 1000).length;
     const current = state.rate ?? this.ceiling();
-    state.rate = Math.max(MIN_RATE, Math.min(current * 0.7, gotThrough || current * 0.5));
+    // Half of what got through: that count includes the burst an idle quota allows, and pacing at
+    // the refill rate itself would leave no slack. The 10% a second of recovery finds the rest.
+    state.rate = Math.max(MIN_RATE, Math.min(current * 0.7, gotThrough > 0 ? gotThrough * 0.5 : current * 0.5));
     state.lastChange = now;
+    state.throttledAt = now;
     // The quota of this second is spent: the next call waits one interval from now.
     state.next = Math.max(state.next, now + 1000 / state.rate);
   }
@@ -70,7 +84,7 @@ export class ThrottleGovernor {
   #state(api: string): ApiState {
     let state = this.#apis.get(api);
     if (!state) {
-      state = { rate: undefined, next: 0, lastChange: 0, successes: [] };
+      state = { rate: undefined, next: 0, lastChange: 0, throttledAt: 0, successes: [] };
       this.#apis.set(api, state);
     }
     return state;
@@ -82,6 +96,7 @@ interface ApiState {
   rate: number | undefined;
   next: number;
   lastChange: number;
+  throttledAt: number;
   successes: number[];
 }
 

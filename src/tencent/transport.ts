@@ -1,4 +1,5 @@
 import { randomInt } from "node:crypto";
+import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Dispatcher } from "undici";
 import { TencentApiError, TencentTransportError, type TencentErrorKind } from "./errors.js";
 import { parseJson } from "./json.js";
@@ -42,8 +43,16 @@ export interface Attempt {
  */
 export async function attemptCall(dispatcher: Dispatcher, a: Attempt): Promise<TencentEnvelope> {
   const started = performance.now();
-  const report = (event: Partial<AttemptEvent>) =>
-    a.report({ api: a.api, attempt: a.attempt, durationMs: performance.now() - started, outcome: "error", ...event });
+  // One span per HTTP attempt (a no-op unless an OpenTelemetry SDK is registered); no URL, no sig.
+  const span = tracer.startSpan(`tencent ${a.api}`, { kind: SpanKind.CLIENT, attributes: { "tencent.api": a.api, "tencent.attempt": a.attempt } });
+  const report = (event: Partial<AttemptEvent>) => {
+    const full: AttemptEvent = { api: a.api, attempt: a.attempt, durationMs: performance.now() - started, outcome: "error", ...event };
+    if (full.code !== undefined) span.setAttribute("tencent.error_code", full.code);
+    if (full.httpStatus !== undefined) span.setAttribute("http.response.status_code", full.httpStatus);
+    if (full.outcome !== "ok") span.setStatus({ code: SpanStatusCode.ERROR, message: full.kind ?? "error" });
+    span.end();
+    a.report(full);
+  };
   const timeout = AbortSignal.timeout(a.timeoutMs);
   const signal = a.signal ? AbortSignal.any([a.signal, timeout]) : timeout;
   const path = `${a.base.prefix}/v4/${a.api}?${a.query}&random=${randomInt(0x1_0000_0000)}&contenttype=json`;
@@ -62,7 +71,10 @@ export async function attemptCall(dispatcher: Dispatcher, a: Attempt): Promise<T
     status = response.statusCode;
     text = await response.body.text();
   } catch (error) {
-    if (a.signal?.aborted) throw a.signal.reason;
+    if (a.signal?.aborted) {
+      span.end();
+      throw a.signal.reason;
+    }
     report({ kind: "transient" });
     const code = (error as { code?: unknown }).code;
     // Refused or unresolvable connections never carried the request; anything later may have.
@@ -99,6 +111,8 @@ export async function attemptCall(dispatcher: Dispatcher, a: Attempt): Promise<T
   report({ outcome: "ok", code: 0 });
   return envelope;
 }
+
+const tracer = trace.getTracer("portrait-graph");
 
 const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT", "EHOSTUNREACH", "ENETUNREACH"]);
 
