@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { CallOptions } from "../tencent/client.js";
 import { ACCOUNT_CLASS_CALL_CODES, classifyErrorCode, TencentApiError, TencentCircuitOpenError, TencentError } from "../tencent/errors.js";
 import { PORTRAIT_GET_MAX_ACCOUNTS, type PortraitResult, type ProfileItem } from "../tencent/portrait.js";
@@ -29,6 +30,8 @@ export interface DispatcherOptions {
   maxCallsInFlight?: number;
   /** Extra attempts for an account whose own answer was a transient code (40006, 408xx). Default 2. */
   accountRetries?: number;
+  /** A fixed delay before each call draws its slot, to gather more even when slots are free. Default 0. */
+  gatherMs?: number;
   cache?: ProfileCache;
 }
 
@@ -59,6 +62,7 @@ export class ProfileDispatcher {
   readonly #maxWaitMs: number;
   readonly #maxInFlight: number;
   readonly #accountRetries: number;
+  readonly #gatherMs: number;
   readonly #cache: ProfileCache | undefined;
   readonly #queue: ReadQueue;
   /** The latest call carrying each account, for reads that can join it. */
@@ -75,6 +79,7 @@ export class ProfileDispatcher {
     this.#maxWaitMs = options.maxWaitMs ?? 2_000;
     this.#maxInFlight = options.maxCallsInFlight ?? 64;
     this.#accountRetries = options.accountRetries ?? 2;
+    this.#gatherMs = options.gatherMs ?? 0;
     this.#cache = options.cache;
     this.#queue = new ReadQueue();
   }
@@ -162,7 +167,8 @@ export class ProfileDispatcher {
     }
     this.#acquiring = true;
     const started = performance.now();
-    this.#reader.acquireSlot(API).then(
+    const slot = this.#gatherMs > 0 ? sleep(this.#gatherMs).then(() => this.#reader.acquireSlot(API)) : this.#reader.acquireSlot(API);
+    slot.then(
       () => {
         this.#acquiring = false;
         const group = this.#take();

@@ -37,8 +37,8 @@ export interface ServerOptions {
   anonymousIntrospection?: boolean;
   /** Time a request may spend waiting for Tencent, retries included. Default 8000 ms. */
   requestDeadlineMs?: number;
-  /** Bounds of the process-wide read queue (see ProfileDispatcher). */
-  queue?: { maxQueuedAccounts?: number; maxWaitMs?: number };
+  /** Bounds of the process-wide read queue, and an optional fixed gathering delay (see ProfileDispatcher). */
+  queue?: { maxQueuedAccounts?: number; maxWaitMs?: number; gatherMs?: number };
   /** The optional shared profile cache. */
   cache?: ProfileCache;
   /** Apollo's APQ store (shared on Redis when several replicas run). Default: in memory. */

@@ -272,3 +272,20 @@ describe("ProfileDispatcher: the shared cache", () => {
     expect(r.calls).toHaveLength(2);
   });
 });
+
+describe("ProfileDispatcher: BATCH_WINDOW_MS", () => {
+  it("with a gathering delay, reads of separate turns share a call even when slots are free", async () => {
+    const calls: string[][] = [];
+    const reader: PortraitReader = {
+      acquireSlot: async () => {},
+      available: () => true,
+      portraitGet: async (accounts) => (calls.push([...accounts]), accounts.map((account) => ({ account, ok: true as const, items: [] }))),
+    };
+    const d = new ProfileDispatcher({ reader, gatherMs: 30 });
+    const first = d.load(["a"], NICK);
+    await tick();
+    const second = d.load(["b"], NICK);
+    await Promise.all([first, second]);
+    expect(calls).toEqual([["a", "b"]]);
+  });
+});
