@@ -1,7 +1,7 @@
 /**
- * The profile tag registry: every standard tag of CONTRACT section 4 and the app's configured
- * custom tags, with the value rules Tencent applies. Shared by the GraphQL input validation and
- * the emulator, so that both refuse exactly the same values.
+ * The profile tag registry: every standard tag of docs/tencent-contract.md ("Profile fields")
+ * and the app's configured custom tags, with the value rules Tencent applies. Shared by the
+ * GraphQL input validation and the emulator, so that both refuse exactly the same values.
  */
 export type TagValue = string | number | bigint;
 

@@ -7,7 +7,7 @@
  */
 export type TencentErrorKind = "caller" | "config" | "throttled" | "transient";
 
-// CONTRACT section 5: the retryable codes, split into throttling and the rest.
+// docs/tencent-contract.md, "Error codes": the retryable codes, split into throttling and the rest.
 const THROTTLED_CODES = new Set([60007, 60011, 60018, 60019]);
 const TRANSIENT_CODES = new Set([40006, 60008, 70169, 70202, 70500]);
 // Codes that say the service's own credentials or app setup are wrong, not the request.
