@@ -4,7 +4,8 @@ import { isRegion, REGIONS, type Region } from "./tencent/regions.js";
 
 /**
  * The one place that reads the environment. Every variable is checked once, at start-up, and a
- * bad value fails with its name, what it got and what it expects. Names: shared/DESIGN.md.
+ * bad value fails with its name, what it got and what it expects. The variables are listed in
+ * README.md ("Configuration").
  */
 import { Buffer } from "node:buffer";
 
