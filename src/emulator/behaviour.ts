@@ -105,7 +105,7 @@ export function rollFault(faults: Faults, random: () => number): FaultKind | und
 }
 
 /** Pick at most one of `kinds` (or none), each with its probability; one draw of `random`. */
-export function rollKind<K extends string | number>(
+export function rollKind<K extends string>(
   probabilities: Partial<Record<K, number>>,
   kinds: readonly K[],
   random: () => number,
@@ -127,12 +127,10 @@ export function pickLatency(latency: Latency, random: () => number): number {
  * What GET /emulator/config shows. `quirks` appears only when one is on; `accountFailures` there
  * shows the reads still to fail.
  */
-export function describeBehaviour(b: Behaviour, remainingFailures?: Readonly<Record<string, AccountFailure>>) {
-  const quirks: Quirks = { ...b.quirks };
-  if (quirks.accountFailures && remainingFailures) {
-    if (Object.keys(remainingFailures).length > 0) quirks.accountFailures = remainingFailures;
-    else delete quirks.accountFailures;
-  }
+export function describeBehaviour(b: Behaviour, remainingFailures: Readonly<Record<string, AccountFailure>>) {
+  const { accountFailures, ...others } = b.quirks;
+  const quirks: Quirks = others;
+  if (accountFailures && Object.keys(remainingFailures).length > 0) quirks.accountFailures = remainingFailures;
   return {
     rateLimit: b.rateLimit,
     latencyMs: b.latency.min === b.latency.max ? b.latency.min : `${b.latency.min}-${b.latency.max}`,
@@ -244,10 +242,10 @@ function parseAccountFailures(value: unknown, name: string): Record<string, Acco
   }
   const failures: Record<string, AccountFailure> = {};
   for (const [account, entry] of Object.entries(value)) {
-    const { code, times, ...rest } = (typeof entry === "object" && entry !== null ? entry : {}) as Record<string, unknown>;
-    if (typeof entry !== "object" || entry === null || Object.keys(rest).length > 0) {
-      throw new RangeError(`${name}.${account} must be {"code": …, "times": …}, got ${JSON.stringify(entry)}`);
-    }
+    const shape = `${name}.${account} must be {"code": …, "times": …}, got ${JSON.stringify(entry)}`;
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) throw new RangeError(shape);
+    const { code, times, ...rest } = entry as Record<string, unknown>;
+    if (Object.keys(rest).length > 0) throw new RangeError(shape);
     if (typeof times !== "number" || !Number.isInteger(times) || times < 0) {
       throw new RangeError(`${name}.${account}.times must be a whole number of reads, got ${JSON.stringify(times)}`);
     }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleepFor } from "node:timers/promises";
@@ -63,6 +64,8 @@ export async function createEmulator(options: EmulatorOptions) {
   const random = options.random ?? Math.random;
   const nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
   const closing = new AbortController();
+  // Every call waiting out a delay listens on this one signal; hundreds at once are expected.
+  setMaxListeners(0, closing.signal);
   const sleep = options.sleep ?? ((ms, signal) => sleepFor(ms, undefined, { signal }));
   const wait = async (ms: number | undefined) => {
     if (ms !== undefined && ms > 0) await sleep(ms, closing.signal);
