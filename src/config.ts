@@ -3,7 +3,7 @@
  * bad value fails with its name, what it got and what it expects. The README lists them all.
  */
 import { Buffer } from "node:buffer";
-import { parseFaults, parseLatency, parseRateLimit, type Faults, type Latency } from "./emulator/behaviour.js";
+import { parseFaults, parseLatency, parseQuirks, parseRateLimit, type Faults, type Latency, type Quirks } from "./emulator/behaviour.js";
 import { TagRegistry } from "./profile/tags.js";
 import { isRegion, REGIONS, type Region } from "./tencent/regions.js";
 
@@ -70,6 +70,7 @@ export interface EmulatorRuntime {
   rateLimit: number;
   latency: Latency;
   faults: Faults;
+  quirks: Quirks;
   dataFile: string | undefined;
   seed: boolean;
 }
@@ -101,6 +102,7 @@ function readEmulatorRuntime(env: Env): EmulatorRuntime {
     rateLimit: wrap("TIM_EMULATOR_RATE_LIMIT", env.TIM_EMULATOR_RATE_LIMIT, "200", parseRateLimit),
     latency: wrap("TIM_EMULATOR_LATENCY_MS", env.TIM_EMULATOR_LATENCY_MS, "0", parseLatency),
     faults: wrap("TIM_EMULATOR_FAULTS", env.TIM_EMULATOR_FAULTS, "", parseFaults),
+    quirks: wrap("TIM_EMULATOR_QUIRKS", env.TIM_EMULATOR_QUIRKS, "", parseQuirks),
     dataFile: env.TIM_EMULATOR_DATA?.trim() || undefined,
     seed: seedSetting(env.TIM_EMULATOR_SEED),
   };

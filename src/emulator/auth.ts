@@ -17,9 +17,10 @@ export interface AppCredentials {
 }
 
 /**
- * Check the query parameters every REST call carries (CONTRACT sections 1 and 6) and throw the
- * code Tencent answers with: 60012/60006 for sdkappid, 60002 for the other parameters, 700xx
- * for the UserSig, 60010 when the identifier is not an app admin.
+ * Check the query parameters every REST call carries (docs/tencent-contract.md, "Request
+ * envelope" and "UserSig v2") and throw the code Tencent answers with: 60012/60006 for sdkappid,
+ * 60002 for the other parameters, 700xx for the UserSig, 60010 when the identifier is not an
+ * app admin.
  */
 export function checkQuery(query: URLSearchParams, app: AppCredentials, nowSeconds: number): void {
   const sdkAppId = query.get("sdkappid");

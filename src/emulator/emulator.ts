@@ -1,26 +1,23 @@
+import { setMaxListeners } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
+import { setTimeout as sleepFor } from "node:timers/promises";
 import { TagRegistry } from "../profile/tags.js";
-import { parseJson, stringifyJson } from "../tencent/json.js";
+import { stringifyJson } from "../tencent/json.js";
 import { validateAccountImport, multiAccountImport } from "./account.handlers.js";
 import { checkQuery, type AppCredentials } from "./auth.js";
-import {
-  describeBehaviour,
-  parseFaults,
-  parseLatency,
-  parseRateLimit,
-  pickLatency,
-  rollFault,
-  Throttle,
-  type Behaviour,
-  type Faults,
-  type Latency,
-} from "./behaviour.js";
+import { pickLatency, rollFault, type Faults, type Latency } from "./behaviour.js";
+import { CallLog, describeCall } from "./calls.js";
+import { handleControl } from "./control.js";
 import { EnvelopeError, fail, ok, type Envelope } from "./envelope.js";
+import { MAX_BODY_BYTES, parseBody, readBody, send } from "./http.js";
 import { portraitGet, validatePortraitSet } from "./profile.handlers.js";
+import type { Quirks } from "./quirks.js";
+import { RuntimeBehaviour } from "./runtime.js";
 import { DEMO_ACCOUNTS } from "./seed.js";
 import { AccountStore } from "./store.js";
+
+export type { CallRecord } from "./calls.js";
 
 export interface EmulatorOptions {
   sdkAppId: number;
@@ -32,6 +29,8 @@ export interface EmulatorOptions {
   rateLimit?: number;
   latency?: Latency;
   faults?: Faults;
+  /** Answers the real service may give where its docs are silent; none by default. */
+  quirks?: Quirks;
   /** A JSON file that keeps the state across restarts. */
   dataFile?: string;
   /** Seed the demo accounts into an empty state. Default true. */
@@ -39,16 +38,11 @@ export interface EmulatorOptions {
   /** Clock for UserSig expiry, in seconds. */
   nowSeconds?: () => number;
   random?: () => number;
-}
-
-/** One REST call the emulator answered, for tests and benchmarks that count upstream calls. */
-export interface CallRecord {
-  api: string;
-  /** ErrorCode answered, or the HTTP status / "drop" of an injected network fault. */
-  outcome: number | "502" | "drop";
-  /** portrait_get: the accounts asked; portrait_set: the account written. */
-  accounts?: string[];
-  tags?: string[];
+  /**
+   * How the emulator waits out latency and write delays; a test can pass its own to decide when
+   * a delay ends. Must reject when `signal` aborts (the emulator closing).
+   */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 type Handler = (body: Record<string, unknown>) => Envelope | Promise<Envelope>;
@@ -69,6 +63,13 @@ export async function createEmulator(options: EmulatorOptions) {
   const tags = options.tags;
   const random = options.random ?? Math.random;
   const nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+  const closing = new AbortController();
+  // Every call waiting out a delay listens on this one signal; hundreds at once are expected.
+  setMaxListeners(0, closing.signal);
+  const sleep = options.sleep ?? ((ms, signal) => sleepFor(ms, undefined, { signal }));
+  const wait = async (ms: number | undefined) => {
+    if (ms !== undefined && ms > 0) await sleep(ms, closing.signal);
+  };
   const app: AppCredentials = {
     sdkAppId: options.sdkAppId,
     secretKey: options.secretKey,
@@ -84,21 +85,26 @@ export async function createEmulator(options: EmulatorOptions) {
     await store.flush();
   }
 
-  const behaviour: Behaviour = {
-    rateLimit: options.rateLimit ?? 200,
-    latency: options.latency ?? { min: 0, max: 0 },
-    faults: options.faults ?? {},
-  };
-  let throttles = new Map<string, Throttle>();
-  const calls: CallRecord[] = [];
-  const maxHistory = 100_000;
+  const behaviour = new RuntimeBehaviour(
+    {
+      rateLimit: options.rateLimit ?? 200,
+      latency: options.latency ?? { min: 0, max: 0 },
+      faults: options.faults ?? {},
+      quirks: options.quirks ?? {},
+    },
+    random,
+  );
+  const log = new CallLog();
+  const quirks = () => behaviour.current.quirks;
 
   const handlers: Record<string, Handler> = {
-    "profile/portrait_get": (body) => portraitGet(store, tags, body),
+    "profile/portrait_get": (body) => portraitGet(store, tags, body, { quirks: quirks(), failures: behaviour.failures }),
     "profile/portrait_set": async (body) => {
-      const { account, items } = validatePortraitSet(store, tags, body);
+      await wait(quirks().writeApplyDelayMs);
+      const { account, items } = validatePortraitSet(store, tags, body, quirks());
       store.apply(account, items);
       await store.flush();
+      await wait(quirks().writeAnswerDelayMs);
       return ok();
     },
     "im_open_login_svc/account_import": async (body) => {
@@ -114,26 +120,21 @@ export async function createEmulator(options: EmulatorOptions) {
     },
   };
 
-  function record(entry: CallRecord): void {
-    if (calls.length >= maxHistory) calls.splice(0, calls.length - maxHistory + 1);
-    calls.push(entry);
-  }
-
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const at = Date.now();
     const api = url.pathname.slice("/v4/".length);
     const profileApi = PROFILE_APIS.has(api);
     const body = await readBody(req);
-    const latency = pickLatency(behaviour.latency, random);
-    if (latency > 0) await sleep(latency);
+    await wait(pickLatency(behaviour.current.latency, random));
 
-    const fault = rollFault(behaviour.faults, random);
+    const fault = rollFault(behaviour.current.faults, random);
     if (fault === "drop") {
-      record({ api, outcome: "drop" });
+      log.record({ api, at, outcome: "drop" });
       req.socket.destroy();
       return;
     }
     if (fault === "502") {
-      record({ api, outcome: "502" });
+      log.record({ api, at, outcome: "502" });
       send(res, 502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html");
       return;
     }
@@ -144,8 +145,8 @@ export async function createEmulator(options: EmulatorOptions) {
       const handler = handlers[api];
       if (!handler) throw new EnvelopeError(60009, `wrong resource: no API at ${url.pathname}`);
       if (req.method !== "POST") throw new EnvelopeError(60002, `HTTP method ${req.method} is not supported; use POST`);
-      if (behaviour.rateLimit > 0 && !throttleFor(api).tryTake()) {
-        throw new EnvelopeError(60007, `REST API call frequency exceeded: at most ${behaviour.rateLimit} calls per second`);
+      if (behaviour.throttleFor(api)?.tryTake() === false) {
+        throw new EnvelopeError(60007, `REST API call frequency exceeded: at most ${behaviour.current.rateLimit} calls per second`);
       }
       checkQuery(url.searchParams, app, nowSeconds());
       if (body === undefined) throw new EnvelopeError(60003, `request body is larger than ${MAX_BODY_BYTES} bytes`);
@@ -157,55 +158,18 @@ export async function createEmulator(options: EmulatorOptions) {
       if (!(error instanceof EnvelopeError)) throw error;
       answer = fail(error.code, error.info, profileApi);
     }
-    record({ api, outcome: answer.ErrorCode, ...describeCall(api, parsed) });
+    // A call refused before its body was read (throttled, bad UserSig) still records what it asked for.
+    parsed ??= body === undefined ? undefined : parseQuietly(body);
+    log.record({ api, at, outcome: answer.ErrorCode, ...describeCall(api, parsed, answer) });
     send(res, 200, stringifyJson(answer), "application/json; charset=utf-8");
-  }
-
-  function throttleFor(api: string): Throttle {
-    let throttle = throttles.get(api);
-    if (!throttle) {
-      throttle = new Throttle(behaviour.rateLimit);
-      throttles.set(api, throttle);
-    }
-    return throttle;
-  }
-
-  async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    if (url.pathname === "/emulator/config") {
-      if (req.method === "POST") {
-        try {
-          configure(parseBody((await readBody(req)) ?? ""));
-        } catch (error) {
-          const message = error instanceof EnvelopeError || error instanceof RangeError ? error.message : String(error);
-          send(res, 400, JSON.stringify({ error: message }), "application/json");
-          return;
-        }
-      }
-      send(res, 200, JSON.stringify(describeBehaviour(behaviour)), "application/json");
-      return;
-    }
-    if (url.pathname === "/emulator/stats") {
-      if (req.method === "DELETE") calls.length = 0;
-      send(res, 200, stringifyJson(summarize(calls)), "application/json");
-      return;
-    }
-    send(res, 404, JSON.stringify({ error: `no emulator endpoint at ${url.pathname}` }), "application/json");
-  }
-
-  /** Change behaviour at run time; fields left out stay as they are, `faults: {}` clears faults. */
-  function configure(patch: Record<string, unknown>): void {
-    const next: Behaviour = { ...behaviour };
-    if (patch.rateLimit !== undefined) next.rateLimit = parseRateLimit(patch.rateLimit);
-    if (patch.latencyMs !== undefined) next.latency = parseLatency(patch.latencyMs);
-    if (patch.faults !== undefined) next.faults = parseFaults(patch.faults);
-    if (next.rateLimit !== behaviour.rateLimit) throttles = new Map();
-    Object.assign(behaviour, next);
   }
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://emulator");
-    const route = url.pathname.startsWith("/emulator/") ? handleControl : handleApi;
-    route(req, res, url).catch((error: unknown) => {
+    const handled = url.pathname.startsWith("/emulator/")
+      ? handleControl(req, res, url, behaviour, log)
+      : handleApi(req, res, url);
+    handled.catch((error: unknown) => {
       if (!res.headersSent) send(res, 500, JSON.stringify({ error: String(error) }), "application/json");
     });
   });
@@ -214,7 +178,8 @@ export async function createEmulator(options: EmulatorOptions) {
   return {
     store,
     tags,
-    calls,
+    /** Every call answered, oldest first (see `CallRecord`). */
+    calls: log.calls,
     /** Listen on 127.0.0.1 (port 0: an ephemeral port); resolves with the base URL. */
     async listen(port = 0, host = "127.0.0.1"): Promise<string> {
       await new Promise<void>((resolve, reject) => {
@@ -224,13 +189,16 @@ export async function createEmulator(options: EmulatorOptions) {
       const address = server.address() as AddressInfo;
       return `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
     },
-    configure,
+    /** Change behaviour as POST /emulator/config does; throws a RangeError on a bad setting. */
+    configure: (patch: Record<string, unknown>) => behaviour.configure(patch),
     get behaviour() {
-      return describeBehaviour(behaviour);
+      return behaviour.describe();
     },
-    stats: () => summarize(calls),
-    resetStats: () => void (calls.length = 0),
+    stats: () => log.summarize(),
+    resetStats: () => log.clear(),
     async close(): Promise<void> {
+      // Calls still waiting out a delay end now rather than when their timers would.
+      closing.abort();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.flush();
@@ -240,53 +208,10 @@ export async function createEmulator(options: EmulatorOptions) {
 
 export type Emulator = Awaited<ReturnType<typeof createEmulator>>;
 
-function describeCall(api: string, body: Record<string, unknown> | undefined): Partial<CallRecord> {
-  if (!body) return {};
-  if (api === "profile/portrait_get" && Array.isArray(body.To_Account)) {
-    return { accounts: body.To_Account as string[], ...(Array.isArray(body.TagList) ? { tags: body.TagList as string[] } : {}) };
-  }
-  if (api === "profile/portrait_set" && typeof body.From_Account === "string") return { accounts: [body.From_Account] };
-  return {};
-}
-
-function summarize(calls: readonly CallRecord[]) {
-  const byApi: Record<string, { calls: number; outcomes: Record<string, number> }> = {};
-  for (const call of calls) {
-    const entry = (byApi[call.api] ??= { calls: 0, outcomes: {} });
-    entry.calls++;
-    entry.outcomes[String(call.outcome)] = (entry.outcomes[String(call.outcome)] ?? 0) + 1;
-  }
-  return { total: calls.length, byApi, calls };
-}
-
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
-
-/** The body as text, or undefined when it is over MAX_BODY_BYTES (read to the end either way). */
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-  }
-  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString("utf8");
-}
-
-function parseBody(text: string): Record<string, unknown> {
-  if (text.trim() === "") throw new EnvelopeError(60003, "request body is empty; send a JSON object ({} at least)");
-  let value: unknown;
+function parseQuietly(text: string): Record<string, unknown> | undefined {
   try {
-    value = parseJson(text);
+    return parseBody(text);
   } catch {
-    throw new EnvelopeError(60003, "request body is not valid JSON");
+    return undefined;
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new EnvelopeError(60003, "request body must be a JSON object");
-  }
-  return value as Record<string, unknown>;
-}
-
-function send(res: ServerResponse, status: number, body: string, type: string): void {
-  res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(body) });
-  res.end(body);
 }

@@ -1,11 +1,29 @@
 import { checkTagValue, type TagRegistry, type TagValue } from "../profile/tags.js";
+import { accountSlot, unwritableAccount, wholeCallAccountError } from "./account.quirks.js";
+import { EnvelopeError, ok, type Envelope } from "./envelope.js";
+import type { AccountFailures } from "./failure.quirks.js";
+import type { Quirks } from "./quirks.js";
 import type { AccountStore } from "./store.js";
-import { EnvelopeError, isValidUserId, ok, type Envelope } from "./envelope.js";
+import { profileItems } from "./value.quirks.js";
+
+/** The quirks a read answers with, and the per-account failures still due. */
+export interface ReadShape {
+  quirks: Quirks;
+  failures: AccountFailures;
+}
 
 const MAX_GET_ACCOUNTS = 100;
 
-/** `v4/profile/portrait_get` (CONTRACT section 2, with the legacy sequence of section 7). */
-export function portraitGet(store: AccountStore, tags: TagRegistry, body: Record<string, unknown>): Envelope {
+/**
+ * `v4/profile/portrait_get`, with the legacy `LastStandardSequence` (docs/tencent-contract.md,
+ * "portrait_get" and "Legacy profile sequence").
+ */
+export function portraitGet(
+  store: AccountStore,
+  tags: TagRegistry,
+  body: Record<string, unknown>,
+  shape: ReadShape,
+): Envelope {
   const to = body.To_Account;
   if (to === undefined || (Array.isArray(to) && to.length === 0)) {
     throw new EnvelopeError(40002, "Err_Profile_Comm_Decode_Fail: To_Account is required and must not be empty");
@@ -37,6 +55,8 @@ export function portraitGet(store: AccountStore, tags: TagRegistry, body: Record
   }
 
   const accounts = to as string[];
+  const wholeCall = wholeCallAccountError(accounts, store, shape.quirks);
+  if (wholeCall) throw wholeCall;
   // Legacy protocol: the sequence of the newest profile among those asked; equal → send no data.
   let current = 0;
   if (legacy !== undefined) for (const id of accounts) current = Math.max(current, store.get(id)?.seq ?? 0);
@@ -45,22 +65,13 @@ export function portraitGet(store: AccountStore, tags: TagRegistry, body: Record
   const failed = new Set<string>();
   const invalid = new Set<string>();
   const items = accounts.map((id) => {
-    if (!isValidUserId(id)) {
-      invalid.add(id);
-      return { To_Account: id, ResultCode: 40003, ResultInfo: "Err_Profile_Account_Invalid" };
-    }
-    const record = store.get(id);
-    if (!record) {
-      failed.add(id);
-      return { To_Account: id, ResultCode: 40003, ResultInfo: "Err_Profile_Account_Not_Exist" };
+    const slot = accountSlot(id, store, shape.quirks, shape.failures);
+    if (!slot.ok) {
+      (slot.list === "Invalid_Account" ? invalid : failed).add(id);
+      return { To_Account: id, ResultCode: slot.code, ResultInfo: slot.info };
     }
     if (!sendData) return { To_Account: id, ResultCode: 0, ResultInfo: "" };
-    const profile: { Tag: string; Value: TagValue }[] = [];
-    for (const tag of tagList as string[]) {
-      const value = record.profile.get(tag);
-      if (value !== undefined) profile.push({ Tag: tag, Value: value });
-    }
-    return { To_Account: id, ProfileItem: profile, ResultCode: 0, ResultInfo: "" };
+    return { To_Account: id, ProfileItem: profileItems(slot.record, tagList as string[], tags, shape.quirks), ResultCode: 0, ResultInfo: "" };
   });
 
   return ok({
@@ -72,13 +83,14 @@ export function portraitGet(store: AccountStore, tags: TagRegistry, body: Record
 }
 
 /**
- * `v4/profile/portrait_set` (CONTRACT section 3): every item is checked before any is applied,
- * so a request either changes all it names or nothing.
+ * `v4/profile/portrait_set` (docs/tencent-contract.md, "portrait_set"): every item is checked
+ * before any is applied, so a request either changes all it names or nothing.
  */
 export function validatePortraitSet(
   store: AccountStore,
   tags: TagRegistry,
   body: Record<string, unknown>,
+  quirks: Quirks,
 ): { account: string; items: Map<string, TagValue> } {
   const account = body.From_Account;
   if (account === undefined) throw new EnvelopeError(40001, "Err_Profile_Comm_Decode_Fail: From_Account is required");
@@ -92,9 +104,8 @@ export function validatePortraitSet(
       throw new EnvelopeError(40001, "Err_Profile_Comm_Decode_Fail: each ProfileItem needs a string Tag and a Value");
     }
   }
-  if (!isValidUserId(account) || !store.get(account)) {
-    throw new EnvelopeError(40003, `Err_Profile_Account_Not_Exist: ${account}`);
-  }
+  const unwritable = unwritableAccount(account, store, quirks);
+  if (unwritable) throw unwritable;
   const items = new Map<string, TagValue>();
   for (const { Tag: tag, Value: value } of list as { Tag: string; Value: unknown }[]) {
     const spec = tags.byTag(tag);

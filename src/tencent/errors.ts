@@ -8,6 +8,7 @@
  */
 export type TencentErrorKind = "caller" | "config" | "throttled" | "transient";
 
+// docs/tencent-contract.md, "Error codes": the retryable codes, split into throttling and the rest.
 const THROTTLED_CODES = new Set([60007, 60011, 60018, 60019]);
 // 408xx "task failed, try again" codes of the older profile docs are transient too.
 const TRANSIENT_CODES = new Set([40006, 60008, 70169, 70202, 70500, 40802, 40803, 40805, 40808, 40810, 40812]);

@@ -60,7 +60,8 @@ export async function portraitGet(
   try {
     envelope = await client.call("profile", "portrait_get", { To_Account: unique, TagList: [...new Set(tags)] }, options);
   } catch (error) {
-    // Legacy servers answer ActionStatus FAIL yet list each account's own result.
+    // Legacy servers (docs/tencent-contract.md, "Legacy profile sequence") answer ActionStatus FAIL
+    // yet list each account's own result.
     if (!(error instanceof TencentApiError) || !hasPerAccountItems(error.response)) throw error;
     envelope = error.response;
   }

@@ -1,4 +1,4 @@
-/** Tencent Cloud Chat REST API hosts per region (CONTRACT section 1): primary first, then backup. */
+/** Tencent Cloud Chat REST API hosts per region (docs/tencent-contract.md, "Region hosts"): primary first, then backup. */
 export const REGION_HOSTS = {
   china: ["console.tim.qq.com", "adminapi.my-imcloud.com"],
   singapore: ["adminapisgp.im.qcloud.com", "adminapisgp.my-imcloud.com"],

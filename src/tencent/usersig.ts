@@ -2,7 +2,8 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { deflateSync, inflateSync } from "node:zlib";
 
 /**
- * UserSig v2, as Tencent's official TLSSigAPIv2 libraries mint and check it (CONTRACT section 6).
+ * UserSig v2, as Tencent's official TLSSigAPIv2 libraries mint and check it (docs/tencent-contract.md,
+ * "UserSig v2").
  *
  *   const sig = signUserSig({ sdkAppId: 1400000000, secretKey, identifier: "administrator", expireSeconds: 86400 });
  *   verifyUserSig(sig, { sdkAppId: 1400000000, secretKey, identifier: "administrator" }); // { ok: true, ... }

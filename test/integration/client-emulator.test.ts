@@ -22,7 +22,7 @@ async function setup(options: Parameters<typeof startEmulator>[0] = {}, clientOp
 const NICK = "Tag_Profile_IM_Nick";
 const SAMPLE_TAGS = [NICK, "Tag_Profile_IM_AllowType", "Tag_Profile_IM_SelfSignature", "Tag_Profile_Custom_Test"];
 
-/** The accounts of the seed docs' samples, with the values their sample answers show. */
+/** The accounts of Tencent's documented samples, with the values the sample answers show. */
 async function importSampleAccounts(client: TencentClient) {
   const allow = ["AllowType_Type_NeedConfirm", "AllowType_Type_DenyAny", "AllowType_Type_AllowAny"];
   for (const n of [1, 2, 3]) {
@@ -46,8 +46,8 @@ function sampleItem(n: number, tags: string[]) {
   return { To_Account: `id${n}`, ProfileItem: tags.map((Tag) => ({ Tag, Value: values[Tag] })), ResultCode: 0, ResultInfo: "" };
 }
 
-describe("seed doc samples replayed through the client", () => {
-  it("portrait_get: the four documented requests answer in the documented shape (docs 000, 003)", async () => {
+describe("Tencent's documented samples replayed through the client", () => {
+  it("portrait_get: the four documented requests answer in the documented shape", async () => {
     const { client } = await setup();
     await importSampleAccounts(client);
     const envelope = { ActionStatus: "OK", ErrorCode: 0, ErrorInfo: "", ErrorDisplay: "" };
@@ -78,7 +78,7 @@ describe("seed doc samples replayed through the client", () => {
     expect(results.map((r) => (r.ok ? r.items.length : r.code))).toEqual([4, 4, 4, 40003]);
   });
 
-  it("portrait_get: the 2020 doc's legacy custom tag with an app id (doc 001)", async () => {
+  it("portrait_get: a legacy custom tag that embeds an app id", async () => {
     const { client } = await setup({ tags: TagRegistry.fromSpec("888888_Test:string") });
     await client.call("im_open_login_svc", "account_import", { UserID: "id1", Nick: "NickNameTest1" });
     await client.portraitSet("id1", [{ Tag: "Tag_Profile_Custom_888888_Test", Value: "Custom Data1" }]);
@@ -93,7 +93,7 @@ describe("seed doc samples replayed through the client", () => {
     });
   });
 
-  it("portrait_set: the documented request succeeds, and its documented failure is a typed 40001 (doc 002)", async () => {
+  it("portrait_set: the documented request succeeds, and its documented failure is a typed 40001", async () => {
     const { client } = await setup();
     await client.call("im_open_login_svc", "account_import", { UserID: "id" });
     await expect(client.portraitSet("id", [{ Tag: NICK, Value: "MyNickName" }])).resolves.toBeUndefined();
@@ -103,7 +103,7 @@ describe("seed doc samples replayed through the client", () => {
     expect((error as TencentApiError).info).toMatch(/^Err_Profile_Comm_Decode_Fail/);
   });
 
-  it("legacy setProfilePortrait / getProfilePortrait with LastStandardSequence (doc 004)", async () => {
+  it("legacy setProfilePortrait / getProfilePortrait with LastStandardSequence", async () => {
     const { client } = await setup();
     await client.call("im_open_login_svc", "multiaccount_import", { Accounts: ["id", "id1", "id2"] });
     await client.portraitSet("id", [

@@ -189,7 +189,7 @@ describe("emulator: account import", () => {
   });
 });
 
-describe("emulator: legacy LastStandardSequence (seed 004)", () => {
+describe("emulator: legacy LastStandardSequence of the old Web SDK protocol", () => {
   it("sends no data when the caller's sequence is current, and data again after a change", async () => {
     const first = await code(GET, { From_Account: "li.na", To_Account: ["kim.minjun"], TagList: [NICK], LastStandardSequence: 0 });
     const current = first.CurrentStandardSequence as number;

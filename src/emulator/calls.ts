@@ -1,0 +1,59 @@
+/** One REST call the emulator answered, for tests and benchmarks that count upstream calls. */
+export interface CallRecord {
+  api: string;
+  /** When the request arrived, in ms since the epoch (count calls per second with it). */
+  at: number;
+  /** ErrorCode answered, or the HTTP status / "drop" of an injected network fault. */
+  outcome: number | "502" | "drop";
+  /** portrait_get: the accounts asked; portrait_set: the account written. */
+  accounts?: string[];
+  tags?: string[];
+  /** portrait_get answered per account: each account's ResultCode, in the order of `accounts`. */
+  results?: number[];
+}
+
+const MAX_HISTORY = 100_000;
+
+/** The calls answered, oldest first, capped at the newest 100 000. */
+export class CallLog {
+  readonly calls: CallRecord[] = [];
+
+  record(entry: CallRecord): void {
+    if (this.calls.length >= MAX_HISTORY) this.calls.splice(0, this.calls.length - MAX_HISTORY + 1);
+    this.calls.push(entry);
+  }
+
+  clear(): void {
+    this.calls.length = 0;
+  }
+
+  /** What GET /emulator/stats answers: calls and outcomes per API, then every call. */
+  summarize() {
+    const byApi: Record<string, { calls: number; outcomes: Record<string, number> }> = {};
+    for (const call of this.calls) {
+      const entry = (byApi[call.api] ??= { calls: 0, outcomes: {} });
+      entry.calls++;
+      entry.outcomes[String(call.outcome)] = (entry.outcomes[String(call.outcome)] ?? 0) + 1;
+    }
+    return { total: this.calls.length, byApi, calls: this.calls };
+  }
+}
+
+/** The accounts and tags a request named, and for portrait_get each account's ResultCode. */
+export function describeCall(
+  api: string,
+  body: Record<string, unknown> | undefined,
+  answer: Record<string, unknown>,
+): Partial<CallRecord> {
+  if (!body) return {};
+  if (api === "profile/portrait_get" && Array.isArray(body.To_Account)) {
+    const items = answer.UserProfileItem;
+    return {
+      accounts: body.To_Account as string[],
+      ...(Array.isArray(body.TagList) ? { tags: body.TagList as string[] } : {}),
+      ...(Array.isArray(items) ? { results: items.map((item: { ResultCode?: number }) => item.ResultCode ?? 0) } : {}),
+    };
+  }
+  if (api === "profile/portrait_set" && typeof body.From_Account === "string") return { accounts: [body.From_Account] };
+  return {};
+}

@@ -1,0 +1,62 @@
+import { describeBehaviour, parseFaults, parseLatency, parseQuirks, parseRateLimit, type Behaviour } from "./behaviour.js";
+import { AccountFailures } from "./failure.quirks.js";
+import { Throttle } from "./throttle.js";
+
+const SETTINGS = ["rateLimit", "latencyMs", "faults", "quirks"] as const;
+
+/**
+ * The emulator's behaviour as it is now, with the state that goes with it: one throttle per API
+ * and the per-account failures still due. Changed at run time by POST /emulator/config.
+ */
+export class RuntimeBehaviour {
+  readonly current: Behaviour;
+  #throttles = new Map<string, Throttle>();
+  #failures: AccountFailures;
+
+  constructor(
+    initial: Behaviour,
+    readonly random: () => number,
+  ) {
+    this.current = { ...initial };
+    this.#failures = new AccountFailures(initial.quirks, random);
+  }
+
+  get failures(): AccountFailures {
+    return this.#failures;
+  }
+
+  /** The API's throttle, or undefined when throttling is off. */
+  throttleFor(api: string): Throttle | undefined {
+    if (this.current.rateLimit <= 0) return undefined;
+    let throttle = this.#throttles.get(api);
+    if (!throttle) {
+      throttle = new Throttle(this.current.rateLimit);
+      this.#throttles.set(api, throttle);
+    }
+    return throttle;
+  }
+
+  /**
+   * Change behaviour; settings left out stay as they are. `faults` and `quirks` are replaced as a
+   * whole (`{}` clears them) and a new `quirks` restarts the `accountFailures` counts. Nothing
+   * changes when any setting is invalid.
+   */
+  configure(patch: Record<string, unknown>): void {
+    const unknown = Object.keys(patch).filter((key) => !(SETTINGS as readonly string[]).includes(key));
+    if (unknown.length > 0) throw new RangeError(`unknown setting "${unknown[0]}"; expected one of ${SETTINGS.join(", ")}`);
+    const next: Behaviour = { ...this.current };
+    if (patch.rateLimit !== undefined) next.rateLimit = parseRateLimit(patch.rateLimit);
+    if (patch.latencyMs !== undefined) next.latency = parseLatency(patch.latencyMs);
+    if (patch.faults !== undefined) next.faults = parseFaults(patch.faults);
+    if (patch.quirks !== undefined) {
+      next.quirks = parseQuirks(patch.quirks);
+      this.#failures = new AccountFailures(next.quirks, this.random);
+    }
+    if (next.rateLimit !== this.current.rateLimit) this.#throttles = new Map();
+    Object.assign(this.current, next);
+  }
+
+  describe() {
+    return describeBehaviour(this.current, this.#failures.remaining());
+  }
+}
