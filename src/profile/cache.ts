@@ -10,7 +10,12 @@ export interface ProfileCache {
   get(accounts: readonly string[], tagKey: string): Promise<CacheLookup[]>;
   /** Store fetched profiles, each only if its account's version is still the one its lookup saw. */
   set(entries: readonly CacheEntry[]): Promise<void>;
-  /** Bump the account's version everywhere; resolves once no replica can serve an older entry. */
+  /**
+   * Bump the account's version everywhere; resolves once no replica can serve an older entry.
+   * Never rejects: the write it follows has happened. If the shared store cannot be reached, the
+   * implementation falls back as it documents (RedisProfileCache: this replica stops using the cache
+   * until it has voided every older entry; others may serve one until then or until the TTL).
+   */
   invalidate(account: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { readScaleOutSettings, readServiceSettings, redactUrl } from "../../src/config.js";
+
+describe("scale-out configuration (Redis, replicas, profile cache)", () => {
+  it("by default shares nothing, has no profile cache and counts one replica", () => {
+    expect(readServiceSettings({}).scaleOut).toEqual({
+      redisUrl: undefined,
+      redisKeyPrefix: "portrait-graph:",
+      replicas: 1,
+      redisCommandTimeoutMs: 200,
+      profileCache: { ttlMs: 0, maxEntries: 10_000, maxEntryBytes: 16_384 },
+    });
+  });
+
+  it("reads every variable", () => {
+    const s = readScaleOutSettings({
+      REDIS_URL: "rediss://:pw@redis.internal:6380/2",
+      REDIS_KEY_PREFIX: "pg-staging:",
+      REPLICAS: "4",
+      REDIS_COMMAND_TIMEOUT_MS: "50",
+      PROFILE_CACHE_TTL_MS: "30000",
+      PROFILE_CACHE_MAX_ENTRIES: "500",
+      PROFILE_CACHE_MAX_ENTRY_BYTES: "4096",
+    });
+    expect(s).toEqual({
+      redisUrl: "rediss://:pw@redis.internal:6380/2",
+      redisKeyPrefix: "pg-staging:",
+      replicas: 4,
+      redisCommandTimeoutMs: 50,
+      profileCache: { ttlMs: 30_000, maxEntries: 500, maxEntryBytes: 4096 },
+    });
+  });
+
+  it.each([
+    [{ REPLICAS: "0" }, /REPLICAS="0" is invalid: expected an integer >= 1 and <= 1000/],
+    [{ REPLICAS: "2.5" }, /REPLICAS="2.5" is invalid: expected an integer/],
+    [{ REDIS_URL: "localhost:6379" }, /REDIS_URL="localhost:6379" is invalid: expected a redis:\/\/ or rediss:\/\/ URL/],
+    [{ REDIS_KEY_PREFIX: " " }, /REDIS_KEY_PREFIX=" " is invalid/],
+    [{ PROFILE_CACHE_TTL_MS: "-1" }, /PROFILE_CACHE_TTL_MS="-1" is invalid: expected an integer >= 0/],
+    [{ PROFILE_CACHE_MAX_ENTRIES: "0" }, /PROFILE_CACHE_MAX_ENTRIES="0"/],
+    [{ REDIS_COMMAND_TIMEOUT_MS: "0" }, /REDIS_COMMAND_TIMEOUT_MS="0"/],
+  ])("fails fast on %j, naming the variable, the value and what is expected", (env, message) => {
+    expect(() => readServiceSettings(env)).toThrow(message);
+  });
+
+  it("never repeats a Redis password, in errors or in what is logged", () => {
+    expect(() => readScaleOutSettings({ REDIS_URL: "http://:hunter2@redis:6379" })).toThrow(/REDIS_URL="http:\/\/:\*\*\*@redis:6379\/?" is invalid/);
+    expect(redactUrl("redis://app:hunter2@redis:6379/0")).toBe("redis://app:***@redis:6379/0");
+    expect(redactUrl("redis://redis:6379")).toBe("redis://redis:6379");
+    expect(redactUrl("redis://:a/b@c")).not.toContain("a/b");
+  });
+});
