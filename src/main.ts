@@ -5,6 +5,7 @@ import { createEmulator } from "./emulator/emulator.js";
 import { DEMO_ACCOUNTS } from "./emulator/seed.js";
 import { ADMIN_SCOPE, createAuthenticator } from "./server/auth.js";
 import { createLogger } from "./server/logger.js";
+import { createScaleOut } from "./server/scale.js";
 import { createServer } from "./server/server.js";
 import { TencentClient } from "./tencent/client.js";
 
@@ -32,13 +33,15 @@ if (settings.embeddedEmulator) {
   baseUrl = await emulator.listen(0);
 }
 
+// With REDIS_URL: one call budget, profile cache and APQ store for every replica.
+const scaleOut = await createScaleOut(settings.scaleOut, tencent.rateLimit, logger);
 const client = new TencentClient({
   sdkAppId: tencent.sdkAppId,
   secretKey: tencent.secretKey,
   adminIdentifier: tencent.adminIdentifier,
   region: tencent.region,
   ...(baseUrl ? { baseUrl } : {}),
-  rateLimit: tencent.rateLimit,
+  ...(scaleOut.budget ? { budget: scaleOut.budget } : { rateLimit: tencent.rateLimit }),
 });
 
 const demoTokens = generatedSecret ? await mintDemoTokens(generatedSecret) : undefined;
@@ -57,6 +60,9 @@ const server = await createServer({
   anonymousIntrospection: settings.anonymousIntrospection,
   requestDeadlineMs: settings.requestDeadlineMs,
   queue: settings.queue,
+  ...(scaleOut.cache ? { cache: scaleOut.cache } : {}),
+  ...(scaleOut.apqCache ? { apqCache: scaleOut.apqCache } : {}),
+  ...(scaleOut.redis ? { redis: scaleOut.redis } : {}),
   ...(demoTokens ? { landingPage: { headers: { Authorization: `Bearer ${demoTokens.user}` } } } : {}),
 });
 const url = await server.listen(settings.port, settings.host);
@@ -96,6 +102,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     void (async () => {
       await server.shutdown(settings.shutdownTimeoutMs);
       await client.close();
+      await scaleOut.close();
       await emulator?.close();
       logger.info("stopped");
       logger.flush();

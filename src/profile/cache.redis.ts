@@ -1,6 +1,6 @@
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
-import { LuaScript, withTimeout, type RedisLink } from "../tencent/budget.redis.js";
+import { LuaScript, withTimeout, type RedisLink } from "../tencent/redis.link.js";
 import { parseJson, stringifyJson } from "../tencent/json.js";
 import type { ProfileItem } from "../tencent/portrait.js";
 import type { CacheEntry, CacheLookup, ProfileCache } from "./cache.js";

@@ -9,8 +9,10 @@ export interface ReadinessReport {
     /** APIs whose circuit breaker is open. */
     openCircuits: string[];
     draining: boolean;
-    /** Where call slots come from: local, shared (Redis), or degraded (Redis unreachable). */
+    /** Where call slots come from: local, shared (Redis), or degraded (Redis unreachable: a local share). */
     budget: string;
+    /** With REDIS_URL: whether Redis answers. Degraded still serves, so it does not make the replica unready. */
+    redis?: string;
   };
 }
 
@@ -31,6 +33,7 @@ export class Readiness {
     private readonly client: TencentClient,
     private readonly logger: Logger,
     private readonly intervalMs = 2_000,
+    private readonly redis?: { readonly state: string },
   ) {}
 
   start(): void {
@@ -56,7 +59,13 @@ export class Readiness {
 
   report(): ReadinessReport {
     const openCircuits = this.client.openCircuits();
-    const checks = { upstream: this.#upstream, openCircuits, draining: this.#draining, budget: this.client.budget.mode };
+    const checks = {
+      upstream: this.#upstream,
+      openCircuits,
+      draining: this.#draining,
+      budget: this.client.budget.mode,
+      ...(this.redis ? { redis: this.redis.state } : {}),
+    };
     return { ready: this.#upstream === "ok" && openCircuits.length === 0 && !this.#draining, checks };
   }
 

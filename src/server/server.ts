@@ -23,6 +23,7 @@ import { Metrics } from "./metrics.js";
 import { observabilityPlugin } from "./plugins/observability.plugin.js";
 import { accountLimit, operationPlugin } from "./plugins/operation.plugin.js";
 import { Readiness } from "./readiness.js";
+import type { RedisConnection } from "./redis.js";
 
 export interface ServerOptions {
   client: TencentClient;
@@ -43,6 +44,8 @@ export interface ServerOptions {
   cache?: ProfileCache;
   /** Apollo's APQ store (shared on Redis when several replicas run). Default: in memory. */
   apqCache?: KeyValueCache<string>;
+  /** The Redis connection behind the shared budget, cache and APQ store, for readiness and metrics. */
+  redis?: RedisConnection;
   /** What the explorer opens with. */
   landingPage?: { document?: string; headers?: Record<string, string> };
   /** How often readiness re-checks the upstream while not ready. Default 2000 ms. */
@@ -99,7 +102,7 @@ export async function createServer(options: ServerOptions) {
   const deadlineMs = options.requestDeadlineMs ?? 8_000;
   const metrics = new Metrics();
   const dispatcher = new ProfileDispatcher({ reader: client, ...options.queue, ...(options.cache ? { cache: options.cache } : {}) });
-  const readiness = new Readiness(client, logger, options.readinessIntervalMs);
+  const readiness = new Readiness(client, logger, options.readinessIntervalMs, options.redis);
   const unobserve = [
     client.observe((event) => {
       if (event.type === "attempt") metrics.recordAttempt(event.attempt);
@@ -212,6 +215,7 @@ export async function createServer(options: ServerOptions) {
   app.get("/metrics", async (_request, reply) => {
     metrics.queueDepth.set(dispatcher.queuedAccounts);
     for (const mode of ["local", "shared", "degraded"]) metrics.budgetMode.set({ mode }, client.budget.mode === mode ? 1 : 0);
+    if (options.redis) metrics.redisUp.set(options.redis.state === "ready" ? 1 : 0);
     const { contentType, body } = await metrics.render();
     return reply.type(contentType).send(body);
   });

@@ -1,0 +1,67 @@
+import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
+import type { ScaleOutSettings } from "../config.js";
+import type { ProfileCache } from "../profile/cache.js";
+import { MemoryProfileCache } from "../profile/cache.memory.js";
+import { RedisProfileCache } from "../profile/cache.redis.js";
+import type { CallBudget } from "../tencent/budget.js";
+import { RedisBudget } from "../tencent/budget.redis.js";
+import type { Logger } from "./logger.js";
+import { connectRedis, createApqCache, type RedisConnection } from "./redis.js";
+
+/** What several replicas share, or nothing: the call budget, the profile cache and the APQ store. */
+export interface ScaleOut {
+  /** The shared call budget; undefined: the client's own local budget. */
+  budget: CallBudget | undefined;
+  /** The profile cache (PROFILE_CACHE_TTL_MS > 0): on Redis with REDIS_URL, else in memory. */
+  cache: ProfileCache | undefined;
+  /** Apollo's APQ store on Redis; undefined: Apollo's in-memory one. */
+  apqCache: KeyValueCache<string> | undefined;
+  redis: RedisConnection | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Wire the scale-out pieces from the settings. Without REDIS_URL nothing connects anywhere and
+ * each replica keeps its own budget, cache and APQ store; with it, one Redis client serves all
+ * three, and a Redis outage degrades each to its local form (see RedisBudget) without failing
+ * requests.
+ */
+export async function createScaleOut(settings: ScaleOutSettings, ratePerSecond: number, logger: Logger): Promise<ScaleOut> {
+  const { ttlMs, maxEntries, maxEntryBytes } = settings.profileCache;
+  if (!settings.redisUrl) {
+    const cache = ttlMs > 0 ? new MemoryProfileCache({ ttlMs, maxEntries }) : undefined;
+    return { budget: undefined, cache, apqCache: undefined, redis: undefined, close: async () => cache?.close() };
+  }
+  let lastError = 0;
+  const redis = await connectRedis(settings.redisUrl, {
+    keyPrefix: settings.redisKeyPrefix,
+    // One line per 10 s while Redis is away, not one per reconnect attempt.
+    onError: (error) => {
+      if (Date.now() - lastError < 10_000) return;
+      lastError = Date.now();
+      logger.warn({ redis: redis.url, error: error.message }, "redis unreachable");
+    },
+  });
+  redis.onStateChange((state) => logger.info({ redis: redis.url, state }, "redis state"));
+  const timeoutMs = settings.redisCommandTimeoutMs;
+  const budget = new RedisBudget({ client: redis.client, keyPrefix: settings.redisKeyPrefix, ratePerSecond, replicas: settings.replicas, commandTimeoutMs: timeoutMs });
+  budget.onModeChange((mode) =>
+    (mode === "degraded" ? logger.warn.bind(logger) : logger.info.bind(logger))({ mode, ratePerSecond: budget.ratePerSecond }, "call budget mode"),
+  );
+  const cache =
+    ttlMs > 0
+      ? new RedisProfileCache({ client: redis.client, keyPrefix: settings.redisKeyPrefix, ttlMs, maxEntryBytes, commandTimeoutMs: timeoutMs })
+      : undefined;
+  const apqCache = createApqCache(redis.client, settings.redisKeyPrefix, { commandTimeoutMs: timeoutMs });
+  return {
+    budget,
+    cache,
+    apqCache,
+    redis,
+    async close() {
+      await budget.close();
+      await cache?.close();
+      await redis.close();
+    },
+  };
+}
