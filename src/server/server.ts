@@ -2,8 +2,8 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { AddressInfo } from "node:net";
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import { GraphQLError, type GraphQLSchema } from "graphql";
+import { explorerAsset, explorerLandingPage } from "../explorer/landing-page.js"; // explorer wiring
 import type { Context } from "../graphql/context.js";
 import { ErrorCode, unauthenticated } from "../graphql/errors.js";
 import { buildSubgraph } from "../graphql/schema.js";
@@ -75,15 +75,9 @@ export async function createServer(options: ServerOptions) {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
       requireViewer(),
-      // Sandbox in every mode: the page holds no secret and every operation still needs a token.
-      // Only a development start passes headers (the demo user's token) to pre-fill it.
-      ApolloServerPluginLandingPageLocalDefault({
-        embed: true,
-        includeCookies: false,
-        footer: false,
-        document: options.landingPage?.document ?? EXAMPLE_QUERY,
-        ...(development && options.landingPage?.headers ? { headers: options.landingPage.headers } : {}),
-      }),
+      // Sandbox in every mode (the bundled GraphiQL when Apollo's CDN is unreachable): the page holds
+      // no secret and every operation still needs a token. Headers pre-fill it in development only.
+      explorerLandingPage({ endpointPath: "/graphql", document: options.landingPage?.document ?? EXAMPLE_QUERY, headers: options.landingPage?.headers, development }), // explorer wiring
     ],
   });
   await apollo.start();
@@ -96,6 +90,8 @@ export async function createServer(options: ServerOptions) {
       res.end(metrics.render());
       return;
     }
+    const asset = req.method === "GET" || req.method === "HEAD" ? explorerAsset(url.pathname) : undefined; // explorer wiring
+    if (asset) { res.writeHead(asset.status, { "content-type": asset.contentType, "cache-control": asset.cacheControl }); res.end(asset.body); return; } // explorer wiring
     if (url.pathname !== "/graphql") return sendJson(res, 404, { error: "not found; GraphQL is at /graphql" });
     applyCors(req, res, corsOrigins);
     if (req.method === "OPTIONS") {
