@@ -1,11 +1,11 @@
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import { fastifyApolloHandler } from "@as-integrations/fastify";
 import { InMemoryLRUCache, type KeyValueCache } from "@apollo/utils.keyvaluecache";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import type { GraphQLSchema } from "graphql";
 import type { HttpSettings, Limits } from "../config.js";
+import { explorerAsset, explorerLandingPage } from "../explorer/landing-page.js";
 import type { Context } from "../graphql/context.js";
 import { buildSubgraph } from "../graphql/schema.js";
 import type { ProfileCache } from "../profile/cache.js";
@@ -155,13 +155,9 @@ export async function createServer(options: ServerOptions) {
       ...(armor.plugins as ApolloServerPlugin<Context>[]),
       operationPlugin({ maxAccountsPerOperation: limits.maxAccountsPerOperation, anonymousIntrospection: options.anonymousIntrospection ?? development }),
       observabilityPlugin(logger, metrics),
-      ApolloServerPluginLandingPageLocalDefault({
-        embed: true,
-        includeCookies: false,
-        footer: false,
-        document: options.landingPage?.document ?? EXAMPLE_QUERY,
-        ...(development && options.landingPage?.headers ? { headers: options.landingPage.headers } : {}),
-      }),
+      // Apollo Sandbox when its CDN loads, the bundled GraphiQL when it does not; the page holds no
+      // secret (every operation needs a token), and only development pre-fills the demo token.
+      explorerLandingPage({ endpointPath: "/graphql", document: options.landingPage?.document ?? EXAMPLE_QUERY, headers: options.landingPage?.headers, development }),
     ],
   });
   await apollo.start();
@@ -206,6 +202,12 @@ export async function createServer(options: ServerOptions) {
       }
     },
     handler,
+  });
+  // The offline explorer's bundle (GraphiQL and React), served from this process, never a CDN.
+  app.get("/graphql/explorer/*", async (request, reply) => {
+    const asset = explorerAsset(request.url.split("?")[0]!);
+    if (!asset) return reply.callNotFound();
+    return reply.code(asset.status).type(asset.contentType).header("cache-control", asset.cacheControl).send(asset.body);
   });
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => {
