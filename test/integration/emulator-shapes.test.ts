@@ -293,7 +293,7 @@ describe("writes whose answer is late (writeAnswerDelayMs, writeApplyDelayMs)", 
   it("a client whose write timed out can read the tags back and find the write applied", async () => {
     const gate = gatedSleep();
     const emu = await start({ sleep: gate.sleep, quirks: { writeAnswerDelayMs: 60_000 } });
-    const client = clientFor(emu.url, { timeoutMs: 50, maxAttempts: 1 });
+    const client = clientFor(emu.url, { timeoutMs: 1500, maxAttempts: 1 });
     cleanup.push(() => client.close());
     const error = await client.portraitSet("li.na", [{ Tag: NICK, Value: "超时" }]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TencentTransportError);
