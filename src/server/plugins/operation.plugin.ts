@@ -3,6 +3,7 @@ import { GraphQLError, Kind, type OperationDefinitionNode } from "graphql";
 import { accountsOf } from "../../graphql/cost.js";
 import type { Context } from "../../graphql/context.js";
 import { planProfiles } from "../../graphql/selection.js";
+import { ProfileError } from "../../profile/errors.js";
 import { unauthenticated } from "../auth.js";
 
 export interface OperationPolicy {
@@ -39,7 +40,7 @@ export function operationPlugin(policy: OperationPolicy): ApolloServerPlugin<Con
           );
           const accounts = accountsOf(operation, fragments, request.variables).size;
           if (accounts > policy.maxAccountsPerOperation) throw accountLimit(accounts, policy.maxAccountsPerOperation);
-          const plan = planProfiles(schema, operation, fragments, request.variables ?? {}, ctx.profiles.registry);
+          const plan = refusedWith400(() => planProfiles(schema, operation, fragments, request.variables ?? {}, ctx.profiles.registry));
           ctx.plan = plan;
           ctx.profiles.select(plan.tags);
         },
@@ -54,6 +55,17 @@ export function accountLimit(accounts: number, max: number): GraphQLError {
     `This request could read ${accounts} distinct accounts; MAX_ACCOUNTS_PER_OPERATION allows ${max}. Split it into smaller requests.`,
     { extensions: { code: "ACCOUNT_LIMIT_EXCEEDED", limit: max, accounts, http: { status: 400 } } },
   );
+}
+
+// Apollo answers an error thrown before execution with HTTP 500 unless the error names a status;
+// an argument refused here (an unknown custom key) is the caller's mistake, so it is a 400.
+function refusedWith400<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof ProfileError) throw new ProfileError(error.message, { ...error.extensions, http: { status: 400 } });
+    throw error;
+  }
 }
 
 function readsOnlySchema(operation: OperationDefinitionNode | undefined): boolean {
