@@ -3,7 +3,8 @@ import { Kind, valueFromASTUntyped, type FragmentDefinitionNode, type OperationD
 /**
  * The distinct accounts an operation can make us read, from its document and variables, before it
  * runs: every `users(ids)` list across aliases, every `user(id)` alias, `me`, `setProfile`'s target
- * and every `_entities` representation. An argument that is not a plain id still counts as one.
+ * and every `_entities` representation, variables' defaults included. An argument that is not a
+ * plain id still counts as one.
  *
  *   accountsOf(operation, fragments, { ids: ["a", "b"] }).size   // 2 for `users(ids: $ids)`
  */
@@ -13,8 +14,15 @@ export function accountsOf(
   variables: Readonly<Record<string, unknown>> | undefined,
 ): Set<unknown> {
   const accounts = new Set<unknown>();
-  const vars = variables ?? {};
-  const value = (node: ValueNode | undefined): unknown => (node === undefined ? undefined : valueFromASTUntyped(node, vars as Record<string, unknown>));
+  // A variable the request leaves out takes its default from the document, and the default can
+  // hold ids too (`query($ids: [ID!] = ["a", …])`): count what execution will see.
+  // (No prototype: a variable named `toString` must not find Object.prototype's.)
+  const vars: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, variables);
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    if (definition.defaultValue && !Object.hasOwn(vars, name)) vars[name] = valueFromASTUntyped(definition.defaultValue);
+  }
+  const value = (node: ValueNode | undefined): unknown => (node === undefined ? undefined : valueFromASTUntyped(node, vars));
   const add = (id: unknown) => accounts.add(typeof id === "string" ? id : Symbol("not an id"));
   const visited = new Set<string>();
 
