@@ -2,6 +2,7 @@ import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
 import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode } from "graphql";
 import { LRUCache } from "lru-cache";
 import { accountsOf } from "../graphql/cost.js";
+import { fragmentNesting, MAX_FRAGMENT_NESTING } from "../graphql/nesting.js";
 
 /** One operation of an HTTP batch, as a client sends it. */
 interface BatchPiece {
@@ -50,6 +51,8 @@ export class BatchCounter {
       } catch {
         return undefined;
       }
+      // Too deep to walk safely (accountsOf recurses per fragment); Apollo refuses it on its own.
+      if (fragmentNesting(document) > MAX_FRAGMENT_NESTING) return undefined;
       this.#documents.set(query, document);
     }
     const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
