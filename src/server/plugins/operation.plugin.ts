@@ -7,7 +7,7 @@ import { ProfileError } from "../../profile/errors.js";
 import { unauthenticated } from "../auth.js";
 
 export interface OperationPolicy {
-  /** Distinct accounts one operation may read. */
+  /** Accounts one operation may ask for (see `accountsOf`). */
   maxAccountsPerOperation: number;
   /** Whether callers without a token may read the schema (introspection, `_service`). */
   anonymousIntrospection: boolean;
@@ -38,7 +38,7 @@ export function operationPlugin(policy: OperationPolicy): ApolloServerPlugin<Con
           const fragments = Object.fromEntries(
             document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
           );
-          const accounts = accountsOf(operation, fragments, request.variables).size;
+          const accounts = accountsOf(operation, fragments, request.variables);
           if (accounts > policy.maxAccountsPerOperation) throw accountLimit(accounts, policy.maxAccountsPerOperation);
           const plan = refusedWith400(() => planProfiles(schema, operation, fragments, request.variables ?? {}, ctx.profiles.registry));
           ctx.plan = plan;
@@ -49,10 +49,11 @@ export function operationPlugin(policy: OperationPolicy): ApolloServerPlugin<Con
   };
 }
 
-/** The one error for an operation (or HTTP batch) that could read more accounts than allowed. */
+/** The one error for an operation (or HTTP batch) that asks for more accounts than allowed. */
 export function accountLimit(accounts: number, max: number): GraphQLError {
   return new GraphQLError(
-    `This request could read ${accounts} distinct accounts; MAX_ACCOUNTS_PER_OPERATION allows ${max}. Split it into smaller requests.`,
+    `This request asks for ${accounts} accounts (ids in users lists, user aliases and _entities representations, repeats included); ` +
+      `MAX_ACCOUNTS_PER_OPERATION allows ${max}. Split it into smaller requests.`,
     { extensions: { code: "ACCOUNT_LIMIT_EXCEEDED", limit: max, accounts, http: { status: 400 } } },
   );
 }
