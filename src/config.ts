@@ -170,7 +170,10 @@ function nonEmpty(value: string | undefined): boolean {
 export interface Limits {
   /** Largest `users(ids)` list. */
   maxUsers: number;
-  /** Distinct accounts one operation, or one HTTP batch, may read. */
+  /**
+   * Accounts one operation, or one HTTP batch, may ask for: ids in `users` lists, `user` aliases,
+   * `_entities` representations, repeats included.
+   */
   maxAccountsPerOperation: number;
   /** Operations in one HTTP batch. */
   maxBatchOperations: number;

@@ -5,7 +5,7 @@ import { parse, type GraphQLSchema } from "graphql";
 import { buildSchema, createResolversMap } from "type-graphql";
 import { ProfileMutation } from "./profile.mutation.js";
 import { ProfileResolver } from "./profile.resolver.js";
-import { resolveUserReference } from "./user.reference.js";
+import { resolveEntities, resolveUserReference } from "./user.reference.js";
 import { UserResolver } from "./user.resolver.js";
 
 // Federation 2.3: the newest version that tooling of v2.0–v2.3 (and the compatibility suite) accepts.
@@ -26,6 +26,7 @@ export async function buildSubgraph(): Promise<GraphQLSchema> {
     typeDefs: parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`),
     resolvers: {
       ...resolvers,
+      Query: { ...resolvers.Query, _entities: resolveEntities },
       User: { ...resolvers.User, __resolveReference: resolveUserReference },
       // type-graphql's ResolversMap and @apollo/subgraph's GraphQLResolverMap describe the same
       // shape with different index types.

@@ -60,9 +60,20 @@ export function quote(value: unknown, max = 32): string {
   return JSON.stringify(chars.length > max ? `${chars.slice(0, max).join("")}…` : text);
 }
 
+/** Violations one error lists; past that, one more entry counts the rest. */
+export const MAX_REPORTED_VIOLATIONS = 20;
+
+/**
+ * BAD_USER_INPUT for every violation found, listing at most MAX_REPORTED_VIOLATIONS of them: one
+ * body can carry 100,000 unknown custom keys, and the answer must not grow with it.
+ */
 export function badInput(violations: readonly InputViolation[]): ProfileError {
-  const message = violations.map((v) => `${v.field} ${v.rule}`).join("; ");
-  return new ProfileError(message, { code: ErrorCode.BAD_USER_INPUT, field: violations[0]?.field ?? "input", violations: [...violations] });
+  const listed = violations.slice(0, MAX_REPORTED_VIOLATIONS);
+  const rest = violations.length - listed.length;
+  // `input.custom.x` → `input`, `custom(keys).x` → `custom(keys)`: where the unlisted ones are.
+  if (rest > 0) listed.push({ field: listed[0]!.field.split(/[.[]/)[0]!, rule: `has ${rest} more violations like these` });
+  const message = listed.map((v) => `${v.field} ${v.rule}`).join("; ");
+  return new ProfileError(message, { code: ErrorCode.BAD_USER_INPUT, field: listed[0]?.field ?? "input", violations: listed });
 }
 
 export function unauthenticated(message: string): ProfileError {

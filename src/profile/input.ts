@@ -41,7 +41,8 @@ export function encodeProfileChanges(
       violations.push({ field: `${path}.custom`, rule: "must be an object of custom key → value" });
     } else {
       for (const [key, raw] of Object.entries(custom)) {
-        const field = `${path}.custom.${key}`;
+        // The key is the caller's: only a short prefix of it goes back in the error.
+        const field = `${path}.custom.${shortKey(key)}`;
         const spec = tags.byCustomKey(key);
         if (!spec) {
           const known = tags.custom.map((t) => t.key).join(", ") || "none are configured";
@@ -67,6 +68,11 @@ export function encodeProfileChanges(
     violations.push({ field: path, rule: "must set at least one field" });
   }
   return { items, violations };
+}
+
+function shortKey(key: string): string {
+  if (key.length <= 32) return key;
+  return `${[...key.slice(0, 64)].slice(0, 32).join("")}…`;
 }
 
 /**

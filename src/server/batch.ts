@@ -2,6 +2,7 @@ import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
 import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode } from "graphql";
 import { LRUCache } from "lru-cache";
 import { accountsOf } from "../graphql/cost.js";
+import { fragmentNesting, MAX_FRAGMENT_NESTING } from "../graphql/nesting.js";
 
 /** One operation of an HTTP batch, as a client sends it. */
 interface BatchPiece {
@@ -12,7 +13,7 @@ interface BatchPiece {
 }
 
 /**
- * The distinct accounts a whole HTTP batch can make us read, worked out before any of its
+ * The accounts a whole HTTP batch asks for (see `accountsOf`), worked out before any of its
  * operations runs (Apollo runs a batch's operations concurrently, so a per-operation check could
  * only stop the later ones after the first had called Tencent). A piece whose document cannot be
  * found or parsed counts nothing here; Apollo answers it with its own error.
@@ -27,15 +28,15 @@ export class BatchCounter {
   ) {}
 
   async accounts(pieces: readonly unknown[]): Promise<number> {
-    const all = new Set<unknown>();
+    let all = 0;
     for (const raw of pieces) {
       const piece = (typeof raw === "object" && raw !== null ? raw : {}) as BatchPiece;
       const operation = await this.#operation(piece);
       if (!operation) continue;
       const variables = typeof piece.variables === "object" && piece.variables !== null ? (piece.variables as Record<string, unknown>) : {};
-      for (const account of accountsOf(operation.definition, operation.fragments, variables)) all.add(account);
+      all += accountsOf(operation.definition, operation.fragments, variables);
     }
-    return all.size;
+    return all;
   }
 
   async #operation(piece: BatchPiece): Promise<{ definition: OperationDefinitionNode; fragments: Record<string, FragmentDefinitionNode> } | undefined> {
@@ -50,6 +51,8 @@ export class BatchCounter {
       } catch {
         return undefined;
       }
+      // Too deep to walk safely (accountsOf recurses per fragment); Apollo refuses it on its own.
+      if (fragmentNesting(document) > MAX_FRAGMENT_NESTING) return undefined;
       this.#documents.set(query, document);
     }
     const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);

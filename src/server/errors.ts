@@ -1,26 +1,39 @@
-import { ApolloServerErrorCode, unwrapResolverError } from "@apollo/server/errors";
-import type { GraphQLFormattedError } from "graphql";
+import { ApolloServerErrorCode } from "@apollo/server/errors";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { ErrorCode } from "../profile/errors.js";
 import type { Logger } from "./logger.js";
 
-const KNOWN_CODES = new Set<string>([...Object.values(ApolloServerErrorCode), ...Object.values(ErrorCode), "ACCOUNT_LIMIT_EXCEEDED"]);
+// Apollo gives every error that has no code INTERNAL_SERVER_ERROR before formatError sees it, so
+// that code says "no code": it is not one of the codes raised on purpose.
+const KNOWN_CODES = new Set<string>(
+  [...Object.values(ApolloServerErrorCode), ...Object.values(ErrorCode), "ACCOUNT_LIMIT_EXCEEDED"].filter((c) => c !== ApolloServerErrorCode.INTERNAL_SERVER_ERROR),
+);
 
 /** Longest message a client sees: messages that quote what the caller sent stay short. */
 const MAX_MESSAGE_CHARS = 300;
 
 /**
- * Apollo's `formatError`: errors raised on purpose (a known `extensions.code`) pass through, with
- * their message cut to a short length; anything else is an internal error, logged here in full and
- * shown as `INTERNAL_SERVER_ERROR` outside development.
+ * Apollo's `formatError`: errors raised on purpose (a known `extensions.code`) and GraphQL's own
+ * (graphql-js or Apollo refusing the request: they name only the schema and the request) pass
+ * through, with their message cut to a short length; anything else is an internal error, logged
+ * here in full and shown as `INTERNAL_SERVER_ERROR` outside development.
  */
 export function formatErrors(logger: Logger, development: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
-    if (development || (typeof code === "string" && KNOWN_CODES.has(code))) {
+    const cause = rootCause(error);
+    if (development || (typeof code === "string" && KNOWN_CODES.has(code)) || cause instanceof GraphQLError) {
       return formatted.message.length > MAX_MESSAGE_CHARS ? { ...formatted, message: `${[...formatted.message].slice(0, MAX_MESSAGE_CHARS).join("")}…` } : formatted;
     }
-    const original = unwrapResolverError(error);
-    logger.error({ err: original instanceof Error ? original : new Error(String(original)), path: formatted.path }, "internal error");
+    logger.error({ err: cause instanceof Error ? cause : new Error(String(cause)), path: formatted.path }, "internal error");
     return { message: "Internal server error", ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: "INTERNAL_SERVER_ERROR" } };
   };
+}
+
+// What was thrown in the first place: GraphQL wraps a resolver's throw (and its own errors met
+// while completing a value) in a GraphQLError whose originalError is it.
+function rootCause(error: unknown): unknown {
+  let cause = error;
+  while (cause instanceof GraphQLError && cause.originalError) cause = cause.originalError;
+  return cause;
 }

@@ -7,6 +7,7 @@ import type { GraphQLSchema } from "graphql";
 import type { HttpSettings, Limits } from "../config.js";
 import { explorerAsset, explorerLandingPage } from "../explorer/landing-page.js";
 import type { Context } from "../graphql/context.js";
+import { fragmentNestingRule, MAX_FRAGMENT_NESTING } from "../graphql/nesting.js";
 import { buildSubgraph } from "../graphql/schema.js";
 import type { ProfileCache } from "../profile/cache.js";
 import { ProfileDispatcher } from "../profile/dispatcher.js";
@@ -146,7 +147,8 @@ export async function createServer(options: ServerOptions) {
     csrfPrevention: { requestHeaders: ["x-apollo-operation-name", "apollo-require-preflight", "authorization"] },
     persistedQueries: { cache: apqCache, ttl: 24 * 3600 },
     parseOptions: { maxTokens: limits.maxTokens },
-    validationRules: armor.validationRules,
+    // The nesting rule last: it keeps the others from recursing along a long fragment chain.
+    validationRules: [...armor.validationRules, fragmentNestingRule(MAX_FRAGMENT_NESTING)],
     includeStacktraceInErrorResponses: development,
     // SIGTERM is main.ts's to handle (drain, then exit 0); Apollo's own handler would re-raise it.
     stopOnTerminationSignals: false,

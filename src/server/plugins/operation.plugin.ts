@@ -3,10 +3,11 @@ import { GraphQLError, Kind, type OperationDefinitionNode } from "graphql";
 import { accountsOf } from "../../graphql/cost.js";
 import type { Context } from "../../graphql/context.js";
 import { planProfiles } from "../../graphql/selection.js";
+import { ProfileError } from "../../profile/errors.js";
 import { unauthenticated } from "../auth.js";
 
 export interface OperationPolicy {
-  /** Distinct accounts one operation may read. */
+  /** Accounts one operation may ask for (see `accountsOf`). */
   maxAccountsPerOperation: number;
   /** Whether callers without a token may read the schema (introspection, `_service`). */
   anonymousIntrospection: boolean;
@@ -37,9 +38,9 @@ export function operationPlugin(policy: OperationPolicy): ApolloServerPlugin<Con
           const fragments = Object.fromEntries(
             document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
           );
-          const accounts = accountsOf(operation, fragments, request.variables).size;
+          const accounts = accountsOf(operation, fragments, request.variables);
           if (accounts > policy.maxAccountsPerOperation) throw accountLimit(accounts, policy.maxAccountsPerOperation);
-          const plan = planProfiles(schema, operation, fragments, request.variables ?? {}, ctx.profiles.registry);
+          const plan = refusedWith400(() => planProfiles(schema, operation, fragments, request.variables ?? {}, ctx.profiles.registry));
           ctx.plan = plan;
           ctx.profiles.select(plan.tags);
         },
@@ -48,12 +49,24 @@ export function operationPlugin(policy: OperationPolicy): ApolloServerPlugin<Con
   };
 }
 
-/** The one error for an operation (or HTTP batch) that could read more accounts than allowed. */
+/** The one error for an operation (or HTTP batch) that asks for more accounts than allowed. */
 export function accountLimit(accounts: number, max: number): GraphQLError {
   return new GraphQLError(
-    `This request could read ${accounts} distinct accounts; MAX_ACCOUNTS_PER_OPERATION allows ${max}. Split it into smaller requests.`,
+    `This request asks for ${accounts} accounts (ids in users lists, user aliases and _entities representations, repeats included); ` +
+      `MAX_ACCOUNTS_PER_OPERATION allows ${max}. Split it into smaller requests.`,
     { extensions: { code: "ACCOUNT_LIMIT_EXCEEDED", limit: max, accounts, http: { status: 400 } } },
   );
+}
+
+// Apollo answers an error thrown before execution with HTTP 500 unless the error names a status;
+// an argument refused here (an unknown custom key) is the caller's mistake, so it is a 400.
+function refusedWith400<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof ProfileError) throw new ProfileError(error.message, { ...error.extensions, http: { status: 400 } });
+    throw error;
+  }
 }
 
 function readsOnlySchema(operation: OperationDefinitionNode | undefined): boolean {
