@@ -170,11 +170,10 @@ function nonEmpty(value: string | undefined): boolean {
 export interface Limits {
   /** Largest `users(ids)` list. */
   maxUsers: number;
-  /**
-   * Accounts one operation, or one HTTP batch, may ask for: ids in `users` lists, `user` aliases,
-   * `_entities` representations, repeats included.
-   */
+  /** Distinct accounts one operation, or one HTTP batch, may read. */
   maxAccountsPerOperation: number;
+  /** Entries one operation, or one HTTP batch, may ask for: ids in `users` lists, `user` aliases, `_entities` representations, repeats included. */
+  maxEntriesPerOperation: number;
   /** Operations in one HTTP batch. */
   maxBatchOperations: number;
   maxAliases: number;
@@ -266,6 +265,7 @@ export function readServiceSettings(env: Env = process.env): ServiceSettings {
     limits: {
       maxUsers: number("MAX_USERS", env.MAX_USERS, 1000, { min: 1, integer: true }),
       maxAccountsPerOperation: number("MAX_ACCOUNTS_PER_OPERATION", env.MAX_ACCOUNTS_PER_OPERATION, 1000, { min: 1, integer: true }),
+      maxEntriesPerOperation: number("MAX_ENTRIES_PER_OPERATION", env.MAX_ENTRIES_PER_OPERATION, 5000, { min: 1, integer: true }),
       maxBatchOperations: number("MAX_BATCH_OPERATIONS", env.MAX_BATCH_OPERATIONS, 10, { min: 1, integer: true }),
       maxAliases: number("MAX_ALIASES", env.MAX_ALIASES, 30, { min: 1, integer: true }),
       maxDepth: number("MAX_DEPTH", env.MAX_DEPTH, 8, { min: 1, integer: true }),

@@ -1,20 +1,29 @@
 import { Kind, valueFromASTUntyped, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode, type ValueNode } from "graphql";
 
+/** What an operation can cost before it runs. */
+export interface OperationCost {
+  /** Distinct accounts it can make us read from Tencent (ids, plus one for the caller's own account). */
+  accounts: Set<unknown>;
+  /** Entries it asks for, repeats included: each is resolved and answered even when Tencent is asked once. */
+  entries: number;
+}
+
 /**
- * How many accounts an operation asks for, from its document and variables, before it runs: every
- * entry of every `users(ids)` list across aliases, every `user(id)` alias, `me`, `setProfile`'s
- * target and every `_entities` representation, variables' defaults included. A repeated id counts
- * each time: Tencent is asked once per account, but every entry is resolved and answered, so 30
- * aliases of the same 1000 ids are 30,000 entries of work and answer, not 1000.
+ * The cost of an operation, from its document and variables, before it runs: every entry of every
+ * `users(ids)` list across aliases, every `user(id)` alias, `me`, `setProfile`'s target and every
+ * `_entities` representation, variables' defaults included. Distinct accounts bound what Tencent
+ * sees; entries bound the work and the answer (30 aliases of the same 1000 ids are 1000 accounts
+ * but 30,000 entries). An argument that is not a plain id still counts as one.
  *
- *   accountsOf(operation, fragments, { ids: ["a", "b", "a"] })   // 3 for `users(ids: $ids)`
+ *   costOf(operation, fragments, { ids: ["a", "b", "a"] })   // { accounts: {a, b}, entries: 3 } for `users(ids: $ids)`
  */
-export function accountsOf(
+export function costOf(
   operation: OperationDefinitionNode,
   fragments: Readonly<Record<string, FragmentDefinitionNode>>,
   variables: Readonly<Record<string, unknown>> | undefined,
-): number {
-  let accounts = 0;
+): OperationCost {
+  const accounts = new Set<unknown>();
+  let entries = 0;
   // A variable the request leaves out takes its default from the document, and the default can
   // hold ids too (`query($ids: [ID!] = ["a", …])`): count what execution will see.
   // (No prototype: a variable named `toString` must not find Object.prototype's.)
@@ -24,8 +33,13 @@ export function accountsOf(
     if (definition.defaultValue && !Object.hasOwn(vars, name)) vars[name] = valueFromASTUntyped(definition.defaultValue);
   }
   const value = (node: ValueNode | undefined): unknown => (node === undefined ? undefined : valueFromASTUntyped(node, vars));
-  // A list argument counts its entries; anything else (one id, or a value GraphQL will refuse) counts one.
-  const entries = (arg: unknown) => (Array.isArray(arg) ? arg.length : 1);
+  const add = (id: unknown) => {
+    entries++;
+    accounts.add(typeof id === "string" ? id : Symbol("not an id"));
+  };
+  const each = (arg: unknown, id: (item: unknown) => unknown = (item) => item) => {
+    for (const item of Array.isArray(arg) ? arg : [arg]) add(id(item));
+  };
   const visited = new Set<string>();
 
   const walk = (set: SelectionSetNode): void => {
@@ -46,19 +60,26 @@ export function accountsOf(
       const arg = (name: string) => value(selection.arguments?.find((a) => a.name.value === name)?.value);
       switch (selection.name.value) {
         case "user":
+          add(arg("id"));
+          break;
         case "me":
+          add(ME);
+          break;
         case "setProfile":
-          accounts += 1;
+          add(arg("userId") ?? ME);
           break;
         case "users":
-          accounts += entries(arg("ids"));
+          each(arg("ids"));
           break;
         case "_entities":
-          accounts += entries(arg("representations"));
+          each(arg("representations"), (rep) => (rep !== null && typeof rep === "object" ? (rep as { id?: unknown }).id : rep));
           break;
       }
     }
   };
   walk(operation.selectionSet);
-  return accounts;
+  return { accounts, entries };
 }
+
+// The caller's own account: one account, whoever the caller is.
+const ME = "\u0000me";

@@ -1,7 +1,7 @@
 import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
 import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode } from "graphql";
 import { LRUCache } from "lru-cache";
-import { accountsOf } from "../graphql/cost.js";
+import { costOf, type OperationCost } from "../graphql/cost.js";
 import { fragmentNesting, MAX_FRAGMENT_NESTING } from "../graphql/nesting.js";
 
 /** One operation of an HTTP batch, as a client sends it. */
@@ -13,7 +13,7 @@ interface BatchPiece {
 }
 
 /**
- * The accounts a whole HTTP batch asks for (see `accountsOf`), worked out before any of its
+ * What a whole HTTP batch can cost (see `costOf`): its distinct accounts and its entries, worked out before any of its
  * operations runs (Apollo runs a batch's operations concurrently, so a per-operation check could
  * only stop the later ones after the first had called Tencent). A piece whose document cannot be
  * found or parsed counts nothing here; Apollo answers it with its own error.
@@ -27,14 +27,16 @@ export class BatchCounter {
     private readonly apq: KeyValueCache<string> | undefined,
   ) {}
 
-  async accounts(pieces: readonly unknown[]): Promise<number> {
-    let all = 0;
+  async cost(pieces: readonly unknown[]): Promise<OperationCost> {
+    const all: OperationCost = { accounts: new Set(), entries: 0 };
     for (const raw of pieces) {
       const piece = (typeof raw === "object" && raw !== null ? raw : {}) as BatchPiece;
       const operation = await this.#operation(piece);
       if (!operation) continue;
       const variables = typeof piece.variables === "object" && piece.variables !== null ? (piece.variables as Record<string, unknown>) : {};
-      all += accountsOf(operation.definition, operation.fragments, variables);
+      const cost = costOf(operation.definition, operation.fragments, variables);
+      for (const account of cost.accounts) all.accounts.add(account);
+      all.entries += cost.entries;
     }
     return all;
   }
@@ -51,7 +53,7 @@ export class BatchCounter {
       } catch {
         return undefined;
       }
-      // Too deep to walk safely (accountsOf recurses per fragment); Apollo refuses it on its own.
+      // Too deep to walk safely (costOf recurses per fragment); Apollo refuses it on its own.
       if (fragmentNesting(document) > MAX_FRAGMENT_NESTING) return undefined;
       this.#documents.set(query, document);
     }

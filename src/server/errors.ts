@@ -6,7 +6,7 @@ import type { Logger } from "./logger.js";
 // Apollo gives every error that has no code INTERNAL_SERVER_ERROR before formatError sees it, so
 // that code says "no code": it is not one of the codes raised on purpose.
 const KNOWN_CODES = new Set<string>(
-  [...Object.values(ApolloServerErrorCode), ...Object.values(ErrorCode), "ACCOUNT_LIMIT_EXCEEDED"].filter((c) => c !== ApolloServerErrorCode.INTERNAL_SERVER_ERROR),
+  [...Object.values(ApolloServerErrorCode), ...Object.values(ErrorCode), "ACCOUNT_LIMIT_EXCEEDED", "ENTRY_LIMIT_EXCEEDED"].filter((c) => c !== ApolloServerErrorCode.INTERNAL_SERVER_ERROR),
 );
 
 /** Longest message a client sees: messages that quote what the caller sent stay short. */

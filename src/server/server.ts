@@ -22,7 +22,7 @@ import { createHttpApp } from "./http.js";
 import { createLogger, type Logger } from "./logger.js";
 import { Metrics } from "./metrics.js";
 import { observabilityPlugin } from "./plugins/observability.plugin.js";
-import { accountLimit, operationPlugin } from "./plugins/operation.plugin.js";
+import { operationPlugin, overBudget } from "./plugins/operation.plugin.js";
 import { Readiness } from "./readiness.js";
 import type { RedisConnection } from "./redis.js";
 
@@ -57,6 +57,7 @@ export interface ServerOptions {
 export const DEFAULT_LIMITS: Limits = {
   maxUsers: 1000,
   maxAccountsPerOperation: 1000,
+  maxEntriesPerOperation: 5000,
   maxBatchOperations: 10,
   maxAliases: 30,
   maxDepth: 8,
@@ -155,7 +156,11 @@ export async function createServer(options: ServerOptions) {
     formatError: formatErrors(logger, development),
     plugins: [
       ...(armor.plugins as ApolloServerPlugin<Context>[]),
-      operationPlugin({ maxAccountsPerOperation: limits.maxAccountsPerOperation, anonymousIntrospection: options.anonymousIntrospection ?? development }),
+      operationPlugin({
+        maxAccountsPerOperation: limits.maxAccountsPerOperation,
+        maxEntriesPerOperation: limits.maxEntriesPerOperation,
+        anonymousIntrospection: options.anonymousIntrospection ?? development,
+      }),
       observabilityPlugin(logger, metrics),
       // Apollo Sandbox when its CDN loads, the bundled GraphiQL when it does not; the page holds no
       // secret (every operation needs a token), and only development pre-fills the demo token.
@@ -196,9 +201,8 @@ export async function createServer(options: ServerOptions) {
         const message = `A batch may hold at most ${limits.maxBatchOperations} operations (MAX_BATCH_OPERATIONS); got ${request.body.length}`;
         return reply.code(400).type(JSON_TYPE).send(JSON.stringify({ errors: [{ message, extensions: { code: "BAD_REQUEST" } }] }));
       }
-      const accounts = await batches.accounts(request.body);
-      if (accounts > limits.maxAccountsPerOperation) {
-        const error = accountLimit(accounts, limits.maxAccountsPerOperation);
+      const error = overBudget(await batches.cost(request.body), limits);
+      if (error) {
         const { http: _http, ...extensions } = error.extensions as Record<string, unknown>;
         return reply.code(400).type(JSON_TYPE).send(JSON.stringify({ errors: [{ message: error.message, extensions }] }));
       }

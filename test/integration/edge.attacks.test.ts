@@ -130,26 +130,26 @@ describe("the attacks of the issue, as they land now", () => {
     expect(thirty.status).toBe(400);
     expect(thirty.json.errors).toEqual([
       expect.objectContaining({
-        message: expect.stringMatching(/asks for 30000 accounts .*; MAX_ACCOUNTS_PER_OPERATION allows 1000/),
+        message: expect.stringMatching(/could read 30000 distinct accounts; MAX_ACCOUNTS_PER_OPERATION allows 1000/),
         extensions: { code: "ACCOUNT_LIMIT_EXCEEDED", limit: 1000, accounts: 30000 },
       }),
     ]);
     // The same 1000 ids in every alias would cost Tencent only 10 calls, but 30,000 answered
-    // entries (megabytes, seconds of work; ten times that in an HTTP batch): refused the same way.
+    // entries (megabytes, seconds of work; ten times that in an HTTP batch): refused by the entries bound.
     const same = { ids: ids(1000) };
     const repeated = await post(prod.url, { query: `query($ids: [ID!]!) ${aliases(30, () => "users(ids: $ids) { profile { nick } }")}`, variables: same }, bearer(prod.userToken));
     expect(repeated.status).toBe(400);
-    expect(repeated.json.errors).toEqual([expect.objectContaining({ extensions: { code: "ACCOUNT_LIMIT_EXCEEDED", limit: 1000, accounts: 30000 } })]);
+    expect(repeated.json.errors).toEqual([expect.objectContaining({ extensions: { code: "ENTRY_LIMIT_EXCEEDED", limit: 5000, entries: 30000 } })]);
     expect(repeated.text.length).toBeLessThan(400);
     expect(prod.emulator.calls).toEqual([]);
   });
 
   it("#6 custom(keys: [\"nope\"]) under 20 aliases of users(ids): one error, a 400, no portrait_get", async () => {
     const query = `query($ids: [ID!]!) ${aliases(20, () => 'users(ids: $ids) { profile { custom(keys: ["nope"]) } }')}`;
-    // As filed (20 × 1,000 profiles), it now asks for more accounts than the budget allows.
+    // As filed (20 × the same 1,000 profiles), it now asks for more entries than allowed.
     const filed = await post(prod.url, { query, variables: { ids: ids(1000) } }, bearer(prod.userToken));
     expect(filed.status).toBe(400);
-    expect(filed.json.errors).toEqual([expect.objectContaining({ extensions: { code: "ACCOUNT_LIMIT_EXCEEDED", limit: 1000, accounts: 20000 } })]);
+    expect(filed.json.errors).toEqual([expect.objectContaining({ extensions: { code: "ENTRY_LIMIT_EXCEEDED", limit: 5000, entries: 20000 } })]);
     // Within the budget (20 × 50 = 1,000 profiles; 1,000 errors on the old code): the key is refused once.
     const res = await post(prod.url, { query, variables: { ids: ids(50) } }, bearer(prod.userToken));
     expect(res.status).toBe(400);
@@ -160,12 +160,16 @@ describe("the attacks of the issue, as they land now", () => {
     expect(prod.emulator.calls).toEqual([]);
   });
 
-  it("#7 _entities with 20,000 representations, distinct or all the same: ACCOUNT_LIMIT_EXCEEDED, no portrait_get", async () => {
+  it("#7 _entities with 20,000 representations, distinct or all the same: refused by the account or the entries bound, no portrait_get", async () => {
     const query = "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { profile { nick } } } }";
-    for (const representations of [ids(20_000).map((id) => ({ __typename: "User", id })), Array.from({ length: 20_000 }, () => ({ __typename: "User", id: "li.na" }))]) {
+    const cases = [
+      [ids(20_000).map((id) => ({ __typename: "User", id })), { code: "ACCOUNT_LIMIT_EXCEEDED", limit: 1000, accounts: 20000 }],
+      [Array.from({ length: 20_000 }, () => ({ __typename: "User", id: "li.na" })), { code: "ENTRY_LIMIT_EXCEEDED", limit: 5000, entries: 20000 }],
+    ] as const;
+    for (const [representations, extensions] of cases) {
       const res = await post(prod.url, { query, variables: { r: representations } }, bearer(prod.userToken));
       expect(res.status).toBe(400);
-      expect(res.json.errors).toEqual([expect.objectContaining({ extensions: { code: "ACCOUNT_LIMIT_EXCEEDED", limit: 1000, accounts: 20000 } })]);
+      expect(res.json.errors).toEqual([expect.objectContaining({ extensions })]);
       expect(res.text.length).toBeLessThan(400);
     }
     expect(prod.emulator.calls).toEqual([]);

@@ -12,6 +12,7 @@ import { importAccounts, startService, type Service } from "../support/service.j
 const TIGHT = {
   maxUsers: 8,
   maxAccountsPerOperation: 10,
+  maxEntriesPerOperation: 14,
   maxBatchOperations: 3,
   maxAliases: 4,
   maxDepth: 3,
@@ -46,10 +47,18 @@ const TWO_LISTS = "query($a: [ID!]!, $b: [ID!]!) { a: users(ids: $a) { profile {
 const accountLimit = (n: number, max = TIGHT.maxAccountsPerOperation) => ({
   errors: [
     {
-      message:
-        `This request asks for ${n} accounts (ids in users lists, user aliases and _entities representations, repeats included); ` +
-        `MAX_ACCOUNTS_PER_OPERATION allows ${max}. Split it into smaller requests.`,
+      message: `This request could read ${n} distinct accounts; MAX_ACCOUNTS_PER_OPERATION allows ${max}. Split it into smaller requests.`,
       extensions: { code: "ACCOUNT_LIMIT_EXCEEDED", limit: max, accounts: n },
+    },
+  ],
+});
+const entryLimit = (n: number, max = TIGHT.maxEntriesPerOperation) => ({
+  errors: [
+    {
+      message:
+        `This request asks for ${n} entries (ids in users lists, user aliases and _entities representations, repeats included); ` +
+        `MAX_ENTRIES_PER_OPERATION allows ${max}. Ask for each account once, or split the request.`,
+      extensions: { code: "ENTRY_LIMIT_EXCEEDED", limit: max, entries: n },
     },
   ],
 });
@@ -69,7 +78,7 @@ describe("limits", () => {
     expect(tight.emulator.calls).toEqual([]);
   });
 
-  describe("maxAccountsPerOperation: the accounts one operation asks for, wherever they appear", () => {
+  describe("maxAccountsPerOperation: the distinct accounts one operation can read, wherever they appear", () => {
     it("across users(ids) aliases: 5 + 5 are read in one portrait_get; 5 + 6 are refused", async () => {
       const ok = await post(tight.url, { query: TWO_LISTS, variables: { a: accounts.slice(0, 5), b: accounts.slice(5, 10) } }, as(tight));
       expect(ok.json).toEqual({ data: { a: nicks(5), b: nicks(5, 5) } });
@@ -81,13 +90,16 @@ describe("limits", () => {
       expect(tight.emulator.calls).toEqual([]);
     });
 
-    it("repeated ids count every time: they are answered every time (Tencent is still asked once per account)", async () => {
-      const ok = await post(tight.url, { query: TWO_LISTS, variables: { a: accounts.slice(0, 5), b: accounts.slice(0, 5) } }, as(tight));
-      expect(ok.json).toEqual({ data: { a: nicks(5), b: nicks(5) } });
-      expect(tight.portraitGets()).toEqual([accounts.slice(0, 5)]);
-      tight.emulator.resetStats();
-      const over = await post(tight.url, { query: TWO_LISTS, variables: { a: accounts.slice(0, 5), b: [...accounts.slice(0, 5), accounts[0]] } }, as(tight));
-      expect(over.json).toEqual(accountLimit(11));
+    it("repeated ids are one account each (Tencent is asked once per account)…", async () => {
+      const ok = await post(tight.url, { query: TWO_LISTS, variables: { a: accounts.slice(0, 7), b: accounts.slice(0, 7) } }, as(tight));
+      expect(ok.json).toEqual({ data: { a: nicks(7), b: nicks(7) } });
+      expect(tight.portraitGets()).toEqual([accounts.slice(0, 7)]);
+    });
+
+    it("…but every entry is resolved and answered: past maxEntriesPerOperation, repeats are refused too", async () => {
+      const over = await post(tight.url, { query: TWO_LISTS, variables: { a: accounts.slice(0, 7), b: [...accounts.slice(0, 7), accounts[0]] } }, as(tight));
+      expect(over.status).toBe(400);
+      expect(over.json).toEqual(entryLimit(15));
       expect(tight.emulator.calls).toEqual([]);
     });
 

@@ -1,14 +1,16 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { GraphQLError, Kind, type OperationDefinitionNode } from "graphql";
-import { accountsOf } from "../../graphql/cost.js";
+import { costOf, type OperationCost } from "../../graphql/cost.js";
 import type { Context } from "../../graphql/context.js";
 import { planProfiles } from "../../graphql/selection.js";
 import { ProfileError } from "../../profile/errors.js";
 import { unauthenticated } from "../auth.js";
 
 export interface OperationPolicy {
-  /** Accounts one operation may ask for (see `accountsOf`). */
+  /** Distinct accounts one operation may read (see `costOf`). */
   maxAccountsPerOperation: number;
+  /** Entries (ids, aliases, representations, repeats included) one operation may ask for. */
+  maxEntriesPerOperation: number;
   /** Whether callers without a token may read the schema (introspection, `_service`). */
   anonymousIntrospection: boolean;
 }
@@ -38,8 +40,8 @@ export function operationPlugin(policy: OperationPolicy): ApolloServerPlugin<Con
           const fragments = Object.fromEntries(
             document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
           );
-          const accounts = accountsOf(operation, fragments, request.variables);
-          if (accounts > policy.maxAccountsPerOperation) throw accountLimit(accounts, policy.maxAccountsPerOperation);
+          const over = overBudget(costOf(operation, fragments, request.variables), policy);
+          if (over) throw over;
           const plan = refusedWith400(() => planProfiles(schema, operation, fragments, request.variables ?? {}, ctx.profiles.registry));
           ctx.plan = plan;
           ctx.profiles.select(plan.tags);
@@ -49,13 +51,27 @@ export function operationPlugin(policy: OperationPolicy): ApolloServerPlugin<Con
   };
 }
 
-/** The one error for an operation (or HTTP batch) that asks for more accounts than allowed. */
-export function accountLimit(accounts: number, max: number): GraphQLError {
-  return new GraphQLError(
-    `This request asks for ${accounts} accounts (ids in users lists, user aliases and _entities representations, repeats included); ` +
-      `MAX_ACCOUNTS_PER_OPERATION allows ${max}. Split it into smaller requests.`,
-    { extensions: { code: "ACCOUNT_LIMIT_EXCEEDED", limit: max, accounts, http: { status: 400 } } },
-  );
+/**
+ * The one error for an operation (or HTTP batch) that could read more distinct accounts, or ask for
+ * more entries, than allowed; undefined when it fits.
+ */
+export function overBudget(cost: OperationCost, policy: Pick<OperationPolicy, "maxAccountsPerOperation" | "maxEntriesPerOperation">): GraphQLError | undefined {
+  const accounts = cost.accounts.size;
+  if (accounts > policy.maxAccountsPerOperation) {
+    const max = policy.maxAccountsPerOperation;
+    return new GraphQLError(`This request could read ${accounts} distinct accounts; MAX_ACCOUNTS_PER_OPERATION allows ${max}. Split it into smaller requests.`, {
+      extensions: { code: "ACCOUNT_LIMIT_EXCEEDED", limit: max, accounts, http: { status: 400 } },
+    });
+  }
+  if (cost.entries > policy.maxEntriesPerOperation) {
+    const max = policy.maxEntriesPerOperation;
+    return new GraphQLError(
+      `This request asks for ${cost.entries} entries (ids in users lists, user aliases and _entities representations, repeats included); ` +
+        `MAX_ENTRIES_PER_OPERATION allows ${max}. Ask for each account once, or split the request.`,
+      { extensions: { code: "ENTRY_LIMIT_EXCEEDED", limit: max, entries: cost.entries, http: { status: 400 } } },
+    );
+  }
+  return undefined;
 }
 
 // Apollo answers an error thrown before execution with HTTP 500 unless the error names a status;
