@@ -101,13 +101,33 @@ export class ProfileDispatcher {
   async load(accounts: readonly string[], tags: ReadonlySet<string>, signal?: AbortSignal): Promise<ReadOutcome[]> {
     const tagKey = tagKeyOf(tags);
     const lookups = this.#cache ? await this.#cache.get(accounts, tagKey).catch(() => undefined) : undefined;
-    return Promise.all(
+    if (signal?.aborted) return accounts.map(() => asOutcome(signal.reason));
+    const waiting: { entry: Entry; waiter: Waiter }[] = [];
+    const outcomes = Promise.all(
       accounts.map((account, i) => {
         const lookup = lookups?.[i];
         if (lookup?.hit) return { ok: true as const, account, items: lookup.items };
-        return this.#read(account, tags, tagKey, lookup?.version, signal);
+        return new Promise<ReadOutcome>((resolve) => {
+          const waiter: Waiter = { resolve };
+          const entry = this.#enqueue(account, tags, tagKey, lookup?.version, waiter);
+          if (entry) waiting.push({ entry, waiter });
+        });
       }),
     );
+    this.#pump();
+    if (!signal || waiting.length === 0) return outcomes;
+    // One listener per load, not one per account: a 1000-id list must not pile listeners on the signal.
+    const onAbort = () => {
+      for (const { entry, waiter } of waiting) {
+        const at = entry.waiters.indexOf(waiter);
+        if (at >= 0) {
+          entry.waiters.splice(at, 1);
+          waiter.resolve(asOutcome(signal.reason));
+        }
+      }
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    return outcomes.finally(() => signal.removeEventListener("abort", onAbort));
   }
 
   /**
@@ -123,38 +143,27 @@ export class ProfileDispatcher {
     this.#stopSweeper();
   }
 
-  #read(account: string, tags: ReadonlySet<string>, tagKey: string, version: string | undefined, signal?: AbortSignal): Promise<ReadOutcome> {
-    return new Promise<ReadOutcome>((resolve) => {
-      if (signal?.aborted) return resolve(asOutcome(signal.reason));
-      const waiter: Waiter = { resolve };
-      const flight = this.#inFlight.get(account);
-      let entry: Entry | undefined;
-      if (flight && flight.version === version && isSuperset(flight.tags, tags)) {
-        entry = flight;
-      } else {
-        entry = this.#queue.get(account);
-        if (!entry) {
-          if (this.#queue.size >= this.#maxQueued) {
-            return resolve(throttled(`Too many profile reads are waiting for Tencent (${this.#maxQueued} accounts); try again shortly`));
-          }
-          entry = this.#queue.push(account, version);
-          this.#startSweeper();
+  /** Join a call in flight, or the waiting entry of the account, or queue a new one; undefined when refused at once. */
+  #enqueue(account: string, tags: ReadonlySet<string>, tagKey: string, version: string | undefined, waiter: Waiter): Entry | undefined {
+    const flight = this.#inFlight.get(account);
+    let entry: Entry | undefined;
+    if (flight && flight.version === version && isSuperset(flight.tags, tags)) {
+      entry = flight;
+    } else {
+      entry = this.#queue.get(account);
+      if (!entry) {
+        if (this.#queue.size >= this.#maxQueued) {
+          waiter.resolve(throttled(`Too many profile reads are waiting for Tencent (${this.#maxQueued} accounts); try again shortly`));
+          return undefined;
         }
-        for (const tag of tags) entry.tags.add(tag);
+        entry = this.#queue.push(account, version);
+        this.#startSweeper();
       }
-      if (version !== undefined) entry.cacheKeys.set(tagKey, entry.cacheKeys.get(tagKey) ?? version);
-      entry.waiters.push(waiter);
-      if (signal) {
-        const onAbort = () => {
-          const at = entry.waiters.indexOf(waiter);
-          if (at >= 0) entry.waiters.splice(at, 1);
-          resolve(asOutcome(signal.reason));
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
-        waiter.detach = () => signal.removeEventListener("abort", onAbort);
-      }
-      this.#pump();
-    });
+      for (const tag of tags) entry.tags.add(tag);
+    }
+    if (version !== undefined) entry.cacheKeys.set(tagKey, entry.cacheKeys.get(tagKey) ?? version);
+    entry.waiters.push(waiter);
+    return entry;
   }
 
   #pump(): void {
@@ -292,11 +301,7 @@ export class ProfileDispatcher {
 }
 
 function settle(entry: Entry, outcome: ReadOutcome): void {
-  const waiters = entry.waiters.splice(0);
-  for (const waiter of waiters) {
-    waiter.detach?.();
-    waiter.resolve(outcome);
-  }
+  for (const waiter of entry.waiters.splice(0)) waiter.resolve(outcome);
 }
 
 function isSuperset(have: ReadonlySet<string>, want: ReadonlySet<string>): boolean {

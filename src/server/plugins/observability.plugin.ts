@@ -16,6 +16,12 @@ const tracer = trace.getTracer("portrait-graph");
  */
 export function observabilityPlugin(logger: Logger, metrics: Metrics): ApolloServerPlugin<Context> {
   return {
+    // A refused token fails while the context is built, before any operation starts: count it too.
+    async contextCreationDidFail({ error }) {
+      const code = String((error as { extensions?: { code?: unknown } }).extensions?.code ?? "CONTEXT_FAILED");
+      metrics.recordOperation(undefined, code, 0);
+      logger.info({ operation: null, outcome: code, reason: error.message.slice(0, 120) }, "graphql request refused");
+    },
     async requestDidStart({ request }) {
       const started = performance.now();
       const parent = propagation.extract(otelContext.active(), request.http?.headers ?? new Map(), HEADER_GETTER);
