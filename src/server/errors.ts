@@ -9,6 +9,19 @@ const KNOWN_CODES = new Set<string>(
   [...Object.values(ApolloServerErrorCode), ...Object.values(ErrorCode), "ACCOUNT_LIMIT_EXCEEDED", "ENTRY_LIMIT_EXCEEDED"].filter((c) => c !== ApolloServerErrorCode.INTERNAL_SERVER_ERROR),
 );
 
+// The structural limits' own messages name the number, not the setting: say which variable raises it.
+const LIMIT_VARIABLES: [RegExp, string][] = [
+  [/Aliases limit of \d+ exceeded/, "MAX_ALIASES"],
+  [/Query depth limit of \d+ exceeded/, "MAX_DEPTH"],
+  [/Directives limit of \d+ exceeded/, "MAX_DIRECTIVES"],
+  [/Document contains more that \d+ tokens/, "MAX_TOKENS"],
+];
+
+function nameTheLimit(message: string): string {
+  for (const [pattern, variable] of LIMIT_VARIABLES) if (pattern.test(message)) return `${message} (${variable})`;
+  return message;
+}
+
 /** Longest message a client sees: messages that quote what the caller sent stay short. */
 const MAX_MESSAGE_CHARS = 300;
 
@@ -23,7 +36,8 @@ export function formatErrors(logger: Logger, development: boolean) {
     const code = formatted.extensions?.code;
     const cause = rootCause(error);
     if (development || (typeof code === "string" && KNOWN_CODES.has(code)) || cause instanceof GraphQLError) {
-      return formatted.message.length > MAX_MESSAGE_CHARS ? { ...formatted, message: `${[...formatted.message].slice(0, MAX_MESSAGE_CHARS).join("")}…` } : formatted;
+      const message = nameTheLimit(formatted.message);
+      return { ...formatted, message: message.length > MAX_MESSAGE_CHARS ? `${[...message].slice(0, MAX_MESSAGE_CHARS).join("")}…` : message };
     }
     logger.error({ err: cause instanceof Error ? cause : new Error(String(cause)), path: formatted.path }, "internal error");
     return { message: "Internal server error", ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: "INTERNAL_SERVER_ERROR" } };
