@@ -82,3 +82,17 @@ export function fragmentNestingRule(max: number) {
     },
   });
 }
+
+/**
+ * At most one `__schema` selection per document: the whole schema is one answer (what Sandbox,
+ * GraphiQL and codegen ask), and thirty aliased copies of it are only a way to multiply the answer.
+ */
+export function singleSchemaReadRule(context: ValidationContext): ASTVisitor {
+  let seen = 0;
+  return {
+    Field(node) {
+      if (node.name.value !== "__schema" || ++seen !== 2) return;
+      context.reportError(new GraphQLError("A document may select __schema at most once", { nodes: [node] }));
+    },
+  };
+}

@@ -7,7 +7,7 @@ import type { GraphQLSchema } from "graphql";
 import type { HttpSettings, Limits } from "../config.js";
 import { explorerAsset, explorerLandingPage } from "../explorer/landing-page.js";
 import type { Context } from "../graphql/context.js";
-import { fragmentNestingRule, MAX_FRAGMENT_NESTING } from "../graphql/nesting.js";
+import { fragmentNestingRule, MAX_FRAGMENT_NESTING, singleSchemaReadRule } from "../graphql/nesting.js";
 import { buildSubgraph } from "../graphql/schema.js";
 import type { ProfileCache } from "../profile/cache.js";
 import { ProfileDispatcher } from "../profile/dispatcher.js";
@@ -149,7 +149,7 @@ export async function createServer(options: ServerOptions) {
     persistedQueries: { cache: apqCache, ttl: 24 * 3600 },
     parseOptions: { maxTokens: limits.maxTokens },
     // The nesting rule last: it keeps the others from recursing along a long fragment chain.
-    validationRules: [...armor.validationRules, fragmentNestingRule(MAX_FRAGMENT_NESTING)],
+    validationRules: [...armor.validationRules, singleSchemaReadRule, fragmentNestingRule(MAX_FRAGMENT_NESTING)],
     includeStacktraceInErrorResponses: development,
     // SIGTERM is main.ts's to handle (drain, then exit 0); Apollo's own handler would re-raise it.
     stopOnTerminationSignals: false,

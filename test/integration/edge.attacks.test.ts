@@ -65,6 +65,11 @@ describe("the attacks of the issue, as they land now", () => {
     const res = await post(open.url, { query: aliases(31, () => "__schema { types { name } }") });
     expect(res.status).toBe(400);
     expect(res.json.errors![0]!.message).toMatch(/Aliases limit of 30 exceeded, found 31/);
+    // Within every structural limit, two copies of the whole schema are one too many.
+    const twice = await post(open.url, { query: aliases(2, () => "__schema { types { name } }") });
+    expect(twice.status).toBe(400);
+    expect(twice.json.errors!.map((e) => e.message)).toContain("A document may select __schema at most once");
+    expect((await post(open.url, { query: "{ __schema { queryType { name } } }" })).status).toBe(200);
     expect(open.emulator.calls).toEqual([]);
   });
 
