@@ -2,8 +2,9 @@ import { ApolloServerErrorCode, unwrapResolverError } from "@apollo/server/error
 import type { GraphQLFormattedError } from "graphql";
 import { ErrorCode } from "../profile/errors.js";
 import type { Logger } from "./logger.js";
+import { OPERATION_NOT_TRUSTED } from "./trusted-documents.js";
 
-const KNOWN_CODES = new Set<string>([...Object.values(ApolloServerErrorCode), ...Object.values(ErrorCode), "ACCOUNT_LIMIT_EXCEEDED"]);
+const KNOWN_CODES = new Set<string>([...Object.values(ApolloServerErrorCode), ...Object.values(ErrorCode), "ACCOUNT_LIMIT_EXCEEDED", OPERATION_NOT_TRUSTED]);
 
 /** Longest message a client sees: messages that quote what the caller sent stay short. */
 const MAX_MESSAGE_CHARS = 300;

@@ -23,6 +23,7 @@ import { Metrics } from "./metrics.js";
 import { observabilityPlugin } from "./plugins/observability.plugin.js";
 import { accountLimit, operationPlugin } from "./plugins/operation.plugin.js";
 import { Readiness } from "./readiness.js";
+import { trustedDocuments, type TrustedDocuments } from "./trusted-documents.js";
 
 export interface ServerOptions {
   client: TencentClient;
@@ -48,6 +49,8 @@ export interface ServerOptions {
   /** How often readiness re-checks the upstream while not ready. Default 2000 ms. */
   readinessIntervalMs?: number;
   schema?: GraphQLSchema;
+  /** Run only a manifest's documents (strict) or log the others (log); see trusted-documents.ts. */
+  trustedDocuments?: TrustedDocuments;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -107,7 +110,9 @@ export async function createServer(options: ServerOptions) {
     }),
     dispatcher.observe(metrics.recordDispatch),
   ];
-  const apqCache = options.apqCache ?? new InMemoryLRUCache<string>({ maxSize: 32 * 1024 * 1024 });
+  const trusted = options.trustedDocuments ? trustedDocuments(options.trustedDocuments, logger) : undefined;
+  const apqStore = options.apqCache ?? new InMemoryLRUCache<string>({ maxSize: 32 * 1024 * 1024 });
+  const apqCache = trusted ? trusted.store(apqStore) : apqStore;
   const batches = new BatchCounter(limits.maxTokens, apqCache);
   const armor = new ApolloArmor({
     maxAliases: { n: limits.maxAliases, allowList: [] },
@@ -148,6 +153,7 @@ export async function createServer(options: ServerOptions) {
     status400ForVariableCoercionErrors: true,
     formatError: formatErrors(logger, development),
     plugins: [
+      ...(trusted ? [trusted.plugin] : []),
       ...(armor.plugins as ApolloServerPlugin<Context>[]),
       operationPlugin({ maxAccountsPerOperation: limits.maxAccountsPerOperation, anonymousIntrospection: options.anonymousIntrospection ?? development }),
       observabilityPlugin(logger, metrics),
@@ -187,6 +193,7 @@ export async function createServer(options: ServerOptions) {
   app.route({
     method: ["GET", "POST"],
     url: "/graphql",
+    ...(trusted ? { preValidation: trusted.acceptDocumentId } : {}),
     // A batch is bounded as a whole, before any of its operations runs.
     preHandler: async (request, reply) => {
       if (!Array.isArray(request.body)) return;
