@@ -62,7 +62,7 @@ describe.each([apolloGateway, hiveGateway])("under $name", (router) => {
       { name: "reviews", url: reviews.url },
     ]));
   });
-  afterAll(() => close());
+  afterAll(() => close?.());
 
   type Reviews = { id: string; author: { id: string; profile: { nick: string } | null } }[];
   async function query(document: string) {

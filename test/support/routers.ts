@@ -7,6 +7,7 @@ import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/dis
 import { startStandaloneServer } from "@apollo/server/standalone";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import { parse } from "graphql";
+import { Agent, request } from "undici";
 
 /** Another team's subgraph: reviews whose author is a `User` it knows only by id. */
 export const REVIEWS_SDL = `
@@ -123,9 +124,24 @@ export const hiveGateway: Router = {
   },
 };
 
+/**
+ * A subgraph's SDL, read once as a composer does, on a connection of its own: a pooled keep-alive
+ * socket that sat idle for about the server's keep-alive timeout can be reset as it is reused
+ * (the keep-alive race, nodejs/node#52649), which this read hit on a loaded machine under Node 24.
+ */
 async function serviceSdl(url: string): Promise<string> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ _service { sdl } }" }) });
-  const body = (await res.json()) as { data?: { _service: { sdl: string } } };
-  if (!body.data) throw new Error(`no _service SDL from ${url}: ${JSON.stringify(body)}`);
-  return body.data._service.sdl;
+  const dispatcher = new Agent();
+  try {
+    const res = await request(url, {
+      dispatcher,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ _service { sdl } }" }),
+    });
+    const body = (await res.body.json()) as { data?: { _service: { sdl: string } } };
+    if (!body.data) throw new Error(`no _service SDL from ${url}: ${JSON.stringify(body)}`);
+    return body.data._service.sdl;
+  } finally {
+    await dispatcher.close();
+  }
 }
