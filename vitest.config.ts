@@ -18,6 +18,13 @@ export default defineConfig({
     // retry back-offs and rate-limit windows, so they get more than the 5 s default.
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // The log shows failures: console output of a passing test is dropped, a failing one's is kept.
+    silent: "passed-only",
+    env: {
+      // @apollo/gateway otherwise probes cloud metadata endpoints and exports usage metrics to
+      // Apollo when constructed: tests stay on loopback.
+      APOLLO_TELEMETRY_DISABLED: "true",
+    },
     // In CI, also write a JSON report so that .ci/run can print a plain "N passed, N failed" line.
     reporters: process.env.CI ? ["default", ["json", { outputFile: "dist/vitest-report.json" }]] : ["default"],
   },

@@ -5,6 +5,7 @@
 import { Buffer } from "node:buffer";
 import { parseFaults, parseLatency, parseQuirks, parseRateLimit, type Faults, type Latency, type Quirks } from "./emulator/behaviour.js";
 import { TagRegistry } from "./profile/tags.js";
+import { loadManifest, type TrustedDocuments } from "./server/trusted-documents.js";
 import { isRegion, REGIONS, type Region } from "./tencent/regions.js";
 
 type Env = Record<string, string | undefined>;
@@ -226,6 +227,8 @@ export interface ServiceSettings {
   embeddedEmulator: EmulatorRuntime | undefined;
   /** Redis, the shared call budget and the profile cache (see the block at the end of this file). */
   scaleOut: ScaleOutSettings;
+  /** TRUSTED_DOCUMENTS (a persisted-documents manifest, loaded and checked here) and its mode. */
+  trustedDocuments: TrustedDocuments | undefined;
 }
 
 export function readServiceSettings(env: Env = process.env): ServiceSettings {
@@ -292,7 +295,22 @@ export function readServiceSettings(env: Env = process.env): ServiceSettings {
     tencent,
     embeddedEmulator,
     scaleOut: readScaleOutSettings(env),
+    trustedDocuments: readTrustedDocuments(env),
   };
+}
+
+function readTrustedDocuments(env: Env): TrustedDocuments | undefined {
+  const path = env.TRUSTED_DOCUMENTS?.trim() || undefined;
+  if (path === undefined) {
+    if (nonEmpty(env.TRUSTED_DOCUMENTS_MODE)) throw new ConfigError("TRUSTED_DOCUMENTS_MODE", env.TRUSTED_DOCUMENTS_MODE!, "TRUSTED_DOCUMENTS=<manifest path> set as well");
+    return undefined;
+  }
+  const mode = oneOf("TRUSTED_DOCUMENTS_MODE", env.TRUSTED_DOCUMENTS_MODE, "strict", ["strict", "log"] as const);
+  try {
+    return { manifest: loadManifest(path), mode };
+  } catch (error) {
+    throw new ConfigError("TRUSTED_DOCUMENTS", path, `a persisted-documents manifest, JSON {"sha256:<hash>": "<document>"} as codegen's client preset writes it, but ${(error as Error).message}`);
+  }
 }
 
 /** RFC 7518 §3.2: an HS256 key must be at least as long as the hash output. */

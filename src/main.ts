@@ -19,6 +19,9 @@ const generatedSecret = development && !settings.jwtSecret && !settings.jwksUrl 
 const jwtSecret = settings.jwtSecret ?? generatedSecret;
 const logger = createLogger({ level: settings.logLevel, secrets: [tencent.secretKey, jwtSecret] });
 for (const warning of settings.warnings) logger.warn(warning);
+if (settings.trustedDocuments) {
+  logger.info({ documents: settings.trustedDocuments.manifest.size, mode: settings.trustedDocuments.mode }, "trusted documents (TRUSTED_DOCUMENTS)");
+}
 
 let baseUrl = tencent.baseUrl;
 let emulator: Awaited<ReturnType<typeof createEmulator>> | undefined;
@@ -63,6 +66,7 @@ const server = await createServer({
   ...(scaleOut.cache ? { cache: scaleOut.cache } : {}),
   ...(scaleOut.apqCache ? { apqCache: scaleOut.apqCache } : {}),
   ...(scaleOut.redis ? { redis: scaleOut.redis } : {}),
+  ...(settings.trustedDocuments ? { trustedDocuments: settings.trustedDocuments } : {}),
   ...(demoTokens ? { landingPage: { headers: { Authorization: `Bearer ${demoTokens.user}` } } } : {}),
 });
 const url = await server.listen(settings.port, settings.host);

@@ -25,6 +25,7 @@ import { observabilityPlugin } from "./plugins/observability.plugin.js";
 import { operationPlugin, overBudget } from "./plugins/operation.plugin.js";
 import { Readiness } from "./readiness.js";
 import type { RedisConnection } from "./redis.js";
+import { trustedDocuments, type TrustedDocuments } from "./trusted-documents.js";
 
 export interface ServerOptions {
   client: TencentClient;
@@ -52,6 +53,8 @@ export interface ServerOptions {
   /** How often readiness re-checks the upstream while not ready. Default 2000 ms. */
   readinessIntervalMs?: number;
   schema?: GraphQLSchema;
+  /** Run only a manifest's documents (strict) or log the others (log); see trusted-documents.ts. */
+  trustedDocuments?: TrustedDocuments;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -112,7 +115,9 @@ export async function createServer(options: ServerOptions) {
     }),
     dispatcher.observe(metrics.recordDispatch),
   ];
-  const apqCache = options.apqCache ?? new InMemoryLRUCache<string>({ maxSize: 32 * 1024 * 1024 });
+  const trusted = options.trustedDocuments ? trustedDocuments(options.trustedDocuments, logger) : undefined;
+  const apqStore = options.apqCache ?? new InMemoryLRUCache<string>({ maxSize: 32 * 1024 * 1024 });
+  const apqCache = trusted ? trusted.store(apqStore) : apqStore;
   const batches = new BatchCounter(limits.maxTokens, apqCache);
   const armor = new ApolloArmor({
     maxAliases: { n: limits.maxAliases, allowList: [] },
@@ -155,6 +160,7 @@ export async function createServer(options: ServerOptions) {
     stopOnTerminationSignals: false,
     formatError: formatErrors(logger, development),
     plugins: [
+      ...(trusted ? [trusted.plugin] : []),
       ...(armor.plugins as ApolloServerPlugin<Context>[]),
       operationPlugin({
         maxAccountsPerOperation: limits.maxAccountsPerOperation,
@@ -194,6 +200,7 @@ export async function createServer(options: ServerOptions) {
   app.route({
     method: ["GET", "POST"],
     url: "/graphql",
+    ...(trusted ? { preValidation: trusted.acceptDocumentId } : {}),
     // A batch is bounded as a whole, before any of its operations runs.
     preHandler: async (request, reply) => {
       if (!Array.isArray(request.body)) return;

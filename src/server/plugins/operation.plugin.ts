@@ -85,6 +85,7 @@ function refusedWith400<T>(work: () => T): T {
   }
 }
 
-function readsOnlySchema(operation: OperationDefinitionNode | undefined): boolean {
+/** Whether an operation only reads the schema (introspection, `_service`): what explorers, codegen and routers need. */
+export function readsOnlySchema(operation: OperationDefinitionNode | undefined): boolean {
   return !!operation && operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && SCHEMA_FIELDS.has(s.name.value));
 }

@@ -1,0 +1,147 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { ApolloServerPlugin } from "@apollo/server";
+import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
+import type { FastifyRequest } from "fastify";
+import { GraphQLError, parse } from "graphql";
+import { LRUCache } from "lru-cache";
+import type { Context } from "../graphql/context.js";
+import type { Logger } from "./logger.js";
+import { readsOnlySchema } from "./plugins/operation.plugin.js";
+
+/** `strict`: only the manifest's documents run; `log`: everything runs, untrusted documents are logged. */
+export type TrustedDocumentsMode = "strict" | "log";
+
+export interface TrustedDocuments {
+  /** sha256 (hex) → document, as read by `loadManifest`. */
+  manifest: Map<string, string>;
+  mode: TrustedDocumentsMode;
+}
+
+/** The error code of an operation refused in strict mode. */
+export const OPERATION_NOT_TRUSTED = "OPERATION_NOT_TRUSTED";
+
+const HASH = /^(?:sha256:)?([0-9a-f]{64})$/;
+// Distinct untrusted documents remembered in log mode, so each is logged once, not once per request.
+const LOGGED_MAX = 10_000;
+
+/**
+ * Read a persisted-documents manifest: a JSON object of sha256 hash → document, as the codegen
+ * client preset writes it (`persistedDocuments: { hashAlgorithm: sha256 }`; keys may carry its
+ * `sha256:` prefix). Every document must parse and hash to its key, so a corrupt or hand-edited
+ * manifest fails at start-up rather than as refused requests. Throws with what is wrong.
+ */
+export function loadManifest(path: string): Map<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new Error(`cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`it is not JSON (${(error as Error).message})`);
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) throw new Error('it is not a JSON object of {"sha256:<hash>": "<document>"}');
+  const manifest = new Map<string, string>();
+  for (const [key, document] of Object.entries(json)) {
+    const hash = HASH.exec(key)?.[1];
+    if (!hash) throw new Error(`key ${JSON.stringify(key.slice(0, 80))} is not a sha256 hash (64 hex digits, optionally prefixed "sha256:")`);
+    if (typeof document !== "string") throw new Error(`the document of ${key} is not a string`);
+    if (sha256(document) !== hash) throw new Error(`the document of ${key} does not hash to it`);
+    try {
+      parse(document, { noLocation: true });
+    } catch (error) {
+      throw new Error(`the document of ${key} does not parse: ${(error as Error).message}`);
+    }
+    manifest.set(hash, document);
+  }
+  if (manifest.size === 0) throw new Error("it holds no documents");
+  return manifest;
+}
+
+/**
+ * Trusted documents: clients built with a manifest send a document's hash instead of its text,
+ * and in strict mode nothing else runs (admin tokens and schema reads excepted).
+ *
+ * Three parts, wired by `createServer`:
+ * - `store(apq)` wraps Apollo's APQ store, which Apollo consults for every hash-only request
+ *   (`extensions.persistedQuery.sha256Hash`): manifest hashes are answered from the manifest, so
+ *   they run without ever being registered, on every replica.
+ * - `plugin` decides, once per operation, whether its document is one of the manifest's (by its
+ *   text, however it arrived: by hash, or in full); if not, strict mode refuses it with
+ *   OPERATION_NOT_TRUSTED (403) and log mode logs it once (hash and operation name, never the
+ *   variables). The check runs after parsing and validation because the exceptions need the
+ *   parsed operation and the caller; an untrusted document never executes or gets registered.
+ * - `acceptDocumentId` (a Fastify hook) maps the GraphQL-over-HTTP persisted-document form,
+ *   `{"documentId": "sha256:<hash>"}` in a POST body, to Apollo's extension.
+ */
+export function trustedDocuments({ manifest, mode }: TrustedDocuments, logger: Logger) {
+  const trusted = new Set(manifest.values());
+  const logged = new LRUCache<string, true>({ max: LOGGED_MAX });
+
+  const plugin: ApolloServerPlugin<Context> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ source, operation, operationName, contextValue }) {
+          if (trusted.has(source)) return;
+          // Callers without a token are refused (401) by the operation plugin, unless they only read the schema.
+          if (!contextValue.viewer) return;
+          // Admin tooling (scripts, support consoles) is not built with the frontends' manifest.
+          if (contextValue.viewer.admin) return;
+          // Introspection and `_service`: what explorers, codegen and routers read.
+          if (readsOnlySchema(operation)) return;
+          const hash = sha256(source);
+          if (mode === "log") {
+            if (!logged.has(hash)) {
+              logged.set(hash, true);
+              logger.warn({ hash, operationName: operationName ?? null }, "untrusted document (not in the TRUSTED_DOCUMENTS manifest; strict mode would refuse it)");
+            }
+            return;
+          }
+          throw new GraphQLError(
+            "This service runs only the documents its clients were built with (TRUSTED_DOCUMENTS): send the document's hash, or add the document to the manifest",
+            { extensions: { code: OPERATION_NOT_TRUSTED, http: { status: 403 } } },
+          );
+        },
+      };
+    },
+  };
+
+  return {
+    plugin,
+    store(inner: KeyValueCache<string>): KeyValueCache<string> {
+      return {
+        async get(key) {
+          // Apollo prefixes its APQ keys with "apq:"; the hash is the client's, with or without "sha256:".
+          const hash = key.startsWith("apq:") ? HASH.exec(key.slice(4))?.[1] : undefined;
+          return (hash !== undefined ? manifest.get(hash) : undefined) ?? inner.get(key);
+        },
+        set: (key, value, options) => inner.set(key, value, options),
+        delete: (key) => inner.delete(key),
+      };
+    },
+    async acceptDocumentId(request: FastifyRequest): Promise<void> {
+      const body = request.body;
+      if (Array.isArray(body)) body.forEach(toPersistedQuery);
+      else toPersistedQuery(body);
+    },
+  };
+}
+
+/** `{"documentId": "sha256:<hash>"}` → `{"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "<hash>"}}}`. */
+function toPersistedQuery(piece: unknown): void {
+  if (typeof piece !== "object" || piece === null) return;
+  const body = piece as { documentId?: unknown; query?: unknown; extensions?: Record<string, unknown> };
+  if (typeof body.documentId !== "string" || body.query !== undefined) return;
+  const hash = HASH.exec(body.documentId)?.[1];
+  if (!hash) return;
+  body.extensions = { ...body.extensions, persistedQuery: { version: 1, sha256Hash: hash } };
+  delete body.documentId;
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
