@@ -1,0 +1,155 @@
+import { Buffer } from "node:buffer";
+import { loadManifest, type TrustedDocuments } from "../server/trusted-documents.js";
+import { readEmulatorRuntime, type EmulatorRuntime } from "./emulator.js";
+import { ConfigError, flag, nonEmpty, number, oneOf, type Env } from "./env.js";
+import { readScaleOutSettings, type ScaleOutSettings } from "./scale.js";
+import { readTencentSettings, type TencentSettings } from "./tencent.js";
+
+export interface Limits {
+  /** Largest `users(ids)` list. */
+  maxUsers: number;
+  /** Distinct accounts one operation, or one HTTP batch, may read. */
+  maxAccountsPerOperation: number;
+  /** Entries one operation, or one HTTP batch, may ask for: ids in `users` lists, `user` aliases, `_entities` representations, repeats included. */
+  maxEntriesPerOperation: number;
+  /** Operations in one HTTP batch. */
+  maxBatchOperations: number;
+  maxAliases: number;
+  /** Depth of a selection, fragments followed. */
+  maxDepth: number;
+  /** Lexical tokens of a document (bounds parsing work before anything else runs). */
+  maxTokens: number;
+  maxDirectives: number;
+  /** Largest request body, in bytes. */
+  bodyLimitBytes: number;
+}
+
+export interface HttpSettings {
+  /** Origins allowed to call from a browser; `["*"]` allows any (bearer tokens, no cookies). */
+  corsOrigins: string[];
+  /** Time to receive a request's headers; slower sockets are dropped. */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request. */
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** Open connections at once; more are refused. */
+  maxConnections: number;
+}
+
+export interface ServiceSettings {
+  port: number;
+  host: string;
+  nodeEnv: string;
+  logLevel: string;
+  /** HS256 secret; undefined when a JWKS is used, or when a development secret is to be generated. */
+  jwtSecret: string | undefined;
+  jwksUrl: string | undefined;
+  /** Checked against the token's `iss` / `aud` when set. */
+  issuer: string | undefined;
+  audience: string | undefined;
+  /** Start-up warnings (e.g. no audience check in production); never a secret. */
+  warnings: string[];
+  limits: Limits;
+  http: HttpSettings;
+  /** Whether callers without a token may read the schema (introspection, `_service`). */
+  anonymousIntrospection: boolean;
+  /** Time a request may spend waiting for Tencent, retries included. */
+  requestDeadlineMs: number;
+  /** Bounds of the process-wide read queue. */
+  queue: { maxQueuedAccounts: number; maxWaitMs: number; gatherMs: number };
+  /** Time SIGTERM gives in-flight requests before the process exits. */
+  shutdownTimeoutMs: number;
+  tencent: TencentSettings;
+  /** Start an emulator in-process (no credentials and no TIM_BASE_URL), with these settings. */
+  embeddedEmulator: EmulatorRuntime | undefined;
+  /** Redis, the shared call budget and the profile cache (see the block at the end of this file). */
+  scaleOut: ScaleOutSettings;
+  /** TRUSTED_DOCUMENTS (a persisted-documents manifest, loaded and checked here) and its mode. */
+  trustedDocuments: TrustedDocuments | undefined;
+}
+
+export function readServiceSettings(env: Env = process.env): ServiceSettings {
+  const tencent = readTencentSettings(env);
+  const embeddedEmulator = tencent.usesEmulatorCredentials && tencent.baseUrl === undefined ? readEmulatorRuntime(env) : undefined;
+  const nodeEnv = env.NODE_ENV?.trim() || (tencent.usesEmulatorCredentials ? "development" : "production");
+  const production = nodeEnv === "production";
+  const jwtSecret = env.AUTH_JWT_SECRET?.trim() || undefined;
+  const jwksUrl = env.AUTH_JWKS_URL?.trim() || undefined;
+  if (jwtSecret && jwksUrl) throw new ConfigError("AUTH_JWKS_URL", jwksUrl, "either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both");
+  if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) throw new ConfigError("AUTH_JWKS_URL", jwksUrl, "an http(s) URL of a JWKS");
+  if (!jwtSecret && !jwksUrl && (production || !tencent.usesEmulatorCredentials)) {
+    throw new ConfigError("AUTH_JWT_SECRET", "", "AUTH_JWT_SECRET or AUTH_JWKS_URL in production and whenever TIM_SDKAPPID is set (real Tencent data)");
+  }
+  const warnings: string[] = [];
+  if (jwtSecret && Buffer.byteLength(jwtSecret) < MIN_HS256_SECRET_BYTES) {
+    const problem = `AUTH_JWT_SECRET is ${Buffer.byteLength(jwtSecret)} bytes; HS256 needs at least ${MIN_HS256_SECRET_BYTES} (RFC 7518 §3.2)`;
+    // The value itself is never echoed: only its length.
+    if (production) throw new ConfigError("AUTH_JWT_SECRET", `<${Buffer.byteLength(jwtSecret)} bytes>`, `a secret of at least ${MIN_HS256_SECRET_BYTES} bytes in production`);
+    warnings.push(problem);
+  }
+  const issuer = env.AUTH_ISSUER?.trim() || undefined;
+  const audience = env.AUTH_AUDIENCE?.trim() || undefined;
+  if (production && (!issuer || !audience)) {
+    warnings.push(`${[!issuer && "AUTH_ISSUER", !audience && "AUTH_AUDIENCE"].filter(Boolean).join(" and ")} unset: tokens from any issuer or for any audience signed with the key are accepted`);
+  }
+  return {
+    port: number("PORT", env.PORT, 4000, { min: 0, max: 65535, integer: true }),
+    host: env.HOST?.trim() || "0.0.0.0",
+    nodeEnv,
+    logLevel: oneOf("LOG_LEVEL", env.LOG_LEVEL, production ? "info" : "info", ["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+    jwtSecret,
+    jwksUrl,
+    issuer,
+    audience,
+    warnings,
+    limits: {
+      maxUsers: number("MAX_USERS", env.MAX_USERS, 1000, { min: 1, integer: true }),
+      maxAccountsPerOperation: number("MAX_ACCOUNTS_PER_OPERATION", env.MAX_ACCOUNTS_PER_OPERATION, 1000, { min: 1, integer: true }),
+      maxEntriesPerOperation: number("MAX_ENTRIES_PER_OPERATION", env.MAX_ENTRIES_PER_OPERATION, 5000, { min: 1, integer: true }),
+      maxBatchOperations: number("MAX_BATCH_OPERATIONS", env.MAX_BATCH_OPERATIONS, 10, { min: 1, integer: true }),
+      maxAliases: number("MAX_ALIASES", env.MAX_ALIASES, 30, { min: 1, integer: true }),
+      maxDepth: number("MAX_DEPTH", env.MAX_DEPTH, 8, { min: 1, integer: true }),
+      maxTokens: number("MAX_TOKENS", env.MAX_TOKENS, 2000, { min: 100, integer: true }),
+      maxDirectives: number("MAX_DIRECTIVES", env.MAX_DIRECTIVES, 20, { min: 1, integer: true }),
+      bodyLimitBytes: number("BODY_LIMIT_BYTES", env.BODY_LIMIT_BYTES, 1_048_576, { min: 1024, integer: true }),
+    },
+    http: {
+      corsOrigins: (env.CORS_ORIGINS?.trim() || "*").split(",").map((s) => s.trim()).filter(Boolean),
+      headersTimeoutMs: number("HEADERS_TIMEOUT_MS", env.HEADERS_TIMEOUT_MS, 10_000, { min: 100, integer: true }),
+      requestTimeoutMs: number("REQUEST_TIMEOUT_MS", env.REQUEST_TIMEOUT_MS, 30_000, { min: 100, integer: true }),
+      keepAliveTimeoutMs: number("KEEP_ALIVE_TIMEOUT_MS", env.KEEP_ALIVE_TIMEOUT_MS, 5_000, { min: 100, integer: true }),
+      maxConnections: number("MAX_CONNECTIONS", env.MAX_CONNECTIONS, 1024, { min: 1, integer: true }),
+    },
+    anonymousIntrospection: flag("ANONYMOUS_INTROSPECTION", env.ANONYMOUS_INTROSPECTION, !production),
+    requestDeadlineMs: number("REQUEST_DEADLINE_MS", env.REQUEST_DEADLINE_MS, 8_000, { min: 100, integer: true }),
+    queue: {
+      maxQueuedAccounts: number("QUEUE_MAX_ACCOUNTS", env.QUEUE_MAX_ACCOUNTS, 10_000, { min: 1, integer: true }),
+      maxWaitMs: number("QUEUE_MAX_WAIT_MS", env.QUEUE_MAX_WAIT_MS, 2_000, { min: 1, integer: true }),
+      // The read path now gathers while it waits for a rate slot; this older knob still adds a fixed gathering delay.
+      gatherMs: number("BATCH_WINDOW_MS", env.BATCH_WINDOW_MS, 0, { min: 0, max: 1000 }),
+    },
+    shutdownTimeoutMs: number("SHUTDOWN_TIMEOUT_MS", env.SHUTDOWN_TIMEOUT_MS, 10_000, { min: 0, integer: true }),
+    tencent,
+    embeddedEmulator,
+    scaleOut: readScaleOutSettings(env),
+    trustedDocuments: readTrustedDocuments(env),
+  };
+}
+
+function readTrustedDocuments(env: Env): TrustedDocuments | undefined {
+  const path = env.TRUSTED_DOCUMENTS?.trim() || undefined;
+  if (path === undefined) {
+    if (nonEmpty(env.TRUSTED_DOCUMENTS_MODE)) throw new ConfigError("TRUSTED_DOCUMENTS_MODE", env.TRUSTED_DOCUMENTS_MODE!, "TRUSTED_DOCUMENTS=<manifest path> set as well");
+    return undefined;
+  }
+  const mode = oneOf("TRUSTED_DOCUMENTS_MODE", env.TRUSTED_DOCUMENTS_MODE, "strict", ["strict", "log"] as const);
+  try {
+    return { manifest: loadManifest(path), mode };
+  } catch (error) {
+    throw new ConfigError("TRUSTED_DOCUMENTS", path, `a persisted-documents manifest, JSON {"sha256:<hash>": "<document>"} as codegen's client preset writes it, but ${(error as Error).message}`);
+  }
+}
+
+/** RFC 7518 §3.2: an HS256 key must be at least as long as the hash output. */
+
+export const MIN_HS256_SECRET_BYTES = 32;
