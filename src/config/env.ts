@@ -37,8 +37,7 @@ export function nonEmpty(value: string | undefined): boolean {
   return value !== undefined && value.trim() !== "";
 }
 
-/** Bounds on what one request may cost; every one has a variable and a documented default. */
-
+/** A boolean variable: true/false (also 1/0, yes/no, on/off). */
 export function flag(name: string, raw: string | undefined, fallback: boolean): boolean {
   if (!nonEmpty(raw)) return fallback;
   const value = raw!.trim().toLowerCase();
@@ -47,6 +46,7 @@ export function flag(name: string, raw: string | undefined, fallback: boolean): 
   throw new ConfigError(name, raw!, "true or false");
 }
 
+/** A variable with a closed set of values. */
 export function oneOf<T extends string>(name: string, raw: string | undefined, fallback: T, allowed: readonly T[]): T {
   if (!nonEmpty(raw)) return fallback;
   const value = raw!.trim() as T;

@@ -5,6 +5,7 @@ import { ConfigError, flag, nonEmpty, number, oneOf, type Env } from "./env.js";
 import { readScaleOutSettings, type ScaleOutSettings } from "./scale.js";
 import { readTencentSettings, type TencentSettings } from "./tencent.js";
 
+/** Bounds on what one request may cost; every one has a variable and a documented default. */
 export interface Limits {
   /** Largest `users(ids)` list. */
   maxUsers: number;
