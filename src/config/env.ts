@@ -10,7 +10,7 @@ export class ConfigError extends Error {
   }
 }
 
-
+/** A numeric variable, or `fallback` when unset; out of the rule → ConfigError naming the variable. */
 export function number(
   name: string,
   raw: string | undefined,
