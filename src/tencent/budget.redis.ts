@@ -1,7 +1,10 @@
 import type { BudgetMode, CallBudget } from "./budget.js";
-import { LuaScript, withTimeout, type RedisLink } from "./redis.link.js";
+import { LuaScript, RedisTimeoutError, withTimeout, type RedisLink } from "./redis.link.js";
 
 export type { RedisLink } from "./redis.link.js";
+
+/** Slow answers in a row (each over `commandTimeoutMs`) before a replica falls back to its local share. */
+const TIMEOUTS_TO_DEGRADE = 3;
 
 /*
  * GCRA (generic cell rate algorithm) in one atomic script, on Redis's clock.
@@ -90,6 +93,7 @@ interface ApiQueue {
  */
 export class RedisBudget implements CallBudget {
   readonly #client: RedisLink;
+  #timeoutsInARow = 0;
   readonly #prefix: string;
   readonly #rate: number;
   readonly #replicas: number;
@@ -209,12 +213,21 @@ export class RedisBudget implements CallBudget {
     }
   }
 
-  /** Takes a slot from Redis: 0 when granted, else the wait in ms; undefined when Redis failed (now degraded). */
+  /**
+   * Takes a slot from Redis: 0 when granted, else the wait in ms; undefined when Redis failed (asked
+   * again, or now degraded). A lost connection degrades at once; a slow answer only after
+   * `TIMEOUTS_TO_DEGRADE` in a row, because one late answer is more often this process's own
+   * event-loop lag than Redis, and a replica that degrades spends its local share on top of what
+   * the others draw from Redis.
+   */
   async #tryShared(queue: ApiQueue): Promise<number | undefined> {
     try {
       const reply = await GCRA.run(this.#client, [queue.key], [String(this.#intervalUs), String(this.#toleranceUs)], this.#timeoutMs);
+      this.#timeoutsInARow = 0;
       return Number((reply as [number, number])[0]) / 1000;
-    } catch {
+    } catch (error) {
+      if (error instanceof RedisTimeoutError && this.#client.isReady && ++this.#timeoutsInARow < TIMEOUTS_TO_DEGRADE) return undefined;
+      this.#timeoutsInARow = 0;
       this.#setMode("degraded");
       return undefined;
     }
