@@ -101,13 +101,25 @@ export class ProfileDispatcher {
   async load(accounts: readonly string[], tags: ReadonlySet<string>, signal?: AbortSignal): Promise<ReadOutcome[]> {
     const tagKey = tagKeyOf(tags);
     const lookups = this.#cache ? await this.#cache.get(accounts, tagKey).catch(() => undefined) : undefined;
-    return Promise.all(
-      accounts.map((account, i) => {
-        const lookup = lookups?.[i];
-        if (lookup?.hit) return { ok: true as const, account, items: lookup.items };
-        return this.#read(account, tags, tagKey, lookup?.version, signal);
-      }),
-    );
+    // One abort listener for the whole load, not one per account: a request reading hundreds of
+    // accounts would otherwise trip Node's MaxListenersExceededWarning on every request.
+    const leave: ((reason: unknown) => void)[] = [];
+    const onAbort = () => {
+      for (const waiterLeaves of leave.splice(0)) waiterLeaves(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      return await Promise.all(
+        accounts.map((account, i) => {
+          const lookup = lookups?.[i];
+          if (lookup?.hit) return { ok: true as const, account, items: lookup.items };
+          if (signal?.aborted) return asOutcome(signal.reason);
+          return this.#read(account, tags, tagKey, lookup?.version, signal ? leave : undefined);
+        }),
+      );
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
   }
 
   /**
@@ -123,9 +135,9 @@ export class ProfileDispatcher {
     this.#stopSweeper();
   }
 
-  #read(account: string, tags: ReadonlySet<string>, tagKey: string, version: string | undefined, signal?: AbortSignal): Promise<ReadOutcome> {
+  /** Wait for one account; `leave` collects how this waiter leaves when its caller's signal aborts. */
+  #read(account: string, tags: ReadonlySet<string>, tagKey: string, version: string | undefined, leave?: ((reason: unknown) => void)[]): Promise<ReadOutcome> {
     return new Promise<ReadOutcome>((resolve) => {
-      if (signal?.aborted) return resolve(asOutcome(signal.reason));
       const waiter: Waiter = { resolve };
       const flight = this.#inFlight.get(account);
       let entry: Entry | undefined;
@@ -144,15 +156,11 @@ export class ProfileDispatcher {
       }
       if (version !== undefined) entry.cacheKeys.set(tagKey, entry.cacheKeys.get(tagKey) ?? version);
       entry.waiters.push(waiter);
-      if (signal) {
-        const onAbort = () => {
-          const at = entry.waiters.indexOf(waiter);
-          if (at >= 0) entry.waiters.splice(at, 1);
-          resolve(asOutcome(signal.reason));
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
-        waiter.detach = () => signal.removeEventListener("abort", onAbort);
-      }
+      leave?.push((reason) => {
+        const at = entry.waiters.indexOf(waiter);
+        if (at >= 0) entry.waiters.splice(at, 1);
+        resolve(asOutcome(reason));
+      });
       this.#pump();
     });
   }
@@ -298,10 +306,7 @@ export class ProfileDispatcher {
 
 function settle(entry: Entry, outcome: ReadOutcome): void {
   const waiters = entry.waiters.splice(0);
-  for (const waiter of waiters) {
-    waiter.detach?.();
-    waiter.resolve(outcome);
-  }
+  for (const waiter of waiters) waiter.resolve(outcome);
 }
 
 function isSuperset(have: ReadonlySet<string>, want: ReadonlySet<string>): boolean {

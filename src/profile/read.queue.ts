@@ -3,8 +3,6 @@ import type { ReadOutcome } from "./dispatcher.js";
 /** One caller waiting for an account. */
 export interface Waiter {
   resolve(outcome: ReadOutcome): void;
-  /** Stop listening to the caller's abort signal. */
-  detach?(): void;
 }
 
 /** One account waiting for (or riding in) a portrait_get, with everyone who wants it. */
