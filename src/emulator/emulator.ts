@@ -14,7 +14,7 @@ import { MAX_BODY_BYTES, parseBody, readBody, send } from "./http.js";
 import { portraitGet, validatePortraitSet } from "./profile.handlers.js";
 import type { Quirks } from "./quirks.js";
 import { RuntimeBehaviour } from "./runtime.js";
-import { DEMO_ACCOUNTS } from "./seed.js";
+import { DEMO_ACCOUNTS, seedItems } from "./seed.js";
 import { AccountStore } from "./store.js";
 
 export type { CallRecord } from "./calls.js";
@@ -79,7 +79,7 @@ export async function createEmulator(options: EmulatorOptions) {
     store.apply(options.adminIdentifier, []);
     if (options.seed ?? true) {
       for (const demo of DEMO_ACCOUNTS) {
-        store.apply(demo.id, Object.entries(demo.profile).filter(([tag]) => tags.byTag(tag)));
+        store.apply(demo.id, seedItems(demo.profile, tags));
       }
     }
     await store.flush();

@@ -1,8 +1,10 @@
-import type { TagValue } from "../profile/tags.js";
+import type { TagRegistry, TagValue } from "../profile/tags.js";
 
 /**
- * Demo accounts for a fresh emulator: realistic profiles in several scripts, one of them using
- * the custom tags of the default `TIM_CUSTOM_TAGS` (`Test:string,Score:integer`).
+ * Demo accounts for a fresh emulator: realistic profiles in several scripts, two of them using
+ * the custom tags of the default `TIM_CUSTOM_TAGS` (`Test:string,Score:string`). Custom values
+ * are strings, as the real service sends a string tag's value; an emulator configured with
+ * `Score:integer` stores them as numbers (`seedItems`).
  */
 export const DEMO_ACCOUNTS: ReadonlyArray<{ id: string; profile: Record<string, TagValue> }> = [
   {
@@ -19,7 +21,7 @@ export const DEMO_ACCOUNTS: ReadonlyArray<{ id: string; profile: Record<string, 
       Tag_Profile_IM_Level: 3000000000,
       Tag_Profile_IM_Role: 2,
       Tag_Profile_Custom_Test: "Custom Data1",
-      Tag_Profile_Custom_Score: 18446744073709551615n,
+      Tag_Profile_Custom_Score: "18446744073709551615",
     },
   },
   {
@@ -33,7 +35,7 @@ export const DEMO_ACCOUNTS: ReadonlyArray<{ id: string; profile: Record<string, 
       Tag_Profile_IM_AllowType: "AllowType_Type_AllowAny",
       Tag_Profile_IM_MsgSettings: 0,
       Tag_Profile_Custom_Test: "Custom Data2",
-      Tag_Profile_Custom_Score: 42,
+      Tag_Profile_Custom_Score: "42",
     },
   },
   {
@@ -66,3 +68,17 @@ export const DEMO_ACCOUNTS: ReadonlyArray<{ id: string; profile: Record<string, 
     },
   },
 ];
+
+/** A demo profile's items for the tags this emulator has, each in its tag's type. */
+export function seedItems(profile: Readonly<Record<string, TagValue>>, tags: TagRegistry): [string, TagValue][] {
+  const items: [string, TagValue][] = [];
+  for (const [tag, value] of Object.entries(profile)) {
+    const spec = tags.byTag(tag);
+    if (!spec) continue;
+    if (spec.type === "integer" && typeof value === "string") {
+      const n = BigInt(value);
+      items.push([tag, n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n]);
+    } else items.push([tag, value]);
+  }
+  return items;
+}

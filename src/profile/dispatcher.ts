@@ -197,8 +197,11 @@ export class ProfileDispatcher {
 
   /** The next call's accounts: a split half first, then the oldest waiting accounts; expired ones fail. */
   #take(): Entry[] {
-    const pinned = this.#queue.takePinned();
-    if (pinned) return pinned;
+    for (let pinned = this.#queue.takePinned(); pinned; pinned = this.#queue.takePinned()) {
+      // A split half whose callers all left (deadline, disconnect) is not worth a call.
+      const wanted = pinned.filter((entry) => entry.waiters.length > 0);
+      if (wanted.length > 0) return wanted;
+    }
     const group: Entry[] = [];
     const now = performance.now();
     while (group.length < this.#maxPerCall) {
@@ -223,7 +226,9 @@ export class ProfileDispatcher {
       const results = await this.#reader.portraitGet(
         group.map((e) => e.account),
         [...tags],
-        { slotHeld: true },
+        // Account-class refusals come back at once: resending the same accounts fails the same way,
+        // so #callFailed splits the call instead (and retries a lone account itself).
+        { slotHeld: true, noRetryCodes: ACCOUNT_CLASS_CALL_CODES },
       );
       group.forEach((entry, i) => this.#settleResult(entry, results[i]!));
     } catch (error) {
@@ -255,15 +260,15 @@ export class ProfileDispatcher {
         this.#queue.pin(group.slice(0, half), group.slice(half));
         return;
       }
-      const [entry] = group;
-      this.#settleResult(entry!, {
-        account: entry!.account,
-        ok: false,
-        code: error.code,
-        info: error.info,
-        kind: classifyErrorCode(error.code),
-        invalid: false,
-      });
+      const [entry] = group as [Entry];
+      const kind = classifyErrorCode(error.code);
+      if (kind === "transient" && entry.retries < this.#accountRetries) {
+        // Alone, the account is tried again alone: in a shared call it would fail the others again.
+        entry.retries++;
+        this.#queue.pin([entry]);
+        return;
+      }
+      this.#settleResult(entry, { account: entry.account, ok: false, code: error.code, info: error.info, kind, invalid: false });
       return;
     }
     const outcome = error instanceof TencentError ? upstreamError(error) : asOutcome(error);

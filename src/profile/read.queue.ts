@@ -52,12 +52,16 @@ export class ReadQueue {
 
   /** Back to the front: an account whose own answer was transient. */
   retry(entry: Entry): void {
+    // Its wait for a call starts again: the bound is on waiting, not on time spent in calls.
+    entry.enqueuedAt = performance.now();
     this.#retries.push(entry);
     this.#size++;
   }
 
   /** Groups that must each go out alone, before anything else (halves of a refused call). */
   pin(...groups: Entry[][]): void {
+    const now = performance.now();
+    for (const group of groups) for (const entry of group) entry.enqueuedAt = now;
     this.#pinned.unshift(...groups.filter((g) => g.length > 0));
     for (const group of groups) this.#size += group.length;
   }

@@ -71,6 +71,12 @@ export interface CallOptions {
    * it is not sent again, and the `TencentTransportError` (with `sent: true`) goes to the caller.
    */
   idempotent?: boolean;
+  /**
+   * Codes the caller handles itself, thrown at once instead of retried here. The read dispatcher
+   * passes the account-class codes: a whole portrait_get refused for one bad account fails the
+   * same way however often it is sent, so it splits the call instead.
+   */
+  noRetryCodes?: ReadonlySet<number>;
 }
 
 
@@ -218,6 +224,7 @@ export class TencentClient {
         }
         if (error.kind === "throttled") this.governor.throttled(api, sentAt);
         if (!isRetryable(error.kind)) throw error;
+        if (error instanceof TencentApiError && options.noRetryCodes?.has(error.code)) throw error;
         // A write that may have reached Tencent is not sent again: its outcome is the caller's to learn.
         if (!idempotent && error instanceof TencentTransportError && error.sent) throw error;
         // A host that failed at the network level is not asked again first: try the backup.
