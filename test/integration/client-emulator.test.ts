@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { TagRegistry } from "../../src/profile/tags.js";
-import { TencentApiError, TencentTransportError, type TencentClient } from "../../src/tencent/index.js";
+import type { TencentClient } from "../../src/tencent/client.js";
+import { TencentApiError, TencentTransportError } from "../../src/tencent/errors.js";
 import { clientFor, rawCall, startEmulator } from "../support/emulator.js";
 
 const cleanup: (() => Promise<unknown>)[] = [];

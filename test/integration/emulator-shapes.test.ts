@@ -1,8 +1,8 @@
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { readEmulatorSettings } from "../../src/config.js";
-import { TencentTransportError } from "../../src/tencent/index.js";
-import { clientFor, rawCall, startEmulator } from "../support/emulator.js";
+import { TencentTransportError } from "../../src/tencent/errors.js";
+import { clientFor, gatedSleep, rawCall, startEmulator } from "../support/emulator.js";
 
 /**
  * The answers the real service may give where its docs are silent ("quirks"): each appears only
@@ -37,16 +37,6 @@ async function control(emu: Started, path: string, body?: unknown, method = body
   return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> };
 }
 
-/** A `sleep` for the emulator whose delays end only when the test releases them. */
-function gatedSleep() {
-  const waits: { ms: number; release: () => void }[] = [];
-  const sleep = (ms: number, signal: AbortSignal) =>
-    new Promise<void>((resolve, reject) => {
-      waits.push({ ms, release: resolve });
-      signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true });
-    });
-  return { waits, sleep };
-}
 
 async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
   const end = Date.now() + timeoutMs;

@@ -1,9 +1,9 @@
-import { connect } from "node:net";
 import { Readable } from "node:stream";
 import { auditServer } from "graphql-http";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APP } from "../support/emulator.js";
+import { rawExchange } from "../support/http.js";
 import { startService, type Service } from "../support/service.js";
 
 let dev: Service;
@@ -87,21 +87,7 @@ describe("the edge", () => {
       expect(await res.body.json()).toMatchObject({ errors: [{ extensions: { code: "PAYLOAD_TOO_LARGE" } }] });
     }
     // A declared length over the limit is refused from the headers alone: no body byte is sent.
-    const { port } = new URL(prod.url);
-    const head = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), "127.0.0.1", () =>
-        socket.write(`POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${10 * 1024 * 1024}\r\n\r\n`),
-      );
-      let text = "";
-      socket.on("data", (d: Buffer) => {
-        text += d.toString();
-        if (text.includes("\r\n\r\n")) {
-          socket.destroy();
-          resolve(text);
-        }
-      });
-      socket.on("error", reject);
-    });
+    const head = await rawExchange(prod.url, `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${10 * 1024 * 1024}\r\n\r\n`);
     expect(head).toMatch(/^HTTP\/1\.1 413/);
   });
 

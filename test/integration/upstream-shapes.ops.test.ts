@@ -1,22 +1,14 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createLogger } from "../../src/server/logger.js";
-import { startService, type Service } from "../support/service.js";
+import { gatedSleep } from "../support/emulator.js";
+import { useServices, type Service } from "../support/service.js";
 
 /**
  * The issue's table, continued (rows 1–6 are in upstream-shapes.test.ts): writes whose answer is
  * late (7), throttling below the configured rate (8), and what operations see when the upstream
  * is gone. Each through GraphQL against the emulator with the quirk on.
  */
-const running: Service[] = [];
-afterEach(async () => {
-  while (running.length) await running.pop()!.close();
-});
-
-async function start(...args: Parameters<typeof startService>): Promise<Service> {
-  const svc = await startService(...args);
-  running.push(svc);
-  return svc;
-}
+const start = useServices();
 
 const sets = (svc: Service) => svc.emulator.calls.filter((c) => c.api === "profile/portrait_set");
 const gets = (svc: Service) => svc.emulator.calls.filter((c) => c.api === "profile/portrait_get");
@@ -30,16 +22,6 @@ function seedAccounts(svc: Service, prefix: string, n: number): string[] {
 const SET_NICK = `mutation($nick: String!) { setProfile(input: { nick: $nick }) { id profile { nick } } }`;
 const NICK_OF = `query($id: ID!) { user(id: $id) { profile { nick } } }`;
 
-/** A `sleep` for the emulator whose delays end only when the test releases them (or the emulator closes). */
-function gatedSleep() {
-  const waits: { ms: number; release: () => void }[] = [];
-  const sleep = (ms: number, signal: AbortSignal) =>
-    new Promise<void>((resolve, reject) => {
-      waits.push({ ms, release: resolve });
-      signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true });
-    });
-  return { waits, sleep };
-}
 
 function capturedLogger() {
   const lines: string[] = [];

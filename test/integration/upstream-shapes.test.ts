@@ -1,27 +1,18 @@
 import { request } from "undici";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { EMULATOR_DEFAULTS } from "../../src/config.js";
 import { TagRegistry } from "../../src/profile/tags.js";
 import { createLogger } from "../../src/server/logger.js";
 import type { CallBudget } from "../../src/tencent/budget.js";
 import { rawCall } from "../support/emulator.js";
-import { startService, type Service } from "../support/service.js";
+import { useServices, type Service } from "../support/service.js";
 
 /**
  * The answers the real Tencent service may give where its docs are silent (docs/tencent-contract.md,
  * "Shapes"), each switched on in the emulator and read end to end through GraphQL. Rows 1–6 of the
  * issue's table: reads. Writes, throttling and operations: upstream-shapes.ops.test.ts.
  */
-const running: Service[] = [];
-afterEach(async () => {
-  while (running.length) await running.pop()!.close();
-});
-
-async function start(...args: Parameters<typeof startService>): Promise<Service> {
-  const svc = await startService(...args);
-  running.push(svc);
-  return svc;
-}
+const start = useServices();
 
 type Gql = Awaited<ReturnType<Service["gql"]>>;
 const codesByPath = (r: Gql) => Object.fromEntries((r.errors ?? []).map((e) => [e.path?.join("."), e.extensions.code]));

@@ -55,3 +55,14 @@ export async function rawCall(
   const text = await res.body.text();
   return { status: res.statusCode, body: res.statusCode === 200 ? (parseJson(text) as Record<string, unknown>) : { text } };
 }
+
+/** A `sleep` for the emulator whose delays end only when the test releases them (or the emulator closes). */
+export function gatedSleep() {
+  const waits: { ms: number; release: () => void }[] = [];
+  const sleep = (ms: number, signal: AbortSignal) =>
+    new Promise<void>((resolve, reject) => {
+      waits.push({ ms, release: resolve });
+      signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true });
+    });
+  return { waits, sleep };
+}

@@ -1,3 +1,4 @@
+import { afterEach } from "vitest";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print, type DocumentNode } from "graphql";
 import { SignJWT } from "jose";
@@ -91,4 +92,17 @@ export async function importAccounts(service: Service, prefix: string, n: number
   await Promise.all(ids.map((id) => service.client.portraitSet(id, [{ Tag: "Tag_Profile_IM_Nick", Value: `nick-${id}` }])));
   service.emulator.resetStats();
   return ids;
+}
+
+/** `startService` for one test at a time: every service a test starts is closed after it. */
+export function useServices(): (...args: Parameters<typeof startService>) => Promise<Service> {
+  const running: Service[] = [];
+  afterEach(async () => {
+    while (running.length) await running.pop()!.close();
+  });
+  return async (...args) => {
+    const svc = await startService(...args);
+    running.push(svc);
+    return svc;
+  };
 }

@@ -1,14 +1,9 @@
 import { MockAgent } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  TencentApiError,
-  TencentClient,
-  TencentDeadlineError,
-  TencentTransportError,
-  classifyErrorCode,
-  upstreamOrigins,
-  verifyUserSig,
-} from "../../src/tencent/index.js";
+import { TencentClient } from "../../src/tencent/client.js";
+import { TencentApiError, TencentDeadlineError, TencentTransportError, classifyErrorCode } from "../../src/tencent/errors.js";
+import { upstreamOrigins } from "../../src/tencent/regions.js";
+import { verifyUserSig } from "../../src/tencent/usersig.js";
 
 const APP = { sdkAppId: 1400000001, secretKey: "unit-secret", adminIdentifier: "administrator" };
 const ORIGIN = "https://console.tim.qq.com";
