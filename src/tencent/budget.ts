@@ -42,7 +42,9 @@ export class LocalBudget implements CallBudget {
     if (this.ratePerSecond === 0) return;
     let limiter = this.#limiters.get(api);
     if (!limiter) {
-      limiter = new RateLimiter(this.ratePerSecond, this.burst);
+      // Burst 1 by default: any 1-second window, wherever it starts, then holds at most the rate
+      // (the reads gather while they wait, so a burst buys nothing there).
+      limiter = new RateLimiter(this.ratePerSecond, this.burst ?? 1);
       this.#limiters.set(api, limiter);
     }
     await limiter.acquire(Infinity, signal);

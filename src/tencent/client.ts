@@ -42,7 +42,7 @@ export interface TencentClientOptions {
   budget?: CallBudget;
   /** Calls per second per API for the default local budget; 0 turns it off. Default 200. */
   rateLimit?: number;
-  /** Calls the default local budget lets through back to back. Default rateLimit / 20. */
+  /** Calls the default local budget lets through back to back. Default 1 (any 1-second window holds at most rateLimit). */
   rateBurst?: number;
   /** Circuit breaker per API: opens after `failures` consecutive upstream failures, probes again after `halfOpenAfterMs`. */
   breaker?: { failures?: number; halfOpenAfterMs?: number };
