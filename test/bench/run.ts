@@ -1,223 +1,255 @@
 /**
- * `npm run bench`: portrait-graph against baselines measured in the same run, reported as ratios.
+ * `npm run bench`: portrait-graph against baselines measured in the same run, every party in a
+ * process of its own (service(s), emulator, load generator, baseline server), and the service
+ * pinned to one core with the load generator and the emulator on the other when `taskset` can.
  *
- * 1. Overhead: `user(id) { profile { nick } }` over HTTP vs a hand-written direct REST call
- *    (undici POST with a pre-minted UserSig) to the same emulator; no throttle, no latency.
- * 2. Upstream calls for one query over 250 accounts: a hand-written N+1 resolver (one
- *    portrait_get per account) vs portrait-graph's loader; the emulator adds 5 ms per call.
- * 3. Throughput under Tencent's 200 calls/s cap (emulator throttle on, 20-60 ms latency), 64
- *    concurrent clients each asking for 10 random accounts: a hand-written endpoint that makes
- *    one portrait_get per request vs portrait-graph, whose shared batcher coalesces requests.
- *    The bound is 200 calls/s × 100 accounts = 20 000 accounts/s.
+ * 1. storm: 128 clients (arriving 2 ms apart, closed loop) read one profile each over 20,000
+ *    accounts: (a) portrait-graph under the emulator's 200 calls/s throttle with 30 ms latency,
+ *    (b) a per-request-loader baseline (one portrait_get per request, same client and cap),
+ *    (c) portrait-graph with the throttle off on both sides (the CPU ceiling).
+ * 2. fan-out: one `users(ids:)` over 1000 distinct accounts vs the baseline doing the same as
+ *    10 calls of 100 (a per-request DataLoader) and as 1000 calls of 1 (N+1).
+ * 3. replicas: the storm of (a) over 1 and over 3 replicas sharing one Redis budget.
+ * 4. overhead: one profile through GraphQL vs the same portrait_get sent to the emulator directly.
  *
- * Everything runs in this one process on loopback (load generator included), so ratios matter
- * more than absolute numbers. Knobs: BENCH_SECONDS per run (default 3), BENCH_ROUNDS of
- * interleaved A/B runs in scenario 1 (default 3), BENCH_CONCURRENCY (default 16).
+ * Writes test/bench/results/latest.json and latest.svg and prints Markdown tables and targets.
+ * Knobs (env): BENCH_SECONDS (10); warm-up of at least BENCH_WARMUP_SECONDS (2) and
+ * BENCH_WARMUP_REQUESTS (5000 per service process), at most BENCH_WARMUP_MAX_SECONDS (20);
+ * BENCH_STORM_ROUNDS (3: ABC, CBA, ABC), BENCH_CLIENTS (128),
+ * BENCH_STAGGER_MS (2), BENCH_ACCOUNTS (20000), BENCH_ROUNDS (5), BENCH_OVERHEAD_SECONDS (2),
+ * BENCH_PIN (0 turns pinning off), BENCH_REDIS_URL (redis://127.0.0.1:6379; "none" skips replicas).
  */
-import { createServer as createHttpServer } from "node:http";
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
-import type { AddressInfo } from "node:net";
-import { Pool } from "undici";
-import { createEmulator } from "../../src/emulator/emulator.js";
-import { TagRegistry } from "../../src/profile/tags.js";
-import { createAuthenticator } from "../../src/server/auth.js";
-import { createServer } from "../../src/server/server.js";
-import { TencentClient } from "../../src/tencent/client.js";
-import { signUserSig } from "../../src/tencent/usersig.js";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { SignJWT } from "jose";
+import { signUserSig } from "../../src/tencent/usersig.js";
+import { accountId, writeEmulatorState } from "./accounts.js";
+import { stormChart } from "./chart.js";
+import type { LoadResult, SingleResult } from "./load.js";
+import { loadChannel, pinningPlan, startChild, stopAll, stopChild, waitReady } from "./processes.js";
+import { cleanRedis, redisReachable } from "./redis.js";
+import { evaluateTargets, fanOutTable, overheadTable, replicasTable, stormTable, targetLines, type Replicas } from "./report.js";
+import { fanOut, overhead, replicas, stormRounds, type Bench, type BenchSettings } from "./scenarios.js";
 
-const APP = { sdkAppId: 1400000000, secretKey: "bench-secret-key", adminIdentifier: "administrator" };
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const JWT_SECRET = "bench-jwt-secret-bench-jwt-secret-0123456789";
-const NICK = "Tag_Profile_IM_Nick";
-
-interface LoadResult {
-  requests: number;
-  seconds: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
-/** Closed-loop load: `concurrency` workers each send the next request as soon as one returns. */
-async function load(concurrency: number, seconds: number, send: () => Promise<boolean>): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const end = performance.now() + seconds * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        const t = performance.now();
-        const ok = await send().catch(() => false);
-        latencies.push(performance.now() - t);
-        if (!ok) errors++;
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
-  return { requests: latencies.length, seconds: (performance.now() - started) / 1000, p50: q(0.5), p99: q(0.99), errors };
-}
+const knob = (name: string, fallback: number, min = 1) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!(value >= min)) throw new Error(`${name}=${process.env[name]} is invalid: expected a number >= ${min}`);
+  return value;
+};
+const settings: BenchSettings = {
+  seconds: knob("BENCH_SECONDS", 10),
+  warmupSeconds: knob("BENCH_WARMUP_SECONDS", 2, 0),
+  warmupRequests: knob("BENCH_WARMUP_REQUESTS", 5000, 0),
+  warmupMaxSeconds: knob("BENCH_WARMUP_MAX_SECONDS", 20),
+  clients: knob("BENCH_CLIENTS", 128),
+  staggerMs: knob("BENCH_STAGGER_MS", 2),
+  stormRounds: knob("BENCH_STORM_ROUNDS", 3),
+  accounts: knob("BENCH_ACCOUNTS", 20_000),
+  latencyMs: 30,
+  rateLimit: 200,
+  fanOutIds: 1000,
+  fanOutWarmups: 10,
+  fanOutReps: 5,
+  overheadRounds: knob("BENCH_ROUNDS", 5),
+  overheadSeconds: knob("BENCH_OVERHEAD_SECONDS", 2),
+  overheadClients: 16,
+};
+const APP = { sdkAppId: 1400000000, secretKey: "portrait-graph-bench-secret-key", admin: "administrator" };
+const JWT = { secret: randomBytes(32).toString("base64url"), issuer: "portrait-graph-bench", audience: "portrait-graph" };
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+const REDIS_PREFIX = `pg-bench:${randomBytes(4).toString("hex")}:`;
+const here = fileURLToPath(new URL(".", import.meta.url));
+const root = join(here, "..", "..", "..");
+const RESULTS = join(root, "test", "bench", "results");
+const pin = pinningPlan();
 
 async function main() {
-  const tags = TagRegistry.fromSpec("Test:string,Score:integer");
-  const emulator = await createEmulator({ ...APP, tags, rateLimit: 0, seed: true });
-  const emuUrl = await emulator.listen(0);
-  const ids = Array.from({ length: 1000 }, (_, i) => `bench${i}`);
-  const setup = new TencentClient({ ...APP, baseUrl: emuUrl, rateLimit: 0 });
-  for (let i = 0; i < ids.length; i += 100) await setup.call("im_open_login_svc", "multiaccount_import", { Accounts: ids.slice(i, i + 100) });
-  await Promise.all(ids.map((id) => setup.portraitSet(id, [{ Tag: NICK, Value: `nick ${id} 昵称` }])));
-  await setup.close();
-
-  // Scenarios 1 and 2 measure the stack, not the limiter: that client does not throttle itself.
-  const client = new TencentClient({ ...APP, baseUrl: emuUrl, rateLimit: 0 });
-  const service = await createServer({ client, tags, authenticate: createAuthenticator({ jwtSecret: JWT_SECRET }), nodeEnv: "production" });
-  const gqlUrl = await service.listen(0);
-  // Scenario 3 runs as in production: the client keeps itself under Tencent's 200 calls/s.
-  const cappedClient = new TencentClient({ ...APP, baseUrl: emuUrl, rateLimit: 200 });
-  const cappedService = await createServer({ client: cappedClient, tags, authenticate: createAuthenticator({ jwtSecret: JWT_SECRET }), nodeEnv: "production" });
-  const cappedUrl = await cappedService.listen(0);
-  const token = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("bench0").setExpirationTime("1h").sign(new TextEncoder().encode(JWT_SECRET));
-  const gqlPool = new Pool(new URL(gqlUrl).origin, { connections: 128 });
-  const cappedPool = new Pool(new URL(cappedUrl).origin, { connections: 128 });
-  const emuPool = new Pool(emuUrl, { connections: 128 });
-  const gql = async (query: string, variables: Record<string, unknown>, check: (data: any) => boolean, pool = gqlPool) => {
-    const res = await pool.request({
-      path: "/graphql",
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
+  const startedAt = new Date();
+  const loadAverages: number[] = [os.loadavg()[0]!];
+  const sampler = setInterval(() => loadAverages.push(os.loadavg()[0]!), 5_000);
+  // The orchestrator only waits during the runs; it sits with the load generator.
+  if (pin) spawnSync("taskset", ["-a", "-p", "-c", String(pin.driver), String(process.pid)], { stdio: "ignore" });
+  const dir = await mkdtemp(join(os.tmpdir(), "portrait-bench-"));
+  const common = { TIM_SDKAPPID: String(APP.sdkAppId), TIM_SECRET_KEY: APP.secretKey, TIM_ADMIN_IDENTIFIER: APP.admin, TIM_CUSTOM_TAGS: "Test:string" };
+  let redisLeft: number | undefined;
+  const withRedis = await redisReachable(REDIS_URL);
+  try {
+    const stateFile = join(dir, "emulator.json");
+    await writeEmulatorState(stateFile, settings.accounts, APP.admin);
+    const emulator = await startChild({
+      name: "emulator",
+      script: join(root, "dist/src/emulator/main.js"),
+      cpu: pin?.driver,
+      ready: /listening on (\S+)[\s\S]*accounts: \d+/,
+      env: {
+        ...common,
+        TIM_EMULATOR_HOST: "127.0.0.1",
+        TIM_EMULATOR_PORT: "0",
+        TIM_EMULATOR_DATA: stateFile,
+        TIM_EMULATOR_SEED: "none",
+        TIM_EMULATOR_RATE_LIMIT: String(settings.rateLimit),
+        TIM_EMULATOR_LATENCY_MS: String(settings.latencyMs),
+      },
     });
-    const body = (await res.body.json()) as { data?: unknown; errors?: unknown };
-    return res.statusCode === 200 && !body.errors && check(body.data);
-  };
-  const pick = (n: number) => {
-    const set = new Set<string>();
-    while (set.size < n) set.add(ids[Math.floor(Math.random() * ids.length)]!);
-    return [...set];
-  };
-  const rows: string[][] = [];
-  const memory = () => Math.round(process.memoryUsage().rss / 1048576);
-  const rssStart = memory();
+    const loaded = /accounts: (\d+)/.exec(emulator.output())?.[1];
+    if (Number(loaded) !== settings.accounts + 1) throw new Error(`the emulator loaded ${loaded} accounts, expected ${settings.accounts + 1}`);
+    const load = await startChild({ name: "load generator", script: join(here, "load.js"), cpu: pin?.driver, ipc: true, ready: /ready at (\S+)/, env: { BENCH_LOAD_CHILD: "1" } });
+    const send = loadChannel(load);
+    const key = new TextEncoder().encode(JWT.secret);
+    const tokens = await Promise.all(
+      Array.from({ length: settings.clients }, (_, i) =>
+        new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(accountId(i)).setIssuer(JWT.issuer).setAudience(JWT.audience).setIssuedAt().setExpirationTime("2h").sign(key),
+      ),
+    );
+    const sig = signUserSig({ sdkAppId: APP.sdkAppId, secretKey: APP.secretKey, identifier: APP.admin, expireSeconds: 7200 });
+    let started = 0;
+    const bench: Bench = {
+      settings,
+      emulator,
+      tokens,
+      restPath: `/v4/profile/portrait_get?sdkappid=${APP.sdkAppId}&identifier=${APP.admin}&usersig=${sig}&contenttype=json&random=`,
+      run: (plan) => send<LoadResult>(plan),
+      runOne: (plan) => send<SingleResult>(plan),
+      async startServices(count, env) {
+        const children = await Promise.all(
+          Array.from({ length: count }, () =>
+            startChild({
+              name: `service ${++started}`,
+              script: join(root, "dist/src/main.js"),
+              cpu: pin?.service,
+              ready: /ready at (\S+)/,
+              env: {
+                ...common,
+                PORT: "0",
+                HOST: "127.0.0.1",
+                NODE_ENV: "production",
+                LOG_LEVEL: "warn",
+                TIM_BASE_URL: emulator.url,
+                AUTH_JWT_SECRET: JWT.secret,
+                AUTH_ISSUER: JWT.issuer,
+                AUTH_AUDIENCE: JWT.audience,
+                SHUTDOWN_TIMEOUT_MS: "2000",
+                ...env,
+              },
+            }),
+          ),
+        );
+        await Promise.all(children.map(waitReady));
+        return children;
+      },
+      startBaseline: () =>
+        startChild({
+          name: "baseline",
+          script: join(here, "baseline.js"),
+          cpu: pin?.service,
+          ready: /ready at (\S+)/,
+          env: { ...common, TIM_BASE_URL: emulator.url, TIM_RATE_LIMIT: String(settings.rateLimit) },
+        }),
+    };
+    const capped = { rateLimit: settings.rateLimit, latencyMs: settings.latencyMs };
+    const step = (text: string) => console.error(`· ${text} (load average ${os.loadavg()[0]!.toFixed(2)})`);
 
-  // 1. Overhead of one profile through GraphQL vs a direct REST call.
-  emulator.configure({ rateLimit: 0, latencyMs: 0, faults: {} });
-  const sig = signUserSig({ ...APP, identifier: APP.adminIdentifier, expireSeconds: 3600 });
-  const restPath = `/v4/profile/portrait_get?sdkappid=${APP.sdkAppId}&identifier=${APP.adminIdentifier}&usersig=${sig}&contenttype=json&random=`;
-  const direct = () => async () => {
-    const id = ids[Math.floor(Math.random() * ids.length)]!;
-    const res = await emuPool.request({ path: restPath + Math.floor(Math.random() * 2 ** 32), method: "POST", body: JSON.stringify({ To_Account: [id], TagList: [NICK] }) });
-    const body = (await res.body.json()) as { UserProfileItem: { ProfileItem: unknown[] }[] };
-    return body.UserProfileItem[0]!.ProfileItem.length === 1;
-  };
-  const viaGraphql = () => () => {
-    const id = ids[Math.floor(Math.random() * ids.length)]!;
-    return gql("query($id: ID!) { user(id: $id) { profile { nick } } }", { id }, (d) => d.user.profile.nick === `nick ${id} 昵称`);
-  };
-  await load(CONCURRENCY, 1, direct()); // warm-up
-  await load(CONCURRENCY, 1, viaGraphql());
-  // Interleaved A/B rounds; the median round is reported, with the spread of the ratio.
-  const rps = (r: LoadResult) => r.requests / r.seconds;
-  const rounds: { base: LoadResult; ours: LoadResult }[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    const base = await load(CONCURRENCY, SECONDS, direct());
-    const ours = await load(CONCURRENCY, SECONDS, viaGraphql());
-    rounds.push({ base, ours });
+    step("starting portrait-graph (cap on), portrait-graph (throttle off) and the baseline");
+    const [serviceA] = await bench.startServices(1, { TIM_RATE_LIMIT: String(settings.rateLimit) });
+    const [serviceC] = await bench.startServices(1, { TIM_RATE_LIMIT: "0" });
+    const baseline = await bench.startBaseline();
+    step(`storm (a), (b), (c): ${settings.stormRounds} rounds`);
+    const series = await stormRounds(bench, [
+      { key: "capped", shape: "graphql-user", targets: [serviceA!], upstream: capped },
+      { key: "baseline", shape: "baseline-user", targets: [baseline], upstream: capped },
+      { key: "uncapped", shape: "graphql-user", targets: [serviceC!], upstream: { rateLimit: 0, latencyMs: settings.latencyMs } },
+    ]);
+    const storms = { capped: series.capped!, baseline: series.baseline!, uncapped: series.uncapped! };
+    step("fan-out");
+    const fanOutRows = await fanOut(bench, serviceA!, baseline);
+    step("overhead: GraphQL vs direct REST");
+    const overheadResult = await overhead(bench, serviceC!);
+    await Promise.all([serviceA!, serviceC!, baseline].map((child) => stopChild(child)));
+    let replicaSeries: Replicas | undefined;
+    if (withRedis) {
+      step(`replicas: 1 and 3 on one Redis, ${settings.stormRounds} rounds`);
+      replicaSeries = await replicas(bench, REDIS_URL, (n) => `${REDIS_PREFIX}r${n}:`);
+    } else console.error(`! Redis not reachable at ${REDIS_URL}: the replicas scenario is skipped`);
+    await stopAll();
+    if (withRedis) redisLeft = await cleanRedis(REDIS_URL, REDIS_PREFIX);
+    clearInterval(sampler);
+    loadAverages.push(os.loadavg()[0]!);
+
+    const targets = evaluateTargets(storms, fanOutRows, replicaSeries, settings.latencyMs, settings.rateLimit);
+    const cpuModel = os.cpus()[0]?.model ?? "unknown CPU";
+    const commit = spawnSync("git", ["describe", "--always", "--dirty"], { cwd: root, encoding: "utf8" }).stdout.trim() || "unknown";
+    const meta = {
+      date: startedAt.toISOString(),
+      commit,
+      node: process.version,
+      cpu: `${os.cpus().length}× ${cpuModel}`,
+      loadAverage1m: { min: Math.min(...loadAverages), max: Math.max(...loadAverages), samples: loadAverages.map((l) => Number(l.toFixed(2))) },
+      pinning: pin ? `taskset: service(s) and baseline on CPU ${pin.service}; load generator, emulator and orchestrator on CPU ${pin.driver}` : "none",
+      redis: withRedis ? `${REDIS_URL}, prefix ${REDIS_PREFIX}, keys left after cleanup: ${redisLeft}` : "not reachable: replicas skipped",
+      settings,
+    };
+    const label = { clients: settings.clients, accounts: settings.accounts, seconds: settings.seconds, latencyMs: settings.latencyMs, rateLimit: settings.rateLimit };
+    const text = [
+      `portrait-graph bench — ${meta.date}, commit ${commit}, Node ${meta.node}, ${meta.cpu}`,
+      `load average (1 min) during the run: ${meta.loadAverage1m.min.toFixed(2)}–${meta.loadAverage1m.max.toFixed(2)}; pinning: ${meta.pinning}`,
+      `warm-up before every measured window: ≥ ${settings.warmupSeconds} s and ≥ ${settings.warmupRequests} ok answers per service process, ≤ ${settings.warmupMaxSeconds} s; clients arrive ${settings.staggerMs} ms apart; every answer checked (a wrong one is an error)`,
+      "",
+      stormTable(storms, label),
+      "",
+      fanOutTable(fanOutRows, { ids: settings.fanOutIds, latencyMs: settings.latencyMs, rateLimit: settings.rateLimit }),
+      "",
+      replicaSeries ? replicasTable(replicaSeries, settings.rateLimit) : "replicas: not run (no Redis)",
+      "",
+      overheadTable(overheadResult, { clients: settings.overheadClients, seconds: settings.overheadSeconds }),
+      "",
+      "Targets (reported, not asserted):",
+      targetLines(targets),
+      "",
+      `Redis: ${meta.redis}`,
+    ].join("\n");
+    console.log(`\n${text}\n`);
+
+    const cap = `cap ${settings.rateLimit}/s, ${settings.latencyMs} ms`;
+    const chartRows = [
+      { label: "(a) portrait-graph", detail: `1 process, ${cap}`, s: storms.capped },
+      { label: "(b) per-request loader", detail: `baseline, ${cap}`, s: storms.baseline },
+      { label: "(c) portrait-graph, throttle off", detail: `1 process, ${settings.latencyMs} ms: the CPU ceiling`, s: storms.uncapped },
+      ...(replicaSeries
+        ? [
+            { label: "1 replica on Redis", detail: `shared budget, ${cap}`, s: replicaSeries.one },
+            { label: "3 replicas on Redis", detail: `shared budget, ${cap}, one core`, s: replicaSeries.three },
+          ]
+        : []),
+    ].map(({ label: l, detail, s }) => ({ label: l, detail, okPerSecond: s.median.okPerSecond, okRange: s.okPerSecond, p99: s.median.p99, p99Range: s.p99 }));
+    const svg = stormChart(chartRows, {
+      title: `Storm: ${settings.clients} clients, user(id) over ${settings.accounts.toLocaleString("en-US")} accounts, ${settings.seconds} s`,
+      subtitle: `${meta.date.slice(0, 10)}, Node ${meta.node}, ${meta.cpu}, load avg ${meta.loadAverage1m.min.toFixed(1)}–${meta.loadAverage1m.max.toFixed(1)}, ${pin ? "service pinned to its own core" : "no pinning"}; whiskers: min–max of ${settings.stormRounds} rounds`,
+      p99Target: 4 * settings.latencyMs,
+    });
+    await mkdir(RESULTS, { recursive: true });
+    const results = { meta, storm: storms, fanOut: fanOutRows, replicas: replicaSeries ?? null, overhead: overheadResult, targets, table: text };
+    await writeFile(join(RESULTS, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(join(RESULTS, "latest.svg"), svg);
+    console.log(`wrote ${join("test/bench/results", "latest.json")} and latest.svg`);
+  } finally {
+    clearInterval(sampler);
+    await stopAll();
+    if (withRedis && redisLeft === undefined) redisLeft = await cleanRedis(REDIS_URL, REDIS_PREFIX).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
   }
-  rounds.sort((a, b) => rps(a.ours) / rps(a.base) - rps(b.ours) / rps(b.base));
-  const { base: base1, ours: ours1 } = rounds[Math.floor(rounds.length / 2)]!;
-  const spread = `${ratio(rps(rounds[0]!.ours), rps(rounds[0]!.base))}–${ratio(rps(rounds.at(-1)!.ours), rps(rounds.at(-1)!.base))}`;
-  rows.push(
-    ["1 overhead", "direct REST portrait_get (hand-written)", fmt(rps(base1)) + " req/s", `p50 ${ms(base1.p50)} p99 ${ms(base1.p99)}`, String(base1.errors), "1.00"],
-    ["1 overhead", "GraphQL user(id){profile{nick}}", fmt(rps(ours1)) + " req/s", `p50 ${ms(ours1.p50)} p99 ${ms(ours1.p99)}`, String(ours1.errors), `${ratio(rps(ours1), rps(base1))} (rounds: ${spread})`],
-  );
-
-  // 2. Upstream calls for one query over 250 accounts, 5 ms per upstream call.
-  emulator.configure({ latencyMs: 5 });
-  const accounts = ids.slice(0, 250);
-  emulator.resetStats();
-  let t = performance.now();
-  const naive = await Promise.all(accounts.map((id) => client.portraitGet([id], [NICK])));
-  const naiveMs = performance.now() - t;
-  const naiveCalls = emulator.calls.length;
-  emulator.resetStats();
-  t = performance.now();
-  const okBatched = await gql("query($ids: [ID!]!) { users(ids: $ids) { profile { nick } } }", { ids: accounts }, (d) => d.users.length === 250 && d.users.every((u: any) => u.profile.nick));
-  const batchedMs = performance.now() - t;
-  const batchedCalls = emulator.calls.length;
-  if (!naive.every(([r]) => r!.ok) || !okBatched) throw new Error("scenario 2 returned wrong data");
-  rows.push(
-    ["2 calls/query", "N+1 resolver, 250 accounts (hand-written)", `${naiveCalls} calls`, `${ms(naiveMs)} wall`, "0", "1.00"],
-    ["2 calls/query", "GraphQL users(ids: 250)", `${batchedCalls} calls`, `${ms(batchedMs)} wall`, "0", `${ratio(naiveCalls, batchedCalls)} fewer calls, ${ratio(naiveMs, batchedMs)} faster`],
-  );
-
-  // 3. Throughput under the 200 calls/s cap with realistic upstream latency.
-  emulator.configure({ rateLimit: 200, latencyMs: "20-60" });
-  const handWritten = createHttpServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const { ids: wanted } = JSON.parse(Buffer.concat(chunks).toString()) as { ids: string[] };
-    try {
-      const results = await cappedClient.portraitGet(wanted, [NICK]);
-      res.end(JSON.stringify(results.map((r) => (r.ok ? r.items[0]?.Value : null))));
-    } catch {
-      res.statusCode = 503;
-      res.end();
-    }
-  });
-  await new Promise<void>((r) => handWritten.listen(0, "127.0.0.1", r));
-  const hwPool = new Pool(`http://127.0.0.1:${(handWritten.address() as AddressInfo).port}`, { connections: 128 });
-  const perRequest = 10;
-  const workers = 64;
-  const hand = () => async () => {
-    const res = await hwPool.request({ path: "/", method: "POST", body: JSON.stringify({ ids: pick(perRequest) }) });
-    const body = res.statusCode === 200 ? ((await res.body.json()) as unknown[]) : (await res.body.dump(), []);
-    return body.length === perRequest && body.every(Boolean);
-  };
-  const ours = () => () =>
-    gql("query($ids: [ID!]!) { users(ids: $ids) { profile { nick } } }", { ids: pick(perRequest) }, (d) => d.users.every((u: any) => u.profile?.nick), cappedPool);
-  emulator.resetStats();
-  const base3 = await load(workers, SECONDS, hand());
-  await new Promise((r) => setTimeout(r, 1100)); // let the throttle's bucket refill between runs
-  const throttledBase = emulator.stats().byApi["profile/portrait_get"]?.outcomes["60007"] ?? 0;
-  emulator.resetStats();
-  const ours3 = await load(workers, SECONDS, ours());
-  const throttledOurs = emulator.stats().byApi["profile/portrait_get"]?.outcomes["60007"] ?? 0;
-  const aps = (r: LoadResult) => ((r.requests - r.errors) * perRequest) / r.seconds;
-  rows.push(
-    ["3 throughput", `hand-written: 1 portrait_get per request (${workers} clients × ${perRequest} ids)`, fmt(aps(base3)) + " accounts/s", `p50 ${ms(base3.p50)} p99 ${ms(base3.p99)}`, `${base3.errors} (60007 seen: ${throttledBase})`, "1.00"],
-    ["3 throughput", "GraphQL users(ids: 10) via the shared batcher", fmt(aps(ours3)) + " accounts/s", `p50 ${ms(ours3.p50)} p99 ${ms(ours3.p99)}`, `${ours3.errors} (60007 seen: ${throttledOurs})`, `${ratio(aps(ours3), aps(base3))} (${((aps(ours3) / 20000) * 100).toFixed(0)}% of the 20 000/s bound)`],
-  );
-
-  console.log(
-    `\nportrait-graph bench — Node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? "cpu"}, ${SECONDS}s per run, ` +
-      `${ROUNDS} rounds in 1, concurrency ${CONCURRENCY} (scenario 3: ${workers}); RSS ${rssStart} → ${memory()} MiB\n`,
-  );
-  const header = ["scenario", "target", "result", "latency", "errors", "ratio vs baseline"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ");
-  console.log(line(header));
-  console.log(widths.map((w) => "-".repeat(w)).join("-|-"));
-  for (const row of rows) console.log(line(row));
-
-  await hwPool.close();
-  await new Promise<void>((r) => handWritten.close(() => r()));
-  await gqlPool.close();
-  await cappedPool.close();
-  await cappedService.close();
-  await cappedClient.close();
-  await emuPool.close();
-  await service.close();
-  await client.close();
-  await emulator.close();
-
 }
 
-const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
-const ms = (n: number) => `${n.toFixed(1)} ms`;
-const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping every child process`);
+    void stopAll()
+      .then(() => (REDIS_URL === "none" ? undefined : cleanRedis(REDIS_URL, REDIS_PREFIX).catch(() => undefined)))
+      .finally(() => process.exit(130));
+  });
+}
 
 await main();
