@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MemoryProfileCacheForTest } from "../support/memory-cache.js";
+import { MemoryProfileCache } from "../../src/profile/cache.memory.js";
 import { ProfileDispatcher, type PortraitReader, type ReadOutcome } from "../../src/profile/dispatcher.js";
 import { ProfileError } from "../../src/profile/errors.js";
 import { TencentApiError } from "../../src/tencent/errors.js";
@@ -256,13 +256,12 @@ describe("ProfileDispatcher: Tencent's answers", () => {
 
 describe("ProfileDispatcher: the shared cache", () => {
   it("serves hits without a call and stores misses under the version their lookup saw", async () => {
-    const cache = new MemoryProfileCacheForTest();
+    const cache = new MemoryProfileCache({ ttlMs: 60_000, maxEntries: 100 });
     const r = scriptedReader();
     const d = new ProfileDispatcher({ reader: r.reader, cache });
     const first = d.load(["x"], NICK);
     await r.grant();
     await first;
-    await cache.settled();
     expect((await d.load(["x"], NICK)).map(nickOf)).toEqual(["nick-x"]);
     expect(r.calls).toHaveLength(1);
     await d.invalidate("x");
