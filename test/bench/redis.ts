@@ -1,5 +1,6 @@
 /** The bench's Redis: whether it answers, and deleting every key under the bench's own prefix afterwards. */
 import { createClient } from "redis";
+import { redisAnswers } from "../support/redis-ping.js";
 
 const connect = (url: string) => {
   const client = createClient({ url, socket: { connectTimeout: 1000, reconnectStrategy: false } });
@@ -8,16 +9,7 @@ const connect = (url: string) => {
 };
 
 export async function redisReachable(url: string): Promise<boolean> {
-  if (url === "none") return false;
-  const client = connect(url);
-  try {
-    await client.connect();
-    return (await client.ping()) === "PONG";
-  } catch {
-    return false;
-  } finally {
-    if (client.isOpen) client.destroy();
-  }
+  return url !== "none" && (await redisAnswers(url));
 }
 
 /** Delete every key under `prefix`; returns how many are left (0 expected). */

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import net from "node:net";
-import { createClient } from "redis";
 import type { TestProject } from "vitest/node";
 import { afterAll, beforeAll, describe, inject } from "vitest";
 import { connectRedis, type RedisConnectOptions, type RedisConnection } from "../../src/server/redis.js";
+import { redisAnswers } from "./redis-ping.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -23,7 +23,7 @@ declare module "vitest" {
  */
 export default async function setup(project: TestProject) {
   const url = process.env.REDIS_TEST_URL?.trim() || "redis://127.0.0.1:6379";
-  const reachable = await ping(url);
+  const reachable = await redisAnswers(url);
   project.provide("redisUrl", reachable ? url : null);
   project.provide("redisTriedUrl", url);
   return () => {
@@ -33,18 +33,6 @@ export default async function setup(project: TestProject) {
   };
 }
 
-async function ping(url: string): Promise<boolean> {
-  const client = createClient({ url, socket: { connectTimeout: 1000, reconnectStrategy: false } });
-  client.on("error", () => {});
-  try {
-    await client.connect();
-    return (await client.ping()) === "PONG";
-  } catch {
-    return false;
-  } finally {
-    if (client.isOpen) client.destroy();
-  }
-}
 
 type TaskTree = { type: string; meta?: { redis?: boolean }; tasks?: TaskTree[] };
 
