@@ -42,10 +42,17 @@ describe("SIGTERM", () => {
       const signalledAt = performance.now();
       child.kill("SIGTERM");
 
+      // The signal is handled on the child's next turn: /readyz turns 503 then, while the 100
+      // requests are still waiting on the upstream.
       const probe = new Pool(origin, { connections: 1 });
-      const draining = await probe.request({ path: "/readyz", method: "GET" });
-      expect(draining.statusCode).toBe(503);
-      expect(await draining.body.json()).toMatchObject({ status: "not ready", draining: true });
+      let answered = 0;
+      for (const request of inFlight) void request.then(() => answered++);
+      await vi.waitFor(async () => {
+        const draining = await probe.request({ path: "/readyz", method: "GET" });
+        const body = await draining.body.json();
+        expect({ status: draining.statusCode, body }).toMatchObject({ status: 503, body: { status: "not ready", draining: true } });
+      }, { timeout: 2_000, interval: 10 });
+      expect(answered).toBeLessThan(100);
       await probe.close();
 
       const answers = await Promise.all(inFlight);
