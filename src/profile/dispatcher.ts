@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CallOptions } from "../tencent/client.js";
-import { ACCOUNT_CLASS_CALL_CODES, classifyErrorCode, TencentApiError, TencentCircuitOpenError, TencentError } from "../tencent/errors.js";
+import { ACCOUNT_CLASS_CALL_CODES, classifyErrorCode, TencentApiError, TencentCircuitOpenError } from "../tencent/errors.js";
 import { PORTRAIT_GET_MAX_ACCOUNTS, type PortraitResult, type ProfileItem } from "../tencent/portrait.js";
-import { tagKeyOf, type ProfileCache } from "./cache.js";
-import { accountError, ProfileError, throttled, upstreamError } from "./errors.js";
-import { ReadQueue, type Entry, type Waiter } from "./read.queue.js";
+import { entriesToStore, tagKeyOf, type ProfileCache } from "./cache.js";
+import { accountError, readError, throttled, upstreamError, type ProfileError } from "./errors.js";
+import { ReadQueue, settle, type Entry, type ReadOutcome, type Waiter } from "./read.queue.js";
+
+export type { ReadOutcome } from "./read.queue.js";
 
 /** What the dispatcher needs of the Tencent client. */
 export interface PortraitReader {
@@ -14,9 +16,6 @@ export interface PortraitReader {
   /** False while the API's circuit breaker is open. */
   available(api: string): boolean;
 }
-
-/** An account's profile fields, or why it could not be read. */
-export type ReadOutcome = { ok: true; account: string; items: ProfileItem[] } | ProfileError;
 
 export interface DispatcherOptions {
   reader: PortraitReader;
@@ -70,7 +69,6 @@ export class ProfileDispatcher {
   readonly #listeners = new Set<(event: DispatcherEvent) => void>();
   #callsInFlight = 0;
   #acquiring = false;
-  #sweeper: NodeJS.Timeout | undefined;
 
   constructor(options: DispatcherOptions) {
     this.#reader = options.reader;
@@ -81,7 +79,8 @@ export class ProfileDispatcher {
     this.#accountRetries = options.accountRetries ?? 2;
     this.#gatherMs = options.gatherMs ?? 0;
     this.#cache = options.cache;
-    this.#queue = new ReadQueue();
+    // Accounts that waited past the bound fail even when no slot comes (e.g. a stalled shared budget).
+    this.#queue = new ReadQueue(this.#maxWaitMs, (entry) => settle(entry, this.#waitedTooLong()));
   }
 
   /** Accounts waiting for a call now. */
@@ -101,7 +100,7 @@ export class ProfileDispatcher {
   async load(accounts: readonly string[], tags: ReadonlySet<string>, signal?: AbortSignal): Promise<ReadOutcome[]> {
     const tagKey = tagKeyOf(tags);
     const lookups = this.#cache ? await this.#cache.get(accounts, tagKey).catch(() => undefined) : undefined;
-    if (signal?.aborted) return accounts.map(() => asOutcome(signal.reason));
+    if (signal?.aborted) return accounts.map(() => readError(signal.reason));
     const waiting: { entry: Entry; waiter: Waiter }[] = [];
     const outcomes = Promise.all(
       accounts.map((account, i) => {
@@ -122,7 +121,7 @@ export class ProfileDispatcher {
         const at = entry.waiters.indexOf(waiter);
         if (at >= 0) {
           entry.waiters.splice(at, 1);
-          waiter.resolve(asOutcome(signal.reason));
+          waiter.resolve(readError(signal.reason));
         }
       }
     };
@@ -140,7 +139,7 @@ export class ProfileDispatcher {
   }
 
   close(): void {
-    this.#stopSweeper();
+    this.#queue.close();
   }
 
   /** Join a call in flight, or the waiting entry of the account, or queue a new one; undefined when refused at once. */
@@ -157,7 +156,6 @@ export class ProfileDispatcher {
           return undefined;
         }
         entry = this.#queue.push(account, version);
-        this.#startSweeper();
       }
       for (const tag of tags) entry.tags.add(tag);
     }
@@ -189,7 +187,7 @@ export class ProfileDispatcher {
       },
       (error: unknown) => {
         this.#acquiring = false;
-        const outcome = asOutcome(error);
+        const outcome = readError(error);
         for (const entry of this.#queue.drain()) settle(entry, outcome);
       },
     );
@@ -271,51 +269,21 @@ export class ProfileDispatcher {
       this.#settleResult(entry, { account: entry.account, ok: false, code: error.code, info: error.info, kind, invalid: false });
       return;
     }
-    const outcome = error instanceof TencentError ? upstreamError(error) : asOutcome(error);
+    const outcome = readError(error);
     for (const entry of group) settle(entry, outcome);
   }
 
   #store(entry: Entry, items: readonly ProfileItem[]): void {
     if (!this.#cache || entry.cacheKeys.size === 0) return;
-    const entries = [...entry.cacheKeys].map(([tagKey, version]) => {
-      const wanted = new Set(tagKey.split(","));
-      return { account: entry.account, tagKey, version, items: items.filter((item) => wanted.has(item.Tag)) };
-    });
-    this.#cache.set(entries).catch(() => undefined);
+    this.#cache.set(entriesToStore(entry.account, entry.cacheKeys, items)).catch(() => undefined);
   }
 
   #waitedTooLong(): ProfileError {
     return throttled(`Waited over ${this.#maxWaitMs} ms for a Tencent call slot (the read queue is backed up); try again shortly`);
   }
-
-  // Fails accounts that waited past the bound even when no slot comes (e.g. a stalled shared budget).
-  #startSweeper(): void {
-    if (this.#sweeper) return;
-    this.#sweeper = setInterval(() => {
-      const now = performance.now();
-      for (const entry of this.#queue.expired(now - this.#maxWaitMs)) settle(entry, this.#waitedTooLong());
-      if (this.#queue.size === 0) this.#stopSweeper();
-    }, Math.max(10, this.#maxWaitMs / 4));
-    this.#sweeper.unref();
-  }
-
-  #stopSweeper(): void {
-    if (this.#sweeper) clearInterval(this.#sweeper);
-    this.#sweeper = undefined;
-  }
-}
-
-function settle(entry: Entry, outcome: ReadOutcome): void {
-  for (const waiter of entry.waiters.splice(0)) waiter.resolve(outcome);
 }
 
 function isSuperset(have: ReadonlySet<string>, want: ReadonlySet<string>): boolean {
   for (const tag of want) if (!have.has(tag)) return false;
   return true;
-}
-
-function asOutcome(error: unknown): ProfileError {
-  if (error instanceof ProfileError) return error;
-  if (error instanceof TencentError) return upstreamError(error);
-  return new ProfileError("Reading the profile failed", { code: "UPSTREAM_UNAVAILABLE" }, { cause: error });
 }

@@ -117,6 +117,13 @@ export function upstreamError(error: TencentError): ProfileError {
   return new ProfileError(error.message, { code: codeOfKind(error.kind), ...tencent }, { cause: error });
 }
 
+/** Why a read ended without an answer for its account: a ProfileError as it is, else mapped. */
+export function readError(error: unknown): ProfileError {
+  if (error instanceof ProfileError) return error;
+  if (error instanceof TencentError) return upstreamError(error);
+  return new ProfileError("Reading the profile failed", { code: ErrorCode.UPSTREAM_UNAVAILABLE }, { cause: error });
+}
+
 function codeOfKind(kind: TencentErrorKind): ErrorCode {
   switch (kind) {
     case "throttled":

@@ -1,4 +1,8 @@
-import type { ReadOutcome } from "./dispatcher.js";
+import type { ProfileItem } from "../tencent/portrait.js";
+import type { ProfileError } from "./errors.js";
+
+/** An account's profile fields, or why it could not be read. */
+export type ReadOutcome = { ok: true; account: string; items: ProfileItem[] } | ProfileError;
 
 /** One caller waiting for an account. */
 export interface Waiter {
@@ -19,18 +23,32 @@ export interface Entry {
   cacheKeys: Map<string, string>;
 }
 
+/** Answers everyone waiting for the entry's account. */
+export function settle(entry: Entry, outcome: ReadOutcome): void {
+  for (const waiter of entry.waiters.splice(0)) waiter.resolve(outcome);
+}
+
 /**
  * The dispatcher's waiting room, in arrival order: retried accounts and split halves of a refused
  * call go first (they waited longest), then the oldest accounts. An account waits once however many
- * callers want it.
+ * callers want it. While anything waits, a sweeper hands entries that waited longer than `maxWaitMs`
+ * to `onExpired`, so the bound holds even when no call slot comes to take them.
  */
 export class ReadQueue {
+  readonly #maxWaitMs: number;
+  readonly #onExpired: (entry: Entry) => void;
+  #sweeper: NodeJS.Timeout | undefined;
   readonly #byAccount = new Map<string, Entry>();
   #fifo: (Entry | undefined)[] = [];
   #head = 0;
   #retries: Entry[] = [];
   #pinned: Entry[][] = [];
   #size = 0;
+
+  constructor(maxWaitMs: number, onExpired: (entry: Entry) => void) {
+    this.#maxWaitMs = maxWaitMs;
+    this.#onExpired = onExpired;
+  }
 
   /** Accounts waiting (split halves included). */
   get size(): number {
@@ -47,6 +65,7 @@ export class ReadQueue {
     this.#byAccount.set(account, entry);
     this.#fifo.push(entry);
     this.#size++;
+    this.#startSweeper();
     return entry;
   }
 
@@ -92,7 +111,7 @@ export class ReadQueue {
   }
 
   /** Remove and return every entry that has waited since before `before`. */
-  expired(before: number): Entry[] {
+  #expired(before: number): Entry[] {
     const out: Entry[] = [];
     const keep = (e: Entry) => (e.enqueuedAt < before ? (out.push(e), false) : true);
     this.#retries = this.#retries.filter(keep);
@@ -121,6 +140,21 @@ export class ReadQueue {
     this.#byAccount.clear();
     this.#size = 0;
     return out;
+  }
+
+  /** Stops the sweeper; entries stay where they are. */
+  close(): void {
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+  }
+
+  #startSweeper(): void {
+    if (this.#sweeper) return;
+    this.#sweeper = setInterval(() => {
+      for (const entry of this.#expired(performance.now() - this.#maxWaitMs)) this.#onExpired(entry);
+      if (this.#size === 0) this.close();
+    }, Math.max(10, this.#maxWaitMs / 4));
+    this.#sweeper.unref();
   }
 
   #compact(): void {

@@ -1,45 +1,11 @@
 import type { BudgetMode, CallBudget } from "./budget.js";
-import { LuaScript, RedisTimeoutError, withTimeout, type RedisLink } from "./redis.link.js";
+import { GCRA, pollSleep } from "./budget.gcra.js";
+import { RedisTimeoutError, withTimeout, type RedisLink } from "./redis.link.js";
 
 export type { RedisLink } from "./redis.link.js";
 
 /** Slow answers in a row (each over `commandTimeoutMs`) before a replica falls back to its local share. */
 const TIMEOUTS_TO_DEGRADE = 3;
-
-/*
- * GCRA (generic cell rate algorithm) in one atomic script, on Redis's clock.
- *
- * Why not a fixed-window counter (INCR a per-second key, as rate-limiter-flexible's Redis limiter
- * does): a fixed window admits `rate` calls at the end of one window and `rate` more at the start
- * of the next, so 2 × rate calls can leave within a few milliseconds. Tencent counts calls per API
- * per second on its own clock, which is not aligned with ours, and answers the excess with 60007.
- * GCRA spaces grants `1/rate` apart (with burst 1), so every 1-second window, wherever it starts,
- * holds at most `rate` grants.
- *
- * Take now or say how long to wait: a slot is granted only if it can be used at once; otherwise the
- * script reserves nothing and returns the wait. A reservation of a future slot would be spent by a
- * timer that may fire late, back to back with another replica's on-time call.
- *
- * The theoretical arrival time (TAT) is kept in microseconds of Redis's `TIME`, so replicas'
- * clocks never matter. Values stay below 2^53, exact in Lua's doubles; '%.0f' writes them without
- * the exponent that tostring() would use.
- *
- * KEYS[1] the API's TAT; ARGV[1] emission interval T (µs); ARGV[2] tolerance (burst - 1) · T (µs).
- * Returns { wait in µs (0: granted), Redis time in µs (for observers: the tests count grants by it) }.
- */
-const GCRA = new LuaScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local interval = tonumber(ARGV[1])
-local tolerance = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1])) or now
-if tat < now then tat = now end
-local wait = tat - tolerance - now
-if wait > 0 then return { wait, now } end
-local next_tat = tat + interval
-redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 1000)
-return { 0, now }
-`);
 
 export interface RedisBudgetOptions {
   /** A connected (or connecting) node-redis client; the budget never closes it. */
@@ -204,7 +170,7 @@ export class RedisBudget implements CallBudget {
         const waitMs = this.#mode === "shared" ? await this.#tryShared(queue) : this.#tryLocal(queue);
         if (waitMs === undefined) continue;
         if (waitMs <= 0) this.#grant(queue);
-        else await sleep(waitMs, closing);
+        else await pollSleep(waitMs, closing);
       }
     } catch (error) {
       if (!closing.aborted) throw error;
@@ -296,28 +262,4 @@ export class RedisBudget implements CallBudget {
       this.#probing = false;
     }
   }
-}
-
-/**
- * Sleeps about `ms`. Node's timers fire at whole milliseconds and usually a little late, and a
- * late poll loses that time from the budget (take-now GCRA does not bank missed slots), so the
- * sleep stops up to 1 ms early and the polls for the sub-millisecond rest follow one another.
- * Measured on loopback at 200/s: 197 grants/s for about 12 script calls per grant; sleeping to the
- * next whole millisecond instead gave 173/s for 2 calls per grant.
- */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const done = () => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    };
-    const timer = ms >= 1 ? setTimeout(done, Math.floor(ms)) : setImmediate(done);
-    const onAbort = () => {
-      if (ms >= 1) clearTimeout(timer as NodeJS.Timeout);
-      else clearImmediate(timer as NodeJS.Immediate);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
