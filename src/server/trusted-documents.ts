@@ -76,7 +76,8 @@ export function loadManifest(path: string): Map<string, string> {
  *   variables). The check runs after parsing and validation because the exceptions need the
  *   parsed operation and the caller; an untrusted document never executes or gets registered.
  * - `acceptDocumentId` (a Fastify hook) maps the GraphQL-over-HTTP persisted-document form,
- *   `{"documentId": "sha256:<hash>"}` in a POST body, to Apollo's extension.
+ *   `{"documentId": "sha256:<hash>"}` in a POST body or `?documentId=sha256:<hash>` in a GET, to
+ *   Apollo's extension.
  */
 export function trustedDocuments({ manifest, mode }: TrustedDocuments, logger: Logger) {
   const trusted = new Set(manifest.values());
@@ -124,6 +125,12 @@ export function trustedDocuments({ manifest, mode }: TrustedDocuments, logger: L
       };
     },
     async acceptDocumentId(request: FastifyRequest): Promise<void> {
+      if (request.method === "GET") {
+        // Apollo's Fastify integration reads GET parameters from the raw URL, so the rewrite goes there.
+        const url = new URL(request.url, "http://localhost");
+        if (documentIdToExtensions(url.searchParams)) request.raw.url = `${url.pathname}${url.search}`;
+        return;
+      }
       const body = request.body;
       if (Array.isArray(body)) body.forEach(toPersistedQuery);
       else toPersistedQuery(body);
@@ -140,6 +147,17 @@ function toPersistedQuery(piece: unknown): void {
   if (!hash) return;
   body.extensions = { ...body.extensions, persistedQuery: { version: 1, sha256Hash: hash } };
   delete body.documentId;
+}
+
+/** The GET form: `?documentId=sha256:<hash>` → `?extensions={"persistedQuery":…}`; true when rewritten. */
+function documentIdToExtensions(params: URLSearchParams): boolean {
+  const documentId = params.get("documentId");
+  if (documentId === null || params.has("query") || params.has("extensions")) return false;
+  const hash = HASH.exec(documentId)?.[1];
+  if (!hash) return false;
+  params.delete("documentId");
+  params.set("extensions", JSON.stringify({ persistedQuery: { version: 1, sha256Hash: hash } }));
+  return true;
 }
 
 function sha256(text: string): string {

@@ -49,12 +49,18 @@ describe("trusted documents, strict mode", () => {
     }
   });
 
-  it("runs it by GraphQL-over-HTTP documentId, and by hash in a GET", async () => {
+  it("runs it by GraphQL-over-HTTP documentId (POST and GET), and by hash in a GET", async () => {
     const res = await post(svc, { documentId: NICK_HASH, variables: { id: "zhang.wei" } });
     expect(res.data).toMatchObject(NICK);
-    const params = new URLSearchParams({ variables: JSON.stringify({ id: "zhang.wei" }), extensions: JSON.stringify(byHash(NICK_HEX).extensions) });
-    const get = await fetch(`${svc.url}?${params}`, { headers: { authorization: `Bearer ${svc.userToken}` } });
-    expect(((await get.json()) as Body).data).toMatchObject(NICK);
+    const variables = JSON.stringify({ id: "zhang.wei" });
+    for (const params of [
+      new URLSearchParams({ variables, extensions: JSON.stringify(byHash(NICK_HEX).extensions) }),
+      new URLSearchParams({ documentId: NICK_HASH, variables }),
+    ]) {
+      const get = await fetch(`${svc.url}?${params}`, { headers: { authorization: `Bearer ${svc.userToken}` } });
+      expect(get.status).toBe(200);
+      expect(((await get.json()) as Body).data).toMatchObject(NICK);
+    }
   });
 
   it("Apollo Client's persisted-queries link sends the client preset's hashes, and they run", async () => {
