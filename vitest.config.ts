@@ -12,8 +12,9 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
-    // Finds Redis once (REDIS_TEST_URL or 127.0.0.1:6379); without it the Redis suites are skipped, said in one line.
-    globalSetup: ["test/support/redis.ts"],
+    // Finds Redis (REDIS_TEST_URL or 127.0.0.1:6379) and Chromium once; a suite whose part is
+    // missing is skipped, said in one line at the end.
+    globalSetup: ["test/support/skips.ts"],
     // Integration tests start real servers on ephemeral ports; a few of them wait out
     // retry back-offs and rate-limit windows, so they get more than the 5 s default.
     testTimeout: 30_000,

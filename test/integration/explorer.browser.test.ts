@@ -1,21 +1,18 @@
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { SANDBOX_SCRIPT_URL, SERVICE_TITLE } from "../../src/explorer/landing-page.js";
 import { startService, token, type Service } from "../support/service.js";
+import { CHROMIUM, describeBrowser } from "../support/skips.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const missing = !existsSync(CHROMIUM);
-if (missing) console.warn(`explorer browser test skipped: ${CHROMIUM} not found (install it with: apt-get install -y chromium)`);
 
 const SCREENSHOTS = fileURLToPath(new URL("../../test-results/explorer/", import.meta.url));
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
-describe.skipIf(missing)("the /graphql landing page in Chromium, with no internet", () => {
+describeBrowser("the /graphql landing page in Chromium, with no internet", () => {
   let service: Service;
   let demoToken: string;
   let profileDir: string;

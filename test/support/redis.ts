@@ -1,55 +1,9 @@
 import { randomBytes } from "node:crypto";
 import net from "node:net";
-import type { TestProject } from "vitest/node";
-import { afterAll, beforeAll, describe, inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { connectRedis, type RedisConnectOptions, type RedisConnection } from "../../src/server/redis.js";
-import { redisAnswers } from "./redis-ping.js";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    /** The Redis the tests use, or null when none answered at start. */
-    redisUrl: string | null;
-    redisTriedUrl: string;
-  }
-  export interface TaskMeta {
-    redis?: boolean;
-  }
-}
-
-/**
- * Vitest global setup (vitest.config.ts): looks for Redis once, at REDIS_TEST_URL or the default,
- * and hands the answer to every test file. Without one, the Redis suites are skipped and the run
- * ends with one line saying how many tests that was.
- */
-export default async function setup(project: TestProject) {
-  const url = process.env.REDIS_TEST_URL?.trim() || "redis://127.0.0.1:6379";
-  const reachable = await redisAnswers(url);
-  project.provide("redisUrl", reachable ? url : null);
-  project.provide("redisTriedUrl", url);
-  return () => {
-    if (reachable) return;
-    const skipped = countRedisTests(project.vitest.state.getFiles());
-    console.log(`\nRedis not reachable at ${url}: skipping the ${skipped} Redis tests\n`);
-  };
-}
-
-
-type TaskTree = { type: string; meta?: { redis?: boolean }; tasks?: TaskTree[] };
-
-function countRedisTests(tasks: readonly TaskTree[], inRedisSuite = false): number {
-  let count = 0;
-  for (const task of tasks) {
-    const redis = inRedisSuite || task.meta?.redis === true;
-    if (task.type === "test") count += redis ? 1 : 0;
-    else count += countRedisTests(task.tasks ?? [], redis);
-  }
-  return count;
-}
-
-/** A suite that needs Redis: skipped (and counted in the summary line) when none is reachable. */
-export function describeRedis(name: string, body: () => void): void {
-  describe.skipIf(inject("redisUrl") === null)(name, { meta: { redis: true } }, body);
-}
+export { describeRedis } from "./skips.js";
 
 export interface RedisFixture {
   /** `pg-test:<random>:`, unique to this fixture; every key under it is deleted after the suite. */
