@@ -244,9 +244,19 @@ export class TencentClient {
     return portraitSet(this, account, items, { ...options, idempotent: false });
   }
 
-  /** Release the keep-alive connections and the budget (only those the client created). */
-  async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  /**
+   * Release the keep-alive connections and the budget (only those the client created). Calls in
+   * flight get `graceMs` to finish (default: as long as they take); after that they are cut.
+   */
+  async close(graceMs = Infinity): Promise<void> {
+    if (this.#ownsDispatcher) {
+      const closed = this.#dispatcher.close().then(() => true);
+      const inTime = Number.isFinite(graceMs) ? await Promise.race([closed, sleep(graceMs, false, { ref: false })]) : await closed;
+      if (!inTime) {
+        closed.catch(() => {}); // rejected by destroy(): the calls it cut are answered as failed
+        await this.#dispatcher.destroy();
+      }
+    }
     if (this.#ownsBudget) await this.budget.close();
   }
 

@@ -3,38 +3,52 @@ import { once } from "node:events";
 import { Pool } from "undici";
 import { describe, expect, it, vi } from "vitest";
 
-// The built entry point, as `npm start` runs it (`npm test` builds first).
+/** The built entry point, as `npm start` runs it (`npm test` builds first), on the embedded emulator. */
+async function startMain(env: Record<string, string>) {
+  const child = spawn(process.execPath, ["dist/src/main.js"], {
+    env: { PATH: process.env.PATH!, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+  const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+  while (!/Bearer \S+\n[\s\S]*Bearer \S+/.test(output)) await once(child.stdout!, "data");
+  const url = /ready at (\S+)/.exec(output)![1]!;
+  const token = /user\s+zhang\.wei:\s+Bearer (\S+)/.exec(output)![1]!;
+  const emulatorUrl = /embedded Tencent IM emulator at (\S+)/.exec(output)![1]!;
+  /** Every upstream answer from now on takes `ms` (the start-up check has used the default). */
+  const slowUpstream = async (ms: number) => {
+    const res = await fetch(`${emulatorUrl}/emulator/config`, { method: "POST", body: JSON.stringify({ latencyMs: ms }) });
+    expect(res.status).toBe(200);
+  };
+  return { child, exited, origin: new URL(url).origin, token, slowUpstream, output: () => output };
+}
+
+const READ_NICK = JSON.stringify({ query: '{ user(id: "li.na") { profile { nick } } }' });
+
 describe("SIGTERM", () => {
   it("drains: /readyz 503 at once, all 100 in-flight requests answered, exit 0 within SHUTDOWN_TIMEOUT_MS", async () => {
-    const child = spawn(process.execPath, ["dist/src/main.js"], {
-      env: { PATH: process.env.PATH!, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", TIM_EMULATOR_LATENCY_MS: "400", SHUTDOWN_TIMEOUT_MS: "5000" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-    const exited = once(child, "exit");
+    const { child, exited, origin, token, slowUpstream } = await startMain({ SHUTDOWN_TIMEOUT_MS: "5000" });
     try {
-      while (!/Bearer \S+\n[\s\S]*Bearer \S+/.test(output)) await once(child.stdout!, "data");
-      const url = /ready at (\S+)/.exec(output)![1]!;
-      const token = /user\s+zhang\.wei:\s+Bearer (\S+)/.exec(output)![1]!;
-      const origin = new URL(url).origin;
       const pool = new Pool(origin, { connections: 100 });
-      // Ready once its first upstream check (one slow emulator round trip) has passed.
+      // Ready once its first upstream check has passed.
       await vi.waitFor(async () => {
         const ready = await pool.request({ path: "/readyz", method: "GET" });
         await ready.body.dump();
         expect(ready.statusCode).toBe(200);
       }, { timeout: 5_000, interval: 50 });
+      await slowUpstream(2_000);
 
-      // 100 requests, each held ~400 ms by the upstream's latency, then SIGTERM while they wait.
+      // 100 requests, each held ~2 s by the upstream's latency (long enough that they are still
+      // waiting when /readyz answers, even on a starved CPU), then SIGTERM while they wait.
       const inFlight = Array.from({ length: 100 }, () =>
         pool
           .request({
             path: "/graphql",
             method: "POST",
             headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-            body: JSON.stringify({ query: '{ user(id: "li.na") { profile { nick } } }' }),
+            body: READ_NICK,
           })
           .then(async (res) => ({ status: res.statusCode, body: (await res.body.json()) as { data?: { user?: { profile?: { nick?: string } } } } })),
       );
@@ -43,7 +57,7 @@ describe("SIGTERM", () => {
       child.kill("SIGTERM");
 
       // The signal is handled on the child's next turn: /readyz turns 503 then, while the 100
-      // requests are still waiting on the upstream.
+      // requests are still waiting on the upstream, not all answered yet.
       const probe = new Pool(origin, { connections: 1 });
       let answered = 0;
       for (const request of inFlight) void request.then(() => answered++);
@@ -51,7 +65,7 @@ describe("SIGTERM", () => {
         const draining = await probe.request({ path: "/readyz", method: "GET" });
         const body = await draining.body.json();
         expect({ status: draining.statusCode, body }).toMatchObject({ status: 503, body: { status: "not ready", draining: true } });
-      }, { timeout: 2_000, interval: 10 });
+      }, { timeout: 5_000, interval: 10 });
       expect(answered).toBeLessThan(100);
       await probe.close();
 
@@ -59,10 +73,43 @@ describe("SIGTERM", () => {
       expect(answers.filter((a) => a.status !== 200 || a.body.data?.user?.profile?.nick !== "李娜")).toEqual([]);
       const [code] = await exited;
       expect(code).toBe(0);
-      expect(performance.now() - signalledAt).toBeLessThan(5_000 + 1_000);
+      // Drained well before the bound: an exit forced by SHUTDOWN_TIMEOUT_MS would come at 5 s.
+      expect(performance.now() - signalledAt).toBeLessThan(5_000);
       await pool.close();
     } finally {
       child.kill("SIGKILL");
+    }
+  });
+
+  it("exits 0 within SHUTDOWN_TIMEOUT_MS even when a request is still waiting on the upstream", async () => {
+    // Each upstream answer takes 4 s; the process is given 1 s.
+    const { child, exited, origin, token, slowUpstream, output } = await startMain({ SHUTDOWN_TIMEOUT_MS: "1000", LOG_LEVEL: "info" });
+    const pool = new Pool(origin, { connections: 1 });
+    try {
+      await slowUpstream(4_000);
+      const stuck = pool.request({
+        path: "/graphql",
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: READ_NICK,
+      });
+      stuck.catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const signalledAt = performance.now();
+      child.kill("SIGTERM");
+      const [code, signal] = await exited;
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+      // By the process's own clock, from taking the signal to its last line before exiting.
+      const logged = (msg: string) => JSON.parse(output().split("\n").find((line) => line.includes(`"msg":"${msg}"`))!) as { time: number };
+      expect(logged("stopped").time - logged("draining").time).toBeLessThan(1_000);
+      // Seen from here, with the signal's and the exit's way between the processes on top.
+      expect(performance.now() - signalledAt).toBeLessThan(1_000 + 1_000);
+      await expect(stuck).rejects.toThrow();
+      // By its own steps (drain, then the upstream pool cut), not by the last-resort timer.
+      expect(output()).not.toMatch(/did not finish within SHUTDOWN_TIMEOUT_MS/);
+    } finally {
+      child.kill("SIGKILL");
+      await pool.destroy();
     }
   });
 });
