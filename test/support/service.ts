@@ -3,8 +3,10 @@ import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print, type DocumentNode } from "graphql";
 import { SignJWT } from "jose";
 import { request } from "undici";
+import { readScaleOutSettings, readTencentSettings, type Env } from "../../src/config.js";
 import { createAuthenticator, ADMIN_SCOPE } from "../../src/server/auth.js";
 import { createLogger } from "../../src/server/logger.js";
+import { createScaleOut } from "../../src/server/scale.js";
 import { createServer, type ServerOptions } from "../../src/server/server.js";
 import { clientFor, startEmulator } from "./emulator.js";
 
@@ -19,21 +21,42 @@ export async function token(sub: string, options: { admin?: boolean; secret?: st
     .sign(new TextEncoder().encode(options.secret ?? JWT_SECRET));
 }
 
+export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+
+export interface ServiceOptions {
+  /** An emulator already running (shared by several services, e.g. replicas); not closed by close(). Default: one of its own. */
+  emulator?: Emulator;
+  /**
+   * Scale-out variables as main.ts reads them (REDIS_URL, REDIS_KEY_PREFIX, REPLICAS,
+   * PROFILE_CACHE_TTL_MS, REDIS_COMMAND_TIMEOUT_MS…, and TIM_RATE_LIMIT for the budget): the shared
+   * budget, profile cache and APQ store are then built by `createScaleOut`, exactly as in production.
+   */
+  scaleOutEnv?: Env;
+}
+
 /** Emulator + client + GraphQL server, each on an ephemeral loopback port. */
 export async function startService(
   emulatorOptions: Parameters<typeof startEmulator>[0] = {},
   serverOptions: Partial<ServerOptions> = {},
   clientOptions: Parameters<typeof clientFor>[1] = {},
+  serviceOptions: ServiceOptions = {},
 ) {
-  const emulator = await startEmulator({ rateLimit: 0, ...emulatorOptions });
-  const client = clientFor(emulator.url, { rateLimit: 0, ...clientOptions });
+  const ownsEmulator = serviceOptions.emulator === undefined;
+  const emulator = serviceOptions.emulator ?? (await startEmulator({ rateLimit: 0, ...emulatorOptions }));
+  // Quiet unless a test listens: a failing test's output should show the failure.
+  const logger = serverOptions.logger ?? createLogger({ level: "silent" });
+  const env = serviceOptions.scaleOutEnv;
+  const scaleOut = env ? await createScaleOut(readScaleOutSettings(env), readTencentSettings(env).rateLimit, logger) : undefined;
+  const client = clientFor(emulator.url, { ...(scaleOut?.budget ? { budget: scaleOut.budget } : { rateLimit: 0 }), ...clientOptions });
   const server = await createServer({
     client,
     tags: emulator.tags,
     authenticate: createAuthenticator({ jwtSecret: JWT_SECRET }),
     nodeEnv: "production",
-    // Quiet unless a test listens: a failing test's output should show the failure.
-    logger: createLogger({ level: "silent" }),
+    logger,
+    ...(scaleOut?.cache ? { cache: scaleOut.cache } : {}),
+    ...(scaleOut?.apqCache ? { apqCache: scaleOut.apqCache } : {}),
+    ...(scaleOut?.redis ? { redis: scaleOut.redis } : {}),
     ...serverOptions,
   });
   const url = await server.listen(0);
@@ -68,6 +91,7 @@ export async function startService(
     emulator,
     client,
     server,
+    scaleOut,
     url,
     userToken,
     adminToken,
@@ -76,7 +100,8 @@ export async function startService(
     async close() {
       await server.close();
       await client.close();
-      await emulator.close();
+      await scaleOut?.close();
+      if (ownsEmulator) await emulator.close();
     },
   };
 }
