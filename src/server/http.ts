@@ -12,20 +12,24 @@ export interface HttpOptions extends HttpSettings {
  * plugin, and errors shaped like GraphQL errors. Routes are added by `createServer`.
  */
 export async function createHttpApp(options: HttpOptions): Promise<FastifyInstance> {
+  // The headers are part of the request, so they never get longer than the whole of it. Node also
+  // requires headersTimeout <= requestTimeout: given more, it silently swaps the two, so a
+  // REQUEST_TIMEOUT_MS under HEADERS_TIMEOUT_MS would let a body trickle in for HEADERS_TIMEOUT_MS.
+  const headersTimeoutMs = Math.min(options.headersTimeoutMs, options.requestTimeoutMs);
   const app = Fastify({
     bodyLimit: options.bodyLimitBytes,
     requestTimeout: options.requestTimeoutMs,
     keepAliveTimeout: options.keepAliveTimeoutMs,
     // An idle socket that sends nothing at all is dropped too.
     connectionTimeout: options.requestTimeoutMs + options.keepAliveTimeoutMs,
-    http: { headersTimeout: options.headersTimeoutMs, connectionsCheckingInterval: Math.min(1_000, options.headersTimeoutMs) },
+    http: { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs) },
     // Requests are logged once per GraphQL operation (observability plugin), not per HTTP hit.
     logger: false,
     return503OnClosing: false,
     forceCloseConnections: "idle",
   });
   app.server.maxConnections = options.maxConnections;
-  app.server.headersTimeout = options.headersTimeoutMs;
+  app.server.headersTimeout = headersTimeoutMs;
 
   await app.register(fastifyCors, {
     origin: options.corsOrigins.includes("*") ? "*" : options.corsOrigins,

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { SetProfileDocument, UserProfileDocument } from "../__generated__/graphql.js";
-import { startService, token, type Service } from "../support/service.js";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { SetProfileDocument, UserProfileDocument, UsersNicksDocument } from "../__generated__/graphql.js";
+import { seedAccounts } from "../support/accounts.js";
+import { startService, token, useServices, type Service } from "../support/service.js";
 
 let svc: Service;
 beforeAll(async () => {
@@ -123,5 +124,30 @@ describe("authorization", () => {
     } finally {
       await open.close();
     }
+  });
+});
+
+describe("writes have their own budget", () => {
+  const start = useServices();
+
+  it("a setProfile issued while reads queue for portrait_get slots reaches Tencent before the next portrait_get", async () => {
+    // 2 calls/s per API: 300 accounts need 3 portrait_get calls, 500 ms apart.
+    const slow = await start({}, { queue: { maxWaitMs: 10_000 } }, { rateLimit: 2 });
+    const ids = await seedAccounts(slow, "queued", 300);
+    const reads = slow.gql(UsersNicksDocument, { ids });
+    await vi.waitFor(() => expect(slow.portraitGets()).toHaveLength(1), { timeout: 5_000 });
+    // Two portrait_get calls are still waiting for their slots; the write waits for none of them.
+    const write = slow.gql("mutation { setProfile(input: { nick: \"written\" }) { id } }");
+    const [read, written] = await Promise.all([reads, write]);
+
+    const calls = slow.emulator.calls.map((c) => (c.api === "profile/portrait_set" ? `set ${c.accounts!.join()}` : `get ${c.accounts!.length}`));
+    // With one limiter for both APIs the write would take the slot after the queued read's: get, get, set, get.
+    expect(calls).toEqual(["get 100", "set zhang.wei", "get 100", "get 100"]);
+    expect(written).toMatchObject({ data: { setProfile: { id: "zhang.wei" } } });
+    expect(written.errors).toBeUndefined();
+    // The reads were not disturbed: every account answered, in order, from its own call.
+    expect(read.errors).toBeUndefined();
+    expect(read.data!.users).toEqual(ids.map((id) => ({ id, profile: { nick: `nick-${id}` } })));
+    expect(slow.portraitGets().flat()).toEqual(ids);
   });
 });

@@ -50,8 +50,22 @@ describe("configuration from the environment", () => {
     [{ MAX_ACCOUNTS_PER_OPERATION: "-1" }, /MAX_ACCOUNTS_PER_OPERATION="-1"/],
     [{ ANONYMOUS_INTROSPECTION: "perhaps" }, /ANONYMOUS_INTROSPECTION="perhaps" is invalid: expected true or false/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL="loud" is invalid: expected one of fatal, error/],
+    [{ REQUEST_TIMEOUT_MS: "99" }, /REQUEST_TIMEOUT_MS="99" is invalid: expected an integer >= 100/],
+    [{ REQUEST_TIMEOUT_MS: "30s" }, /REQUEST_TIMEOUT_MS="30s" is invalid: expected an integer >= 100/],
+    [{ KEEP_ALIVE_TIMEOUT_MS: "0" }, /KEEP_ALIVE_TIMEOUT_MS="0" is invalid: expected an integer >= 100/],
+    [{ KEEP_ALIVE_TIMEOUT_MS: "2500.5" }, /KEEP_ALIVE_TIMEOUT_MS="2500.5" is invalid: expected an integer >= 100/],
+    [{ MAX_CONNECTIONS: "0" }, /MAX_CONNECTIONS="0" is invalid: expected an integer >= 1/],
+    [{ MAX_CONNECTIONS: "many" }, /MAX_CONNECTIONS="many" is invalid: expected an integer >= 1/],
   ])("fails fast on %j, naming the variable, the value and what is expected", (env, message) => {
     expect(() => readServiceSettings(env)).toThrow(message);
+  });
+
+  it("reads the HTTP edge's timeouts and connection cap, each with its documented default", () => {
+    expect(readServiceSettings({}).http).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1024 });
+    const s = readServiceSettings({ HEADERS_TIMEOUT_MS: "2000", REQUEST_TIMEOUT_MS: " 1500 ", KEEP_ALIVE_TIMEOUT_MS: "750", MAX_CONNECTIONS: "5" });
+    expect(s.http).toMatchObject({ headersTimeoutMs: 2_000, requestTimeoutMs: 1_500, keepAliveTimeoutMs: 750, maxConnections: 5 });
+    // Empty means unset.
+    expect(readServiceSettings({ REQUEST_TIMEOUT_MS: "", KEEP_ALIVE_TIMEOUT_MS: " ", MAX_CONNECTIONS: "" }).http).toMatchObject({ requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1024 });
   });
 
   it("reads the emulator's behaviour variables", () => {
