@@ -9,7 +9,7 @@ const MAX_IMPORT_ACCOUNTS = 100;
 /** `v4/im_open_login_svc/account_import`: `{UserID, Nick?, FaceUrl?}`; importing again updates. */
 export function validateAccountImport(body: Record<string, unknown>): { account: string; items: Map<string, TagValue> } {
   const account = body.UserID ?? body.Identifier;
-  if (!isValidUserId(account)) {
+  if (typeof account !== "string" || !isValidUserId(account)) {
     throw new EnvelopeError(70402, `invalid parameter: UserID must be a string of 1 to ${MAX_USERID_BYTES} bytes`);
   }
   const items = new Map<string, TagValue>();
@@ -31,7 +31,7 @@ export function multiAccountImport(store: AccountStore, body: Record<string, unk
   }
   const failed: unknown[] = [];
   for (const id of accounts) {
-    if (isValidUserId(id)) store.apply(id, []);
+    if (typeof id === "string" && isValidUserId(id)) store.apply(id, []);
     else failed.push(id);
   }
   return ok({ FailAccounts: failed }, false);

@@ -21,6 +21,10 @@ export class EnvelopeError extends Error {
 
 export const MAX_USERID_BYTES = 32;
 
-export function isValidUserId(id: unknown): id is string {
+/**
+ * A UserID Tencent accepts: a string of 1 to MAX_USERID_BYTES bytes. Not a type guard (`id is string`):
+ * a string can fail it, and a guard would narrow that string to `never`.
+ */
+export function isValidUserId(id: unknown): boolean {
   return typeof id === "string" && id !== "" && Buffer.byteLength(id, "utf8") <= MAX_USERID_BYTES;
 }

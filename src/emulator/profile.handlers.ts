@@ -99,8 +99,8 @@ export function validatePortraitSet(
   if (!Array.isArray(list) || list.length === 0) {
     throw new EnvelopeError(40001, "Err_Profile_Comm_Decode_Fail: ProfileItem is required and must be a non-empty array");
   }
-  for (const item of list) {
-    if (typeof item !== "object" || item === null || typeof item.Tag !== "string" || !("Value" in item)) {
+  for (const item of list as unknown[]) {
+    if (typeof item !== "object" || item === null || !("Tag" in item) || typeof item.Tag !== "string" || !("Value" in item)) {
       throw new EnvelopeError(40001, "Err_Profile_Comm_Decode_Fail: each ProfileItem needs a string Tag and a Value");
     }
   }

@@ -28,8 +28,6 @@ export async function buildSubgraph(): Promise<GraphQLSchema> {
       ...resolvers,
       Query: { ...resolvers.Query, _entities: resolveEntities },
       User: { ...resolvers.User, __resolveReference: resolveUserReference },
-      // type-graphql's ResolversMap and @apollo/subgraph's GraphQLResolverMap describe the same
-      // shape with different index types.
-    } as never,
+    },
   });
 }

@@ -59,7 +59,7 @@ export function planProfiles(
         if (node.name.value !== "custom") return;
         const arg = node.arguments?.find((a) => a.name.value === "keys");
         const argDef = typeInfo.getFieldDef()?.args.find((a) => a.name === "keys");
-        const keys = arg && argDef ? (valueFromAST(arg.value, argDef.type, variables as Record<string, unknown>) as string[] | null | undefined) : undefined;
+        const keys = arg && argDef ? (valueFromAST(arg.value, argDef.type, variables) as string[] | null | undefined) : undefined;
         const id = keysId(keys);
         if (custom.has(id)) return;
         const resolved = resolveCustomKeys(keys, registry, violations);

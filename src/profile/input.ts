@@ -40,7 +40,7 @@ export function encodeProfileChanges(
     if (typeof custom !== "object" || Array.isArray(custom)) {
       violations.push({ field: `${path}.custom`, rule: "must be an object of custom key → value" });
     } else {
-      for (const [key, raw] of Object.entries(custom)) {
+      for (const [key, raw] of Object.entries(custom as Record<string, unknown>)) {
         // The key is the caller's: only a short prefix of it goes back in the error.
         const field = `${path}.custom.${shortKey(key)}`;
         const spec = tags.byCustomKey(key);

@@ -124,7 +124,7 @@ export function trustedDocuments({ manifest, mode }: TrustedDocuments, logger: L
         delete: (key) => inner.delete(key),
       };
     },
-    async acceptDocumentId(request: FastifyRequest): Promise<void> {
+    acceptDocumentId: async (request: FastifyRequest): Promise<void> => {
       if (request.method === "GET") {
         // Apollo's Fastify integration reads GET parameters from the raw URL, so the rewrite goes there.
         const url = new URL(request.url, "http://localhost");

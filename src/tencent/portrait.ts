@@ -73,7 +73,7 @@ export async function portraitGet(
     if (result && !byAccount.has(result.account)) byAccount.set(result.account, result);
   }
   return accounts.map(
-    (account) =>
+    (account: string) =>
       byAccount.get(account) ?? { account, ok: false, code: undefined, info: "the answer left this account out", kind: "transient", invalid: false },
   );
 }

@@ -88,6 +88,17 @@ const USERS_QUERY = "query($ids: [ID!]!) { users(ids: $ids) { id profile { nick 
 
 type Outcome = true | string;
 
+/** What the bench reads from any answer it gets: GraphQL, the baseline's, or Tencent's REST envelope. */
+interface AnswerBody {
+  errors?: { extensions?: { code?: string } }[];
+  data?: { user?: { profile?: { nick?: unknown } }; users?: ({ profile?: { nick?: unknown } | null } | null)[] };
+  nick?: unknown;
+  nicks?: unknown[];
+  UserProfileItem?: { ProfileItem?: { Value?: unknown }[] }[];
+  ActionStatus?: string;
+  ErrorCode?: number;
+}
+
 async function send(pool: Pool, plan: ClosedLoopPlan, token: string, id: string): Promise<Outcome> {
   const json = { "content-type": "application/json" };
   const res =
@@ -96,7 +107,7 @@ async function send(pool: Pool, plan: ClosedLoopPlan, token: string, id: string)
       : plan.shape === "baseline-user"
         ? await pool.request({ path: "/user", method: "POST", headers: json, body: JSON.stringify({ id }) })
         : await pool.request({ path: `${plan.restPath}${Math.floor(Math.random() * 2 ** 32)}`, method: "POST", headers: json, body: JSON.stringify({ To_Account: [id], TagList: [NICK_TAG] }) });
-  const body = (await res.body.json().catch(() => undefined)) as any;
+  const body = (await res.body.json().catch(() => undefined)) as AnswerBody | undefined;
   if (res.statusCode !== 200) return `http ${res.statusCode}`;
   if (body?.errors) return `graphql ${body.errors[0]?.extensions?.code ?? "error"}`;
   const nick =
@@ -155,7 +166,7 @@ export async function closedLoop(plan: ClosedLoopPlan): Promise<LoadResult> {
       while (performance.now() < windowEnd) {
         const id = accountId(Math.floor(Math.random() * plan.accounts));
         const started = performance.now();
-        const outcome = await send(pool, plan, token, id).catch((error: { code?: string }) => `transport ${error.code ?? error}`);
+        const outcome = await send(pool, plan, token, id).catch((error: Error & { code?: string }) => `transport ${error.code ?? String(error)}`);
         if (started < windowStart) {
           if (outcome === true) warmed++;
           maybeOpenWindow();
@@ -215,11 +226,11 @@ export async function single(plan: SinglePlan): Promise<SingleResult> {
             body: JSON.stringify({ query: USERS_QUERY, variables: { ids: plan.ids } }),
           })
         : await pool.request({ path: "/users", method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ids: plan.ids, perCall: plan.perCall }) });
-    const body = (await res.body.json()) as any;
+    const body = (await res.body.json()) as AnswerBody | undefined;
     const ms = performance.now() - started;
     const cpuAfter = cpuMs(plan.watchPid);
     const cpu = cpuBefore === undefined || cpuAfter === undefined ? null : cpuAfter - cpuBefore;
-    const nicks: unknown[] = plan.shape === "graphql-users" ? (body?.data?.users ?? []).map((u: any) => u?.profile?.nick) : (body?.nicks ?? []);
+    const nicks: unknown[] = plan.shape === "graphql-users" ? (body?.data?.users ?? []).map((u) => u?.profile?.nick) : (body?.nicks ?? []);
     const right = res.statusCode === 200 && !body?.errors && nicks.length === plan.ids.length && plan.ids.every((id, i) => nicks[i] === nickOf(id));
     return right ? { ms, cpuMs: cpu, ok: true } : { ms, cpuMs: cpu, ok: false, error: `status ${res.statusCode}: ${JSON.stringify(body?.errors?.[0] ?? body).slice(0, 200)}` };
   } finally {

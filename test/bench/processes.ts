@@ -114,7 +114,7 @@ export async function stopAll(): Promise<void> {
 /** A channel to the load generator process: each plan gets its result back. */
 export function loadChannel(child: Child) {
   let next = 0;
-  const pending = new Map<number, { resolve: (value: any) => void; reject: (error: Error) => void }>();
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   child.process.on("message", (message: { id: number; result?: unknown; error?: string }) => {
     const waiter = pending.get(message.id);
     pending.delete(message.id);
@@ -125,7 +125,7 @@ export function loadChannel(child: Child) {
   return <T>(plan: ClosedLoopPlan | SinglePlan) =>
     new Promise<T>((resolve, reject) => {
       const id = next++;
-      pending.set(id, { resolve, reject });
+      pending.set(id, { resolve: (value) => resolve(value as T), reject });
       child.process.send({ id, plan });
     });
 }

@@ -41,7 +41,10 @@ function perCalendarSecond(timesUs: readonly number[]): number[] {
 function nextMode(budget: RedisBudget, wanted: BudgetMode): Promise<void> {
   return new Promise((resolve) => {
     const off = budget.onModeChange((mode) => {
-      if (mode === wanted) off(), resolve();
+      if (mode === wanted) {
+        off();
+        resolve();
+      }
     });
   });
 }

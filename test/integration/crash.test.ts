@@ -36,7 +36,7 @@ describe("emulator state file under crashes", () => {
       // Wait for a few completed rounds, then kill at an arbitrary point of the next write.
       await new Promise<void>((resolve) => {
         let rounds = 0;
-        child.stdout!.on("data", (d: Buffer) => {
+        child.stdout.on("data", (d: Buffer) => {
           rounds += d.toString().split("\n").filter(Boolean).length;
           if (rounds >= 3) setTimeout(resolve, Math.random() * 15);
         });

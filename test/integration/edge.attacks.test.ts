@@ -408,7 +408,7 @@ describe("clients with their default transports", () => {
         headers: bearer(prod.userToken),
         batchInterval: 5,
         fetch: (input, init) => {
-          bodies.push(JSON.parse(String(init?.body)));
+          bodies.push(JSON.parse(init?.body as string));
           return fetch(input, init);
         },
       }),
@@ -451,11 +451,11 @@ function startMain(env: Record<string, string>, until: RegExp | undefined): Prom
     const check = () => {
       if (until && until.test(output)) resolve({ output, exitCode: null });
     };
-    child.stdout!.on("data", (d: Buffer) => {
+    child.stdout.on("data", (d: Buffer) => {
       output += d.toString();
       check();
     });
-    child.stderr!.on("data", (d: Buffer) => {
+    child.stderr.on("data", (d: Buffer) => {
       output += d.toString();
       check();
     });

@@ -47,7 +47,7 @@ describe("emulator: request envelope and UserSig (raw HTTP)", () => {
       60010,
     ],
   ])("%s → %i", async (_name, query, expected) => {
-    const body = await code(GET, { To_Account: ["zhang.wei"], TagList: [NICK] }, query as Record<string, string | undefined>);
+    const body = await code(GET, { To_Account: ["zhang.wei"], TagList: [NICK] }, query);
     expect(body).toMatchObject({ ActionStatus: "FAIL", ErrorCode: expected, ErrorDisplay: "" });
     expect(body.ErrorInfo).toEqual(expect.any(String));
   });

@@ -126,7 +126,7 @@ describeBrowser("the /graphql landing page in Chromium, with no internet", () =>
     );
     await page.goto(service.url);
     await page.locator("body[data-explorer=sandbox]").waitFor();
-    const options = JSON.parse(await page.evaluate(() => (globalThis as unknown as { sandboxOptions: string }).sandboxOptions));
+    const options = JSON.parse(await page.evaluate(() => (globalThis as unknown as { sandboxOptions: string }).sandboxOptions)) as { initialState: { document: string } };
     expect(options).toMatchObject({
       target: "explorer",
       initialEndpoint: service.url,

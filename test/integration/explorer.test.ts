@@ -11,7 +11,7 @@ const prod = renderExplorerPage({ endpointPath: "/graphql", document: EXAMPLE_QU
 
 /** The per-page data the bootstrap reads: the JSON block, parsed as the browser would. */
 function config(html: string) {
-  return JSON.parse(/<script type="application\/json" id="explorer-config">(.*?)<\/script>/s.exec(html)![1]!);
+  return JSON.parse(/<script type="application\/json" id="explorer-config">(.*?)<\/script>/s.exec(html)![1]!) as { document?: string; headers?: unknown; graphiql: { js: string; css: string } };
 }
 const inline = (html: string, tag: "script" | "style") =>
   [...html.matchAll(new RegExp(`<${tag}>(.*?)</${tag}>`, "gs"))].map((m) => m[1]!);

@@ -42,8 +42,8 @@ function watch<TData, TVars extends Record<string, unknown>>(
   variables: TVars,
   errorPolicy: ErrorPolicy = "none",
 ) {
-  const observable = client.watchQuery({ query, variables, errorPolicy } as ApolloClient.WatchQueryOptions<TData, TVars>);
-  let latest: ApolloClient.QueryResult<TData> & { loading: boolean } = { data: undefined, loading: true } as never;
+  const observable = client.watchQuery({ query, variables, errorPolicy });
+  let latest: ApolloClient.QueryResult<TData> & { loading: boolean } = { data: undefined, loading: true };
   let loaded!: () => void;
   const first = new Promise<void>((resolve) => (loaded = resolve));
   const subscription = observable.subscribe((result) => {

@@ -40,7 +40,7 @@ describe("urql", () => {
     const { client } = urql(null);
     const { data, error } = await client.query(ProfileNickDocument, { id: "zhang.wei" }).toPromise();
     expect(data).toBeUndefined();
-    expect(error?.response?.status).toBe(400);
+    expect((error?.response as Response | undefined)?.status).toBe(400);
     expect(error?.message).toMatch(/CSRF/);
   });
 

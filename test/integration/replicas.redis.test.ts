@@ -43,10 +43,10 @@ describeRedis("three replicas on one Redis share Tencent's budget", () => {
       });
       children.push(child);
       let output = "";
-      child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-      child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+      child.stdout.on("data", (d: Buffer) => (output += d.toString()));
       while (!/ready at (\S+)/.test(output)) {
-        const [event] = await Promise.race([once(child.stdout!, "data").then(() => ["data"]), once(child, "exit").then(() => ["exit"])]);
+        const [event] = await Promise.race([once(child.stdout, "data").then(() => ["data"]), once(child, "exit").then(() => ["exit"])]);
         if (event === "exit") throw new Error(`replica ${i} exited:\n${output}`);
       }
       urls.push(/ready at (\S+)/.exec(output)![1]!);
@@ -90,7 +90,7 @@ describeRedis("three replicas on one Redis share Tencent's budget", () => {
 
     const gets = emulator.calls.filter((c) => c.api === "profile/portrait_get" && c.at !== undefined && c.at >= started);
     const perSecond = new Map<number, number>();
-    for (const call of gets) perSecond.set(Math.floor(call.at! / 1000), (perSecond.get(Math.floor(call.at! / 1000)) ?? 0) + 1);
+    for (const call of gets) perSecond.set(Math.floor(call.at / 1000), (perSecond.get(Math.floor(call.at / 1000)) ?? 0) + 1);
     const counts = [...perSecond.entries()].sort(([a], [b]) => a - b).map(([, n]) => n);
     console.info(`3 replicas, budget ${BUDGET}/s: ${answered} answers, ${gets.length} portrait_get calls; per second: ${counts.join(", ")}`);
 

@@ -13,11 +13,11 @@ function run(script: string, env: Record<string, string>): Promise<{ child: Chil
   const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH!, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   let output = "";
-  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no start-up line from ${script}:\n${output}`)), 20_000);
-    child.stdout!.on("data", () => {
+    child.stdout.on("data", () => {
       if (/ready at|listening on/.test(output) && /Bearer|behaviour/.test(output)) {
         clearTimeout(timer);
         setTimeout(() => resolve({ child, output: () => output }), 50);

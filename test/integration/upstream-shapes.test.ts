@@ -15,7 +15,7 @@ import { useServices, type Service } from "../support/service.js";
 const start = useServices();
 
 type Gql = Awaited<ReturnType<Service["gql"]>>;
-const codesByPath = (r: Gql) => Object.fromEntries((r.errors ?? []).map((e) => [e.path?.join("."), e.extensions.code]));
+const codesByPath = (r: Gql) => Object.fromEntries((r.errors ?? []).map((e): [string, unknown] => [String(e.path?.join(".")), e.extensions.code]));
 const gets = (svc: Service) => svc.emulator.calls.filter((c) => c.api === "profile/portrait_get");
 
 /** `n` accounts named `${prefix}${i}` with the nick `nick-${id}`, straight into the emulator's store. */

@@ -48,7 +48,7 @@ export async function rawCall(
     ...query,
   };
   for (const [k, v] of Object.entries(all)) if (v !== undefined) params.set(k, v);
-  const res = await request(`${baseUrl}${path}?${params}`, {
+  const res = await request(`${baseUrl}${path}?${params.toString()}`, {
     method: method as "POST",
     body: method === "GET" ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });

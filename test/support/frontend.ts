@@ -38,7 +38,7 @@ export function recordingFetch() {
   };
 
   return {
-    fetch: fetchFn as typeof fetch,
+    fetch: fetchFn,
     sent,
     /** The operation names sent so far, in order. */
     operations: () => sent.map((s) => s.operationName),

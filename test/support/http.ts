@@ -21,7 +21,7 @@ export async function post(url: string, body: unknown, headers: Record<string, s
 
 /** GET `url` with a query string. */
 export async function get(url: string, params: Record<string, string>, headers: Record<string, string> = {}): Promise<RawAnswer> {
-  const res = await request(`${url}?${new URLSearchParams(params)}`, { headers });
+  const res = await request(`${url}?${new URLSearchParams(params).toString()}`, { headers });
   return answer(res.statusCode, res.headers, await res.body.text());
 }
 

@@ -50,7 +50,7 @@ export interface Subgraph {
 /** A federation router over the given subgraphs, forwarding each client's Authorization to them. */
 export interface Router {
   name: string;
-  start(subgraphs: Subgraph[]): Promise<{ url: string; close(): Promise<void> }>;
+  start(subgraphs: Subgraph[]): Promise<{ url: string; close: () => Promise<void> }>;
   /**
    * Whether the router reports an entity field's error at the path of the entity it belongs to.
    * Hive Gateway 2.15 reports every error of a batched `_entities` call at the list's first
@@ -71,7 +71,8 @@ export const apolloGateway: Router = {
         new RemoteGraphQLDataSource<{ authorization?: string }>({
           url,
           willSendRequest({ request, context }) {
-            if (context.authorization) request.http?.headers.set("authorization", context.authorization);
+            const authorization = context.authorization as string | undefined;
+            if (authorization) request.http?.headers.set("authorization", authorization);
           },
         }),
     });
@@ -90,11 +91,11 @@ export const apolloGateway: Router = {
 const HIVE_GATEWAY: string = "@graphql-hive/gateway";
 type HiveRuntime = RequestListener & { dispose(): Promise<void> | void };
 interface HiveGateway {
-  createGatewayRuntime(config: {
+  createGatewayRuntime: (config: {
     supergraph: string;
     logging: boolean;
     propagateHeaders: { fromClientToSubgraphs(payload: { request: Request }): Record<string, string | null> };
-  }): HiveRuntime;
+  }) => HiveRuntime;
 }
 
 export const hiveGateway: Router = {

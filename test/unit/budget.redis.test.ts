@@ -45,7 +45,7 @@ function track<T>(promise: Promise<T>) {
   const state = { settled: false, error: undefined as unknown };
   promise.then(
     () => (state.settled = true),
-    (error) => ((state.settled = true), (state.error = error)),
+    (error: unknown) => ((state.settled = true), (state.error = error)),
   );
   return state;
 }

@@ -201,7 +201,7 @@ describe("portraitGet / portraitSet", () => {
         ...OK,
       });
     const results = await client().portraitGet(["a", "b", "a", ""], ["Tag_Profile_IM_Nick"]);
-    expect(JSON.parse(agent.getCallHistory()!.firstCall()!.body as string).To_Account).toEqual(["a", "b", ""]);
+    expect((JSON.parse(agent.getCallHistory()!.firstCall()!.body as string) as { To_Account: unknown }).To_Account).toEqual(["a", "b", ""]);
     expect(results).toEqual([
       { account: "a", ok: true, items: [{ Tag: "Tag_Profile_IM_Nick", Value: "A" }] },
       { account: "b", ok: false, code: 40003, info: "nope", kind: "caller", invalid: false },

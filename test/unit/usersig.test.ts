@@ -13,7 +13,7 @@ const VECTOR = {
 
 function officialDecode(sig: string): Record<string, unknown> {
   const b64 = sig.replace(/\*/g, "+").replace(/-/g, "/").replace(/_/g, "=");
-  return JSON.parse(inflateSync(Buffer.from(b64, "base64")).toString());
+  return JSON.parse(inflateSync(Buffer.from(b64, "base64")).toString()) as Record<string, unknown>;
 }
 
 function officialEncode(doc: Record<string, unknown>): string {
