@@ -10,10 +10,10 @@ async function startMain(env: Record<string, string>) {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
   const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
-  while (!/Bearer \S+\n[\s\S]*Bearer \S+/.test(output)) await once(child.stdout!, "data");
+  while (!/Bearer \S+\n[\s\S]*Bearer \S+/.test(output)) await once(child.stdout, "data");
   const url = /ready at (\S+)/.exec(output)![1]!;
   const token = /user\s+zhang\.wei:\s+Bearer (\S+)/.exec(output)![1]!;
   const emulatorUrl = /embedded Tencent IM emulator at (\S+)/.exec(output)![1]!;

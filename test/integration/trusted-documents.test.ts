@@ -57,7 +57,7 @@ describe("trusted documents, strict mode", () => {
       new URLSearchParams({ variables, extensions: JSON.stringify(byHash(NICK_HEX).extensions) }),
       new URLSearchParams({ documentId: NICK_HASH, variables }),
     ]) {
-      const get = await fetch(`${svc.url}?${params}`, { headers: { authorization: `Bearer ${svc.userToken}` } });
+      const get = await fetch(`${svc.url}?${params.toString()}`, { headers: { authorization: `Bearer ${svc.userToken}` } });
       expect(get.status).toBe(200);
       expect(((await get.json()) as Body).data).toMatchObject(NICK);
     }
@@ -116,7 +116,7 @@ describe("trusted documents, log mode", () => {
   let svc: Service;
   const lines: Record<string, unknown>[] = [];
   beforeAll(async () => {
-    const logger = createLogger({ level: "warn", destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+    const logger = createLogger({ level: "warn", destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } });
     svc = await startService({}, { trustedDocuments: { manifest, mode: "log" }, logger });
   });
   afterAll(() => svc.close());
