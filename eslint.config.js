@@ -18,7 +18,10 @@ export default defineConfig(
       // Promise.all over a mix of ready values and promises (cache hits beside queued reads) is intended.
       "@typescript-eslint/await-thenable": ["error", { allowMixedPromiseArrays: true }],
       // As only-throw-error does by default: an `any`/`unknown` reason (AbortSignal.reason) passes through.
-      "@typescript-eslint/prefer-promise-reject-errors": ["error", { allowThrowingAny: true, allowThrowingUnknown: true }],
+      "@typescript-eslint/prefer-promise-reject-errors": [
+        "error",
+        { allowThrowingAny: true, allowThrowingUnknown: true },
+      ],
       // `const { http: _http, ...rest } = x` is how a field is dropped from a copy.
       "@typescript-eslint/no-unused-vars": ["error", { ignoreRestSiblings: true }],
     },

@@ -15,12 +15,16 @@ const { tencent } = settings;
 const development = settings.nodeEnv === "development";
 // Development tokens are printed only in development, and only when signed with a secret made for
 // this run: a configured secret (or a JWKS) never signs anything this process prints.
-const generatedSecret = development && !settings.jwtSecret && !settings.jwksUrl ? randomBytes(32).toString("base64url") : undefined;
+const generatedSecret =
+  development && !settings.jwtSecret && !settings.jwksUrl ? randomBytes(32).toString("base64url") : undefined;
 const jwtSecret = settings.jwtSecret ?? generatedSecret;
 const logger = createLogger({ level: settings.logLevel, secrets: [tencent.secretKey, jwtSecret] });
 for (const warning of settings.warnings) logger.warn(warning);
 if (settings.trustedDocuments) {
-  logger.info({ documents: settings.trustedDocuments.manifest.size, mode: settings.trustedDocuments.mode }, "trusted documents (TRUSTED_DOCUMENTS)");
+  logger.info(
+    { documents: settings.trustedDocuments.manifest.size, mode: settings.trustedDocuments.mode },
+    "trusted documents (TRUSTED_DOCUMENTS)",
+  );
 }
 
 let baseUrl = tencent.baseUrl;
@@ -93,7 +97,12 @@ if (demoTokens) {
 async function mintDemoTokens(secret: string) {
   const key = new TextEncoder().encode(secret);
   const sign = (sub: string, scope?: string) =>
-    new SignJWT(scope ? { scope } : {}).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setIssuedAt().setExpirationTime("12h").sign(key);
+    new SignJWT(scope ? { scope } : {})
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(sub)
+      .setIssuedAt()
+      .setExpirationTime("12h")
+      .sign(key);
   return { user: await sign("zhang.wei"), admin: await sign(tencent.adminIdentifier, ADMIN_SCOPE) };
 }
 
@@ -104,7 +113,10 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     logger.info({ signal }, "draining");
     const hard = setTimeout(() => {
-      logger.warn({ shutdownTimeoutMs: settings.shutdownTimeoutMs }, "shutdown did not finish within SHUTDOWN_TIMEOUT_MS; exiting");
+      logger.warn(
+        { shutdownTimeoutMs: settings.shutdownTimeoutMs },
+        "shutdown did not finish within SHUTDOWN_TIMEOUT_MS; exiting",
+      );
       logger.flush();
       process.exit(0);
     }, settings.shutdownTimeoutMs);

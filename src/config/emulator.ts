@@ -1,4 +1,12 @@
-import { parseFaults, parseLatency, parseQuirks, parseRateLimit, type Faults, type Latency, type Quirks } from "../emulator/behaviour.js";
+import {
+  parseFaults,
+  parseLatency,
+  parseQuirks,
+  parseRateLimit,
+  type Faults,
+  type Latency,
+  type Quirks,
+} from "../emulator/behaviour.js";
 import type { TagRegistry } from "../profile/tags.js";
 import { ConfigError, customTags, nonEmpty, number, wrap, type Env } from "./env.js";
 import { EMULATOR_DEFAULTS, sdkAppId } from "./tencent.js";
@@ -44,7 +52,6 @@ export function readEmulatorRuntime(env: Env): EmulatorRuntime {
     seed: seedSetting(env.TIM_EMULATOR_SEED),
   };
 }
-
 
 function seedSetting(raw: string | undefined): boolean {
   const value = raw?.trim() || "demo";

@@ -27,21 +27,40 @@ export function readScaleOutSettings(env: Env = process.env): ScaleOutSettings {
   const redisUrl = env.REDIS_URL?.trim() || undefined;
   if (redisUrl !== undefined && !/^rediss?:\/\/[^/]/.test(redisUrl)) {
     // Never echo a password: the error shows the URL with it masked.
-    throw new ConfigError("REDIS_URL", redactUrl(redisUrl), "a redis:// or rediss:// URL such as redis://127.0.0.1:6379");
+    throw new ConfigError(
+      "REDIS_URL",
+      redactUrl(redisUrl),
+      "a redis:// or rediss:// URL such as redis://127.0.0.1:6379",
+    );
   }
   const redisKeyPrefix = env.REDIS_KEY_PREFIX ?? "portrait-graph:";
   if (redisKeyPrefix.trim() === "" || /\s/.test(redisKeyPrefix)) {
-    throw new ConfigError("REDIS_KEY_PREFIX", redisKeyPrefix, 'a non-empty prefix without spaces, e.g. "portrait-graph:"');
+    throw new ConfigError(
+      "REDIS_KEY_PREFIX",
+      redisKeyPrefix,
+      'a non-empty prefix without spaces, e.g. "portrait-graph:"',
+    );
   }
   return {
     redisUrl,
     redisKeyPrefix,
     replicas: number("REPLICAS", env.REPLICAS, 1, { min: 1, max: 1000, integer: true }),
-    redisCommandTimeoutMs: number("REDIS_COMMAND_TIMEOUT_MS", env.REDIS_COMMAND_TIMEOUT_MS, 200, { min: 1, max: 10_000, integer: true }),
+    redisCommandTimeoutMs: number("REDIS_COMMAND_TIMEOUT_MS", env.REDIS_COMMAND_TIMEOUT_MS, 200, {
+      min: 1,
+      max: 10_000,
+      integer: true,
+    }),
     profileCache: {
-      ttlMs: number("PROFILE_CACHE_TTL_MS", env.PROFILE_CACHE_TTL_MS, 0, { min: 0, max: 7 * 24 * 3600 * 1000, integer: true }),
+      ttlMs: number("PROFILE_CACHE_TTL_MS", env.PROFILE_CACHE_TTL_MS, 0, {
+        min: 0,
+        max: 7 * 24 * 3600 * 1000,
+        integer: true,
+      }),
       maxEntries: number("PROFILE_CACHE_MAX_ENTRIES", env.PROFILE_CACHE_MAX_ENTRIES, 10_000, { min: 1, integer: true }),
-      maxEntryBytes: number("PROFILE_CACHE_MAX_ENTRY_BYTES", env.PROFILE_CACHE_MAX_ENTRY_BYTES, 16_384, { min: 64, integer: true }),
+      maxEntryBytes: number("PROFILE_CACHE_MAX_ENTRY_BYTES", env.PROFILE_CACHE_MAX_ENTRY_BYTES, 16_384, {
+        min: 64,
+        integer: true,
+      }),
     },
   };
 }

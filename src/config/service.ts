@@ -71,33 +71,55 @@ export interface ServiceSettings {
 
 export function readServiceSettings(env: Env = process.env): ServiceSettings {
   const tencent = readTencentSettings(env);
-  const embeddedEmulator = tencent.usesEmulatorCredentials && tencent.baseUrl === undefined ? readEmulatorRuntime(env) : undefined;
+  const embeddedEmulator =
+    tencent.usesEmulatorCredentials && tencent.baseUrl === undefined ? readEmulatorRuntime(env) : undefined;
   const nodeEnv = env.NODE_ENV?.trim() || (tencent.usesEmulatorCredentials ? "development" : "production");
   const production = nodeEnv === "production";
   const jwtSecret = env.AUTH_JWT_SECRET?.trim() || undefined;
   const jwksUrl = env.AUTH_JWKS_URL?.trim() || undefined;
-  if (jwtSecret && jwksUrl) throw new ConfigError("AUTH_JWKS_URL", jwksUrl, "either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both");
-  if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) throw new ConfigError("AUTH_JWKS_URL", jwksUrl, "an http(s) URL of a JWKS");
+  if (jwtSecret && jwksUrl)
+    throw new ConfigError("AUTH_JWKS_URL", jwksUrl, "either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both");
+  if (jwksUrl && !/^https?:\/\//.test(jwksUrl))
+    throw new ConfigError("AUTH_JWKS_URL", jwksUrl, "an http(s) URL of a JWKS");
   if (!jwtSecret && !jwksUrl && (production || !tencent.usesEmulatorCredentials)) {
-    throw new ConfigError("AUTH_JWT_SECRET", "", "AUTH_JWT_SECRET or AUTH_JWKS_URL in production and whenever TIM_SDKAPPID is set (real Tencent data)");
+    throw new ConfigError(
+      "AUTH_JWT_SECRET",
+      "",
+      "AUTH_JWT_SECRET or AUTH_JWKS_URL in production and whenever TIM_SDKAPPID is set (real Tencent data)",
+    );
   }
   const warnings: string[] = [];
   if (jwtSecret && Buffer.byteLength(jwtSecret) < MIN_HS256_SECRET_BYTES) {
     const problem = `AUTH_JWT_SECRET is ${Buffer.byteLength(jwtSecret)} bytes; HS256 needs at least ${MIN_HS256_SECRET_BYTES} (RFC 7518 §3.2)`;
     // The value itself is never echoed: only its length.
-    if (production) throw new ConfigError("AUTH_JWT_SECRET", `<${Buffer.byteLength(jwtSecret)} bytes>`, `a secret of at least ${MIN_HS256_SECRET_BYTES} bytes in production`);
+    if (production)
+      throw new ConfigError(
+        "AUTH_JWT_SECRET",
+        `<${Buffer.byteLength(jwtSecret)} bytes>`,
+        `a secret of at least ${MIN_HS256_SECRET_BYTES} bytes in production`,
+      );
     warnings.push(problem);
   }
   const issuer = env.AUTH_ISSUER?.trim() || undefined;
   const audience = env.AUTH_AUDIENCE?.trim() || undefined;
   if (production && (!issuer || !audience)) {
-    warnings.push(`${[!issuer && "AUTH_ISSUER", !audience && "AUTH_AUDIENCE"].filter(Boolean).join(" and ")} unset: tokens from any issuer or for any audience signed with the key are accepted`);
+    warnings.push(
+      `${[!issuer && "AUTH_ISSUER", !audience && "AUTH_AUDIENCE"].filter(Boolean).join(" and ")} unset: tokens from any issuer or for any audience signed with the key are accepted`,
+    );
   }
   return {
     port: number("PORT", env.PORT, 4000, { min: 0, max: 65535, integer: true }),
     host: env.HOST?.trim() || "0.0.0.0",
     nodeEnv,
-    logLevel: oneOf("LOG_LEVEL", env.LOG_LEVEL, production ? "info" : "info", ["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+    logLevel: oneOf("LOG_LEVEL", env.LOG_LEVEL, production ? "info" : "info", [
+      "fatal",
+      "error",
+      "warn",
+      "info",
+      "debug",
+      "trace",
+      "silent",
+    ]),
     jwtSecret,
     jwksUrl,
     issuer,
@@ -105,8 +127,14 @@ export function readServiceSettings(env: Env = process.env): ServiceSettings {
     warnings,
     limits: {
       maxUsers: number("MAX_USERS", env.MAX_USERS, 1000, { min: 1, integer: true }),
-      maxAccountsPerOperation: number("MAX_ACCOUNTS_PER_OPERATION", env.MAX_ACCOUNTS_PER_OPERATION, 1000, { min: 1, integer: true }),
-      maxEntriesPerOperation: number("MAX_ENTRIES_PER_OPERATION", env.MAX_ENTRIES_PER_OPERATION, 5000, { min: 1, integer: true }),
+      maxAccountsPerOperation: number("MAX_ACCOUNTS_PER_OPERATION", env.MAX_ACCOUNTS_PER_OPERATION, 1000, {
+        min: 1,
+        integer: true,
+      }),
+      maxEntriesPerOperation: number("MAX_ENTRIES_PER_OPERATION", env.MAX_ENTRIES_PER_OPERATION, 5000, {
+        min: 1,
+        integer: true,
+      }),
       maxBatchOperations: number("MAX_BATCH_OPERATIONS", env.MAX_BATCH_OPERATIONS, 10, { min: 1, integer: true }),
       maxAliases: number("MAX_ALIASES", env.MAX_ALIASES, 30, { min: 1, integer: true }),
       maxDepth: number("MAX_DEPTH", env.MAX_DEPTH, 8, { min: 1, integer: true }),
@@ -115,10 +143,16 @@ export function readServiceSettings(env: Env = process.env): ServiceSettings {
       bodyLimitBytes: number("BODY_LIMIT_BYTES", env.BODY_LIMIT_BYTES, 1_048_576, { min: 1024, integer: true }),
     },
     http: {
-      corsOrigins: (env.CORS_ORIGINS?.trim() || "*").split(",").map((s) => s.trim()).filter(Boolean),
+      corsOrigins: (env.CORS_ORIGINS?.trim() || "*")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
       headersTimeoutMs: number("HEADERS_TIMEOUT_MS", env.HEADERS_TIMEOUT_MS, 10_000, { min: 100, integer: true }),
       requestTimeoutMs: number("REQUEST_TIMEOUT_MS", env.REQUEST_TIMEOUT_MS, 30_000, { min: 100, integer: true }),
-      keepAliveTimeoutMs: number("KEEP_ALIVE_TIMEOUT_MS", env.KEEP_ALIVE_TIMEOUT_MS, 5_000, { min: 100, integer: true }),
+      keepAliveTimeoutMs: number("KEEP_ALIVE_TIMEOUT_MS", env.KEEP_ALIVE_TIMEOUT_MS, 5_000, {
+        min: 100,
+        integer: true,
+      }),
       maxConnections: number("MAX_CONNECTIONS", env.MAX_CONNECTIONS, 1024, { min: 1, integer: true }),
     },
     anonymousIntrospection: flag("ANONYMOUS_INTROSPECTION", env.ANONYMOUS_INTROSPECTION, !production),
@@ -140,14 +174,23 @@ export function readServiceSettings(env: Env = process.env): ServiceSettings {
 function readTrustedDocuments(env: Env): TrustedDocuments | undefined {
   const path = env.TRUSTED_DOCUMENTS?.trim() || undefined;
   if (path === undefined) {
-    if (nonEmpty(env.TRUSTED_DOCUMENTS_MODE)) throw new ConfigError("TRUSTED_DOCUMENTS_MODE", env.TRUSTED_DOCUMENTS_MODE!, "TRUSTED_DOCUMENTS=<manifest path> set as well");
+    if (nonEmpty(env.TRUSTED_DOCUMENTS_MODE))
+      throw new ConfigError(
+        "TRUSTED_DOCUMENTS_MODE",
+        env.TRUSTED_DOCUMENTS_MODE!,
+        "TRUSTED_DOCUMENTS=<manifest path> set as well",
+      );
     return undefined;
   }
   const mode = oneOf("TRUSTED_DOCUMENTS_MODE", env.TRUSTED_DOCUMENTS_MODE, "strict", ["strict", "log"] as const);
   try {
     return { manifest: loadManifest(path), mode };
   } catch (error) {
-    throw new ConfigError("TRUSTED_DOCUMENTS", path, `a persisted-documents manifest, JSON {"sha256:<hash>": "<document>"} as codegen's client preset writes it, but ${(error as Error).message}`);
+    throw new ConfigError(
+      "TRUSTED_DOCUMENTS",
+      path,
+      `a persisted-documents manifest, JSON {"sha256:<hash>": "<document>"} as codegen's client preset writes it, but ${(error as Error).message}`,
+    );
   }
 }
 

@@ -7,13 +7,19 @@ const IMAGE = STANDARD_TAGS.find((t) => t.field === "image")!;
 const MAX_IMPORT_ACCOUNTS = 100;
 
 /** `v4/im_open_login_svc/account_import`: `{UserID, Nick?, FaceUrl?}`; importing again updates. */
-export function validateAccountImport(body: Record<string, unknown>): { account: string; items: Map<string, TagValue> } {
+export function validateAccountImport(body: Record<string, unknown>): {
+  account: string;
+  items: Map<string, TagValue>;
+} {
   const account = body.UserID ?? body.Identifier;
   if (typeof account !== "string" || !isValidUserId(account)) {
     throw new EnvelopeError(70402, `invalid parameter: UserID must be a string of 1 to ${MAX_USERID_BYTES} bytes`);
   }
   const items = new Map<string, TagValue>();
-  for (const [field, spec] of [["Nick", NICK], ["FaceUrl", IMAGE]] as const) {
+  for (const [field, spec] of [
+    ["Nick", NICK],
+    ["FaceUrl", IMAGE],
+  ] as const) {
     const value = body[field];
     if (value === undefined) continue;
     const violation = checkTagValue(spec, value);
@@ -27,7 +33,10 @@ export function validateAccountImport(body: Record<string, unknown>): { account:
 export function multiAccountImport(store: AccountStore, body: Record<string, unknown>): Envelope {
   const accounts = body.Accounts;
   if (!Array.isArray(accounts) || accounts.length === 0 || accounts.length > MAX_IMPORT_ACCOUNTS) {
-    throw new EnvelopeError(70402, `invalid parameter: Accounts must be an array of 1 to ${MAX_IMPORT_ACCOUNTS} UserIDs`);
+    throw new EnvelopeError(
+      70402,
+      `invalid parameter: Accounts must be an array of 1 to ${MAX_IMPORT_ACCOUNTS} UserIDs`,
+    );
   }
   const failed: unknown[] = [];
   for (const id of accounts) {

@@ -12,7 +12,11 @@ export type AccountSlot =
  * Quirk `wholeCallAccountError`: one unknown or malformed account fails the whole call, and the
  * answer does not say which one (a client has to split the call to find it).
  */
-export function wholeCallAccountError(accounts: readonly string[], store: AccountStore, quirks: Quirks): EnvelopeError | undefined {
+export function wholeCallAccountError(
+  accounts: readonly string[],
+  store: AccountStore,
+  quirks: Quirks,
+): EnvelopeError | undefined {
   const code = quirks.wholeCallAccountError;
   if (code === undefined) return undefined;
   const bad = accounts.some((id) => !isValidUserId(id) || !store.get(id));
@@ -27,10 +31,16 @@ export function wholeCallAccountError(accounts: readonly string[], store: Accoun
 export function accountSlot(id: string, store: AccountStore, quirks: Quirks, failures: AccountFailures): AccountSlot {
   if (!isValidUserId(id)) {
     const code = quirks.invalidAccountCode ?? 40003;
-    return { ok: false, code, info: code === 40003 ? "Err_Profile_Account_Invalid" : ACCOUNT_CODE_INFO[code]!, list: "Invalid_Account" };
+    return {
+      ok: false,
+      code,
+      info: code === 40003 ? "Err_Profile_Account_Invalid" : ACCOUNT_CODE_INFO[code]!,
+      list: "Invalid_Account",
+    };
   }
   const transient = failures.take(id);
-  if (transient !== undefined) return { ok: false, code: transient, info: ACCOUNT_CODE_INFO[transient]!, list: "Fail_Account" };
+  if (transient !== undefined)
+    return { ok: false, code: transient, info: ACCOUNT_CODE_INFO[transient]!, list: "Fail_Account" };
   const record = store.get(id);
   if (!record) {
     const code = quirks.notFoundCode ?? 40003;
@@ -46,7 +56,9 @@ export function accountSlot(id: string, store: AccountStore, quirks: Quirks, fai
 /** portrait_set's code for an account it cannot write: malformed, or never imported. */
 export function unwritableAccount(account: string, store: AccountStore, quirks: Quirks): EnvelopeError | undefined {
   // Both answer 40003 by default, with the same text.
-  if (!isValidUserId(account)) return new EnvelopeError(quirks.invalidAccountCode ?? 40003, `Err_Profile_Account_Not_Exist: ${account}`);
-  if (!store.get(account)) return new EnvelopeError(quirks.notFoundCode ?? 40003, `Err_Profile_Account_Not_Exist: ${account}`);
+  if (!isValidUserId(account))
+    return new EnvelopeError(quirks.invalidAccountCode ?? 40003, `Err_Profile_Account_Not_Exist: ${account}`);
+  if (!store.get(account))
+    return new EnvelopeError(quirks.notFoundCode ?? 40003, `Err_Profile_Account_Not_Exist: ${account}`);
   return undefined;
 }

@@ -215,7 +215,9 @@ export function parseQuirks(value: unknown, name = "quirks"): Quirks {
 
 function oneOf<T extends string | number>(value: unknown, allowed: readonly T[], name: string): T {
   if (!(allowed as readonly unknown[]).includes(value)) {
-    throw new RangeError(`${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, got ${JSON.stringify(value)}`);
+    throw new RangeError(
+      `${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, got ${JSON.stringify(value)}`,
+    );
   }
   return value as T;
 }
@@ -224,7 +226,9 @@ function oneOf<T extends string | number>(value: unknown, allowed: readonly T[],
 function parseDefaults(value: unknown, name: string): Quirks["defaults"] {
   if (value === true || value === false) return value || undefined;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new RangeError(`${name} must be true, false or an object of standard tag → default, got ${JSON.stringify(value)}`);
+    throw new RangeError(
+      `${name} must be true, false or an object of standard tag → default, got ${JSON.stringify(value)}`,
+    );
   }
   for (const [tag, v] of Object.entries(value)) {
     const spec = STANDARD_TAGS.find((t) => t.tag === tag);
@@ -238,7 +242,9 @@ function parseDefaults(value: unknown, name: string): Quirks["defaults"] {
 /** `{"<UserID>": {"code": 40006, "times": 2}}`. */
 function parseAccountFailures(value: unknown, name: string): Record<string, AccountFailure> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new RangeError(`${name} must be an object such as {"li.na": {"code": 40006, "times": 2}}, got ${JSON.stringify(value)}`);
+    throw new RangeError(
+      `${name} must be an object such as {"li.na": {"code": 40006, "times": 2}}, got ${JSON.stringify(value)}`,
+    );
   }
   const failures: Record<string, AccountFailure> = {};
   for (const [account, entry] of Object.entries(value)) {

@@ -98,7 +98,8 @@ export async function createEmulator(options: EmulatorOptions) {
   const quirks = () => behaviour.current.quirks;
 
   const handlers: Record<string, Handler> = {
-    "profile/portrait_get": (body) => portraitGet(store, tags, body, { quirks: quirks(), failures: behaviour.failures }),
+    "profile/portrait_get": (body) =>
+      portraitGet(store, tags, body, { quirks: quirks(), failures: behaviour.failures }),
     "profile/portrait_set": async (body) => {
       await wait(quirks().writeApplyDelayMs);
       const { account, items } = validatePortraitSet(store, tags, body, quirks());
@@ -146,7 +147,10 @@ export async function createEmulator(options: EmulatorOptions) {
       if (!handler) throw new EnvelopeError(60009, `wrong resource: no API at ${url.pathname}`);
       if (req.method !== "POST") throw new EnvelopeError(60002, `HTTP method ${req.method} is not supported; use POST`);
       if (behaviour.throttleFor(api)?.tryTake() === false) {
-        throw new EnvelopeError(60007, `REST API call frequency exceeded: at most ${behaviour.current.rateLimit} calls per second`);
+        throw new EnvelopeError(
+          60007,
+          `REST API call frequency exceeded: at most ${behaviour.current.rateLimit} calls per second`,
+        );
       }
       checkQuery(url.searchParams, app, nowSeconds());
       if (body === undefined) throw new EnvelopeError(60003, `request body is larger than ${MAX_BODY_BYTES} bytes`);

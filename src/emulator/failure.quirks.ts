@@ -19,7 +19,8 @@ export class AccountFailures {
     quirks: Quirks,
     readonly random: () => number,
   ) {
-    for (const [account, failure] of Object.entries(quirks.accountFailures ?? {})) this.#left.set(account, { ...failure });
+    for (const [account, failure] of Object.entries(quirks.accountFailures ?? {}))
+      this.#left.set(account, { ...failure });
     this.#faults = quirks.accountFaults;
   }
 

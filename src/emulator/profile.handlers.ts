@@ -41,10 +41,12 @@ export function portraitGet(
     throw new EnvelopeError(40001, "Err_Profile_Comm_Decode_Fail: TagList is required and must be a non-empty array");
   }
   for (const tag of tagList) {
-    if (typeof tag !== "string") throw new EnvelopeError(40001, "Err_Profile_Comm_Decode_Fail: TagList must hold strings");
+    if (typeof tag !== "string")
+      throw new EnvelopeError(40001, "Err_Profile_Comm_Decode_Fail: TagList must hold strings");
     const spec = tags.byTag(tag);
     if (!spec) throw new EnvelopeError(40009, `Err_Profile_Tag_Not_Exist: ${tag}`);
-    if (spec.kind === "custom" && !spec.readable) throw new EnvelopeError(40007, `Err_Profile_No_Read_Permission: ${tag}`);
+    if (spec.kind === "custom" && !spec.readable)
+      throw new EnvelopeError(40007, `Err_Profile_No_Read_Permission: ${tag}`);
   }
   const legacy = body.LastStandardSequence;
   if (legacy !== undefined && (typeof legacy !== "number" || !Number.isInteger(legacy) || legacy < 0)) {
@@ -71,7 +73,12 @@ export function portraitGet(
       return { To_Account: id, ResultCode: slot.code, ResultInfo: slot.info };
     }
     if (!sendData) return { To_Account: id, ResultCode: 0, ResultInfo: "" };
-    return { To_Account: id, ProfileItem: profileItems(slot.record, tagList as string[], tags, shape.quirks), ResultCode: 0, ResultInfo: "" };
+    return {
+      To_Account: id,
+      ProfileItem: profileItems(slot.record, tagList as string[], tags, shape.quirks),
+      ResultCode: 0,
+      ResultInfo: "",
+    };
   });
 
   return ok({
@@ -97,10 +104,19 @@ export function validatePortraitSet(
   if (typeof account !== "string") throw new EnvelopeError(60015, "From_Account must be a string");
   const list = body.ProfileItem;
   if (!Array.isArray(list) || list.length === 0) {
-    throw new EnvelopeError(40001, "Err_Profile_Comm_Decode_Fail: ProfileItem is required and must be a non-empty array");
+    throw new EnvelopeError(
+      40001,
+      "Err_Profile_Comm_Decode_Fail: ProfileItem is required and must be a non-empty array",
+    );
   }
   for (const item of list as unknown[]) {
-    if (typeof item !== "object" || item === null || !("Tag" in item) || typeof item.Tag !== "string" || !("Value" in item)) {
+    if (
+      typeof item !== "object" ||
+      item === null ||
+      !("Tag" in item) ||
+      typeof item.Tag !== "string" ||
+      !("Value" in item)
+    ) {
       throw new EnvelopeError(40001, "Err_Profile_Comm_Decode_Fail: each ProfileItem needs a string Tag and a Value");
     }
   }
@@ -110,7 +126,8 @@ export function validatePortraitSet(
   for (const { Tag: tag, Value: value } of list as { Tag: string; Value: unknown }[]) {
     const spec = tags.byTag(tag);
     if (!spec) throw new EnvelopeError(40009, `Err_Profile_Tag_Not_Exist: ${tag}`);
-    if (spec.kind === "custom" && !spec.writable) throw new EnvelopeError(40008, `Err_Profile_No_Write_Permission: ${tag}`);
+    if (spec.kind === "custom" && !spec.writable)
+      throw new EnvelopeError(40008, `Err_Profile_No_Write_Permission: ${tag}`);
     const violation = checkTagValue(spec, value);
     if (violation) throw new EnvelopeError(violation.code, `${tag} ${violation.rule}`);
     items.set(tag, normalizeInteger(value as TagValue));

@@ -1,4 +1,11 @@
-import { describeBehaviour, parseFaults, parseLatency, parseQuirks, parseRateLimit, type Behaviour } from "./behaviour.js";
+import {
+  describeBehaviour,
+  parseFaults,
+  parseLatency,
+  parseQuirks,
+  parseRateLimit,
+  type Behaviour,
+} from "./behaviour.js";
 import { AccountFailures } from "./failure.quirks.js";
 import { Throttle } from "./throttle.js";
 
@@ -43,7 +50,8 @@ export class RuntimeBehaviour {
    */
   configure(patch: Record<string, unknown>): void {
     const unknown = Object.keys(patch).filter((key) => !(SETTINGS as readonly string[]).includes(key));
-    if (unknown.length > 0) throw new RangeError(`unknown setting "${unknown[0]}"; expected one of ${SETTINGS.join(", ")}`);
+    if (unknown.length > 0)
+      throw new RangeError(`unknown setting "${unknown[0]}"; expected one of ${SETTINGS.join(", ")}`);
     const next: Behaviour = { ...this.current };
     if (patch.rateLimit !== undefined) next.rateLimit = parseRateLimit(patch.rateLimit);
     if (patch.latencyMs !== undefined) next.latency = parseLatency(patch.latencyMs);

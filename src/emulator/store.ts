@@ -33,7 +33,10 @@ export class AccountStore {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
       throw error;
     }
-    const doc = parseJson(text) as { seq?: number; accounts?: Record<string, { seq: number; profile: Record<string, TagValue> }> };
+    const doc = parseJson(text) as {
+      seq?: number;
+      accounts?: Record<string, { seq: number; profile: Record<string, TagValue> }>;
+    };
     this.accounts.clear();
     for (const [id, rec] of Object.entries(doc.accounts ?? {})) {
       this.accounts.set(id, { seq: rec.seq, profile: new Map(Object.entries(rec.profile)) });

@@ -54,7 +54,12 @@ export function explorerAsset(pathname: string, assetsPath = EXPLORER_ASSETS_PAT
   const body = contentType ? explorerBundle()?.files.get(name) : undefined;
   if (!contentType || !body) {
     const message = contentType ? "The explorer bundle is not built; run `npm run build`.\n" : "Not found.\n";
-    return { status: 404, contentType: "text/plain; charset=utf-8", body: Buffer.from(message), cacheControl: "no-store" };
+    return {
+      status: 404,
+      contentType: "text/plain; charset=utf-8",
+      body: Buffer.from(message),
+      cacheControl: "no-store",
+    };
   }
   return { status: 200, contentType, body, cacheControl: "public, max-age=31536000, immutable" };
 }

@@ -8,7 +8,8 @@ export { EXPLORER_ASSETS_PATH, explorerAsset, type ExplorerAsset } from "./asset
 export const SERVICE_TITLE = "portrait-graph — Tencent Cloud Chat profiles";
 
 /** The script Apollo Server's own default landing page embeds (`DEFAULT_EMBEDDED_SANDBOX_VERSION` v2). */
-export const SANDBOX_SCRIPT_URL = "https://embeddable-sandbox.cdn.apollographql.com/v2/embeddable-sandbox.umd.production.min.js";
+export const SANDBOX_SCRIPT_URL =
+  "https://embeddable-sandbox.cdn.apollographql.com/v2/embeddable-sandbox.umd.production.min.js";
 const SANDBOX_CDN = new URL(SANDBOX_SCRIPT_URL).origin;
 const SANDBOX_FRAME = "https://sandbox.embed.apollographql.com";
 
@@ -69,7 +70,8 @@ const CSP = [
 export function explorerLandingPage(options: ExplorerLandingPageOptions): ApolloServerPlugin {
   return {
     async serverWillStart() {
-      if (!explorerBundle()) console.warn("portrait-graph: the offline explorer is not built (dist/explorer); run `npm run build`");
+      if (!explorerBundle())
+        console.warn("portrait-graph: the offline explorer is not built (dist/explorer); run `npm run build`");
       const html = renderExplorerPage(options);
       return {
         async renderLandingPage() {
@@ -86,7 +88,8 @@ export function renderExplorerPage(options: ExplorerLandingPageOptions): string 
   const version = explorerBundle()?.version;
   const asset = (name: string) => `${assetsPath}${name}${version ? `?v=${version}` : ""}`;
   // Only a development start pre-fills headers: in production the page must hold no secret.
-  const headers = options.development && options.headers && Object.keys(options.headers).length > 0 ? options.headers : undefined;
+  const headers =
+    options.development && options.headers && Object.keys(options.headers).length > 0 ? options.headers : undefined;
   const config = {
     endpointPath: options.endpointPath,
     document: options.document,

@@ -1,4 +1,11 @@
-import { Kind, valueFromASTUntyped, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode, type ValueNode } from "graphql";
+import {
+  Kind,
+  valueFromASTUntyped,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
+} from "graphql";
 
 /** What an operation can cost before it runs. */
 export interface OperationCost {
@@ -30,9 +37,11 @@ export function costOf(
   const vars: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, variables);
   for (const definition of operation.variableDefinitions ?? []) {
     const name = definition.variable.name.value;
-    if (definition.defaultValue && !Object.hasOwn(vars, name)) vars[name] = valueFromASTUntyped(definition.defaultValue);
+    if (definition.defaultValue && !Object.hasOwn(vars, name))
+      vars[name] = valueFromASTUntyped(definition.defaultValue);
   }
-  const value = (node: ValueNode | undefined): unknown => (node === undefined ? undefined : valueFromASTUntyped(node, vars));
+  const value = (node: ValueNode | undefined): unknown =>
+    node === undefined ? undefined : valueFromASTUntyped(node, vars);
   const add = (id: unknown) => {
     entries++;
     accounts.add(typeof id === "string" ? id : Symbol("not an id"));
@@ -72,7 +81,9 @@ export function costOf(
           each(arg("ids"));
           break;
         case "_entities":
-          each(arg("representations"), (rep) => (rep !== null && typeof rep === "object" ? (rep as { id?: unknown }).id : rep));
+          each(arg("representations"), (rep) =>
+            rep !== null && typeof rep === "object" ? (rep as { id?: unknown }).id : rep,
+          );
           break;
       }
     }

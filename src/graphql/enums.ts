@@ -19,7 +19,10 @@ export enum AdminForbidType {
 }
 
 registerEnumType(Gender, { name: "Gender", description: "Tag_Profile_IM_Gender" });
-registerEnumType(AllowType, { name: "AllowType", description: "Tag_Profile_IM_AllowType: how friend requests are handled" });
+registerEnumType(AllowType, {
+  name: "AllowType",
+  description: "Tag_Profile_IM_AllowType: how friend requests are handled",
+});
 registerEnumType(AdminForbidType, {
   name: "AdminForbidType",
   description: "Tag_Profile_IM_AdminForbidType: whether an admin has stopped this user from sending",

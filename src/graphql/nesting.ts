@@ -1,4 +1,11 @@
-import { GraphQLError, Kind, type ASTVisitor, type DocumentNode, type SelectionSetNode, type ValidationContext } from "graphql";
+import {
+  GraphQLError,
+  Kind,
+  type ASTVisitor,
+  type DocumentNode,
+  type SelectionSetNode,
+  type ValidationContext,
+} from "graphql";
 
 /**
  * How many fragments deep a document's spreads chain (`...A` → `fragment A { ...B }` → …): 0 with
@@ -12,7 +19,8 @@ import { GraphQLError, Kind, type ASTVisitor, type DocumentNode, type SelectionS
 export function fragmentNesting(document: DocumentNode): number {
   const spreads = new Map<string, string[]>();
   for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) spreads.set(definition.name.value, spreadsIn(definition.selectionSet));
+    if (definition.kind === Kind.FRAGMENT_DEFINITION)
+      spreads.set(definition.name.value, spreadsIn(definition.selectionSet));
   }
   const depth = new Map<string, number>();
   const onChain = new Set<string>();

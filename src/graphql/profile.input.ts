@@ -3,7 +3,9 @@ import { Field, InputType } from "type-graphql";
 import { AdminForbidType, AllowType, Gender } from "./enums.js";
 import { UInt32 } from "./scalars.js";
 
-@InputType({ description: "Fields to change; those left out keep their value. Checked in full before anything is written." })
+@InputType({
+  description: "Fields to change; those left out keep their value. Checked in full before anything is written.",
+})
 export class ProfileInput {
   @Field(() => String, { nullable: true, description: "At most 500 bytes of UTF-8." })
   nick?: string;
@@ -43,8 +45,7 @@ export class ProfileInput {
 
   @Field(() => GraphQLJSON, {
     nullable: true,
-    description:
-      'Custom tags by key, e.g. {"Test": "hi", "Score": 42}. Integers beyond 2^53 go as decimal strings.',
+    description: 'Custom tags by key, e.g. {"Test": "hi", "Score": 42}. Integers beyond 2^53 go as decimal strings.',
   })
   custom?: Record<string, unknown>;
 }

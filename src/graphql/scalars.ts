@@ -17,7 +17,9 @@ export const UInt32 = new GraphQLScalarType<number, number>({
   parseValue: toUInt32,
   parseLiteral(ast) {
     if (ast.kind !== Kind.INT) {
-      throw new GraphQLError(`UInt32 must be an integer literal, got ${ast.kind}`, { extensions: { code: "BAD_USER_INPUT" } });
+      throw new GraphQLError(`UInt32 must be an integer literal, got ${ast.kind}`, {
+        extensions: { code: "BAD_USER_INPUT" },
+      });
     }
     return toUInt32(Number(ast.value));
   },

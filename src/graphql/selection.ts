@@ -59,7 +59,8 @@ export function planProfiles(
         if (node.name.value !== "custom") return;
         const arg = node.arguments?.find((a) => a.name.value === "keys");
         const argDef = typeInfo.getFieldDef()?.args.find((a) => a.name === "keys");
-        const keys = arg && argDef ? (valueFromAST(arg.value, argDef.type, variables) as string[] | null | undefined) : undefined;
+        const keys =
+          arg && argDef ? (valueFromAST(arg.value, argDef.type, variables) as string[] | null | undefined) : undefined;
         const id = keysId(keys);
         if (custom.has(id)) return;
         const resolved = resolveCustomKeys(keys, registry, violations);
@@ -78,7 +79,11 @@ export function keysId(keys: readonly string[] | null | undefined): string {
 }
 
 /** The custom tags behind `custom(keys: …)`: the named readable keys, or all readable ones. */
-export function resolveCustomKeys(keys: readonly string[] | null | undefined, registry: TagRegistry, violations: InputViolation[] = []): CustomTag[] {
+export function resolveCustomKeys(
+  keys: readonly string[] | null | undefined,
+  registry: TagRegistry,
+  violations: InputViolation[] = [],
+): CustomTag[] {
   if (keys === undefined || keys === null) return [...registry.readableCustom];
   const tags: CustomTag[] = [];
   for (const key of keys) {

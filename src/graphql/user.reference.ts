@@ -18,14 +18,21 @@ export function resolveUserReference(reference: { id?: unknown }): User | Promis
  * that is not an object of a known entity type, which nulls every entity of the list (and shows
  * as an internal error). Here such a representation fails only its own index, with BAD_USER_INPUT.
  */
-export function resolveEntities(_source: unknown, { representations }: { representations: readonly unknown[] }): (User | Promise<never>)[] {
+export function resolveEntities(
+  _source: unknown,
+  { representations }: { representations: readonly unknown[] },
+): (User | Promise<never>)[] {
   return representations.map((reference) => {
     if (typeof reference !== "object" || reference === null || Array.isArray(reference)) {
-      return Promise.reject(badInput([{ field: "representations", rule: 'must be objects such as {"__typename": "User", "id": "…"}' }]));
+      return Promise.reject(
+        badInput([{ field: "representations", rule: 'must be objects such as {"__typename": "User", "id": "…"}' }]),
+      );
     }
     const { __typename } = reference as { __typename?: unknown };
     if (__typename !== "User") {
-      return Promise.reject(badInput([{ field: "representations.__typename", rule: 'must be "User", the only entity of this subgraph' }]));
+      return Promise.reject(
+        badInput([{ field: "representations.__typename", rule: 'must be "User", the only entity of this subgraph' }]),
+      );
     }
     const user = resolveUserReference(reference);
     // `_Entity` resolves its member type from `__typename`.

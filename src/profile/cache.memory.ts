@@ -64,7 +64,10 @@ export class MemoryProfileCache implements ProfileCache {
     for (const { account, tagKey, version, items } of entries) {
       const current = this.#versionOf(account);
       if (version !== String(current)) continue;
-      this.#entries.set(entryKey(account, tagKey), { version: current, items: items.map((item) => Object.freeze({ ...item })) });
+      this.#entries.set(entryKey(account, tagKey), {
+        version: current,
+        items: items.map((item) => Object.freeze({ ...item })),
+      });
     }
   }
 

@@ -41,7 +41,11 @@ export function tagKeyOf(tags: Iterable<string>): string {
  * What to store after one account's read: for each tag set its readers missed (with the version
  * each lookup saw), the fetched items restricted to that set.
  */
-export function entriesToStore(account: string, missed: ReadonlyMap<string, string>, items: readonly ProfileItem[]): CacheEntry[] {
+export function entriesToStore(
+  account: string,
+  missed: ReadonlyMap<string, string>,
+  items: readonly ProfileItem[],
+): CacheEntry[] {
   return [...missed].map(([tagKey, version]) => {
     const wanted = new Set(tagKey.split(","));
     return { account, tagKey, version, items: items.filter((item) => wanted.has(item.Tag)) };

@@ -17,7 +17,12 @@ export type AnomalyReporter = (message: string) => void;
  * and enum values this version does not know. A value that cannot be used reads as null (absent)
  * and is reported, never an error for the caller. Tags the registry does not know are ignored.
  */
-export function decodeProfile(account: string, items: readonly ProfileItem[], tags: TagRegistry, report: AnomalyReporter = () => {}): ProfileData {
+export function decodeProfile(
+  account: string,
+  items: readonly ProfileItem[],
+  tags: TagRegistry,
+  report: AnomalyReporter = () => {},
+): ProfileData {
   const profile: Record<string, unknown> = { account, custom: {} };
   const custom = profile.custom as Record<string, TagValue>;
   for (const { Tag, Value } of items) {
@@ -36,7 +41,11 @@ function readValue(spec: TagSpec, value: TagValue, report: AnomalyReporter): Tag
     if (typeof value !== "string") return String(value);
     if (value === "") return undefined; // never set
     if (spec.kind === "standard" && spec.values && !spec.values.includes(value)) {
-      once(report, `${spec.tag}=${value}`, `unknown ${spec.tag} value ${JSON.stringify(value.slice(0, 64))} from Tencent, read as null`);
+      once(
+        report,
+        `${spec.tag}=${value}`,
+        `unknown ${spec.tag} value ${JSON.stringify(value.slice(0, 64))} from Tencent, read as null`,
+      );
       return undefined;
     }
     return value;
@@ -44,7 +53,11 @@ function readValue(spec: TagSpec, value: TagValue, report: AnomalyReporter): Tag
   const n = toInteger(value);
   const max = spec.type === "uint32" ? BigInt(UINT32_MAX) : 18_446_744_073_709_551_615n;
   if (n === undefined || n < 0n || n > max) {
-    once(report, `${spec.tag}:${typeof value}`, `${spec.tag} from Tencent is not an integer in range (${JSON.stringify(String(value).slice(0, 64))}), read as null`);
+    once(
+      report,
+      `${spec.tag}:${typeof value}`,
+      `${spec.tag} from Tencent is not an integer in range (${JSON.stringify(String(value).slice(0, 64))}), read as null`,
+    );
     return undefined;
   }
   return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;

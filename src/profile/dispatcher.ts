@@ -1,6 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CallOptions } from "../tencent/client.js";
-import { ACCOUNT_CLASS_CALL_CODES, classifyErrorCode, TencentApiError, TencentCircuitOpenError } from "../tencent/errors.js";
+import {
+  ACCOUNT_CLASS_CALL_CODES,
+  classifyErrorCode,
+  TencentApiError,
+  TencentCircuitOpenError,
+} from "../tencent/errors.js";
 import { PORTRAIT_GET_MAX_ACCOUNTS, type PortraitResult, type ProfileItem } from "../tencent/portrait.js";
 import { entriesToStore, tagKeyOf, type ProfileCache } from "./cache.js";
 import { accountError, readError, throttled, upstreamError, type ProfileError } from "./errors.js";
@@ -143,7 +148,13 @@ export class ProfileDispatcher {
   }
 
   /** Join a call in flight, or the waiting entry of the account, or queue a new one; undefined when refused at once. */
-  #enqueue(account: string, tags: ReadonlySet<string>, tagKey: string, version: string | undefined, waiter: Waiter): Entry | undefined {
+  #enqueue(
+    account: string,
+    tags: ReadonlySet<string>,
+    tagKey: string,
+    version: string | undefined,
+    waiter: Waiter,
+  ): Entry | undefined {
     const flight = this.#inFlight.get(account);
     let entry: Entry | undefined;
     if (flight && flight.version === version && isSuperset(flight.tags, tags)) {
@@ -152,7 +163,11 @@ export class ProfileDispatcher {
       entry = this.#queue.get(account);
       if (!entry) {
         if (this.#queue.size >= this.#maxQueued) {
-          waiter.resolve(throttled(`Too many profile reads are waiting for Tencent (${this.#maxQueued} accounts); try again shortly`));
+          waiter.resolve(
+            throttled(
+              `Too many profile reads are waiting for Tencent (${this.#maxQueued} accounts); try again shortly`,
+            ),
+          );
           return undefined;
         }
         entry = this.#queue.push(account, version);
@@ -174,13 +189,17 @@ export class ProfileDispatcher {
     }
     this.#acquiring = true;
     const started = performance.now();
-    const slot = this.#gatherMs > 0 ? sleep(this.#gatherMs).then(() => this.#reader.acquireSlot(API)) : this.#reader.acquireSlot(API);
+    const slot =
+      this.#gatherMs > 0
+        ? sleep(this.#gatherMs).then(() => this.#reader.acquireSlot(API))
+        : this.#reader.acquireSlot(API);
     slot.then(
       () => {
         this.#acquiring = false;
         const group = this.#take();
         if (group.length > 0) {
-          for (const listener of this.#listeners) listener({ type: "call", accounts: group.length, slotWaitMs: performance.now() - started });
+          for (const listener of this.#listeners)
+            listener({ type: "call", accounts: group.length, slotWaitMs: performance.now() - started });
           void this.#send(group);
         }
         this.#pump();
@@ -266,7 +285,14 @@ export class ProfileDispatcher {
         this.#queue.pin([entry]);
         return;
       }
-      this.#settleResult(entry, { account: entry.account, ok: false, code: error.code, info: error.info, kind, invalid: false });
+      this.#settleResult(entry, {
+        account: entry.account,
+        ok: false,
+        code: error.code,
+        info: error.info,
+        kind,
+        invalid: false,
+      });
       return;
     }
     const outcome = readError(error);
@@ -279,7 +305,9 @@ export class ProfileDispatcher {
   }
 
   #waitedTooLong(): ProfileError {
-    return throttled(`Waited over ${this.#maxWaitMs} ms for a Tencent call slot (the read queue is backed up); try again shortly`);
+    return throttled(
+      `Waited over ${this.#maxWaitMs} ms for a Tencent call slot (the read queue is backed up); try again shortly`,
+    );
   }
 }
 

@@ -71,9 +71,14 @@ export function badInput(violations: readonly InputViolation[]): ProfileError {
   const listed = violations.slice(0, MAX_REPORTED_VIOLATIONS);
   const rest = violations.length - listed.length;
   // `input.custom.x` → `input`, `custom(keys).x` → `custom(keys)`: where the unlisted ones are.
-  if (rest > 0) listed.push({ field: listed[0]!.field.split(/[.[]/)[0]!, rule: `has ${rest} more violations like these` });
+  if (rest > 0)
+    listed.push({ field: listed[0]!.field.split(/[.[]/)[0]!, rule: `has ${rest} more violations like these` });
   const message = listed.map((v) => `${v.field} ${v.rule}`).join("; ");
-  return new ProfileError(message, { code: ErrorCode.BAD_USER_INPUT, field: listed[0]?.field ?? "input", violations: listed });
+  return new ProfileError(message, {
+    code: ErrorCode.BAD_USER_INPUT,
+    field: listed[0]?.field ?? "input",
+    violations: listed,
+  });
 }
 
 export function unauthenticated(message: string): ProfileError {
@@ -92,14 +97,23 @@ export function throttled(message: string): ProfileError {
 export function accountError(result: Extract<PortraitResult, { ok: false }>): ProfileError {
   const { account, code, info, kind, invalid } = result;
   if (code === undefined) {
-    return new ProfileError(`Tencent's answer left out account ${quote(account)}`, { code: ErrorCode.UPSTREAM_UNAVAILABLE });
+    return new ProfileError(`Tencent's answer left out account ${quote(account)}`, {
+      code: ErrorCode.UPSTREAM_UNAVAILABLE,
+    });
   }
   const tencent = { errorCode: code, errorInfo: info };
   if (ACCOUNT_NOT_FOUND_CODES.has(code) || invalid) {
     return new ProfileError(`Account ${quote(account)} was not found`, { code: ErrorCode.ACCOUNT_NOT_FOUND, tencent });
   }
-  if (code === 40007) return new ProfileError(`No permission to read the profile of ${quote(account)}`, { code: ErrorCode.FORBIDDEN, tencent });
-  return new ProfileError(`Reading the profile of ${quote(account)} failed upstream`, { code: codeOfKind(kind), tencent });
+  if (code === 40007)
+    return new ProfileError(`No permission to read the profile of ${quote(account)}`, {
+      code: ErrorCode.FORBIDDEN,
+      tencent,
+    });
+  return new ProfileError(`Reading the profile of ${quote(account)} failed upstream`, {
+    code: codeOfKind(kind),
+    tencent,
+  });
 }
 
 const INPUT_CODES = new Set([40001, 40009, 40601, 40605, 40610]);
@@ -107,13 +121,25 @@ const INPUT_CODES = new Set([40001, 40009, 40601, 40605, 40610]);
 /** A failure of a whole Tencent call, for the caller. */
 export function upstreamError(error: TencentError): ProfileError {
   if (error instanceof TencentCircuitOpenError) {
-    return new ProfileError("Tencent is unavailable: calls are paused after repeated failures", { code: ErrorCode.UPSTREAM_UNAVAILABLE }, { cause: error });
+    return new ProfileError(
+      "Tencent is unavailable: calls are paused after repeated failures",
+      { code: ErrorCode.UPSTREAM_UNAVAILABLE },
+      { cause: error },
+    );
   }
-  const api = error instanceof TencentApiError ? error : error instanceof TencentDeadlineError && error.cause instanceof TencentApiError ? error.cause : undefined;
+  const api =
+    error instanceof TencentApiError
+      ? error
+      : error instanceof TencentDeadlineError && error.cause instanceof TencentApiError
+        ? error.cause
+        : undefined;
   const tencent = api ? { tencent: { errorCode: api.code, errorInfo: api.info } } : {};
-  if (api && ACCOUNT_NOT_FOUND_CODES.has(api.code)) return new ProfileError("Account was not found", { code: ErrorCode.ACCOUNT_NOT_FOUND, ...tencent });
-  if (api && (api.code === 40007 || api.code === 40008)) return new ProfileError("No permission for that profile field", { code: ErrorCode.FORBIDDEN, ...tencent });
-  if (api && INPUT_CODES.has(api.code)) return new ProfileError(`Tencent refused the input: ${api.info}`, { code: ErrorCode.BAD_USER_INPUT, ...tencent });
+  if (api && ACCOUNT_NOT_FOUND_CODES.has(api.code))
+    return new ProfileError("Account was not found", { code: ErrorCode.ACCOUNT_NOT_FOUND, ...tencent });
+  if (api && (api.code === 40007 || api.code === 40008))
+    return new ProfileError("No permission for that profile field", { code: ErrorCode.FORBIDDEN, ...tencent });
+  if (api && INPUT_CODES.has(api.code))
+    return new ProfileError(`Tencent refused the input: ${api.info}`, { code: ErrorCode.BAD_USER_INPUT, ...tencent });
   return new ProfileError(error.message, { code: codeOfKind(error.kind), ...tencent }, { cause: error });
 }
 

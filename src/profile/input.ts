@@ -1,5 +1,12 @@
 import type { ProfileItem } from "../tencent/portrait.js";
-import { checkTagValue, STANDARD_TAGS, UINT64_MAX, type StandardField, type TagRegistry, type TagValue } from "./tags.js";
+import {
+  checkTagValue,
+  STANDARD_TAGS,
+  UINT64_MAX,
+  type StandardField,
+  type TagRegistry,
+  type TagValue,
+} from "./tags.js";
 
 /** What a caller asks to change: standard fields by name, custom values by key. */
 export type ProfileChanges = { [F in StandardField]?: unknown } & { custom?: unknown };
@@ -56,9 +63,10 @@ export function encodeProfileChanges(
         const value = spec.type === "integer" ? toInteger(raw) : raw;
         const violation = checkTagValue(spec, value) ?? serviceRule(undefined, value);
         if (violation) {
-          const rule = spec.type === "integer" && "code" in violation && violation.code !== 40601
-            ? `must be an integer from 0 to ${UINT64_MAX} (a JSON number, or a decimal string beyond 2^53)`
-            : violation.rule;
+          const rule =
+            spec.type === "integer" && "code" in violation && violation.code !== 40601
+              ? `must be an integer from 0 to ${UINT64_MAX} (a JSON number, or a decimal string beyond 2^53)`
+              : violation.rule;
           violations.push({ field, rule });
         } else items.push({ Tag: spec.tag, Value: value as TagValue });
       }

@@ -82,7 +82,9 @@ export class ProfileService {
     const viewer = this.#options.viewer;
     if (!viewer) throw forbidden("A bearer token is required to write a profile");
     if (target !== viewer.account && !viewer.admin) {
-      throw forbidden(`Only an admin (scope profile:admin) may set another user's profile; the token is for this account only`);
+      throw forbidden(
+        `Only an admin (scope profile:admin) may set another user's profile; the token is for this account only`,
+      );
     }
     for (const spec of STANDARD_TAGS) {
       if (spec.adminOnly && changes[spec.field] !== undefined && !viewer.admin) {
@@ -112,7 +114,11 @@ export class ProfileService {
     const { writer, signal, deadline } = this.#options;
     let applied = false;
     try {
-      const [result] = await writer.portraitGet([target], items.map((i) => i.Tag), { signal, deadline });
+      const [result] = await writer.portraitGet(
+        [target],
+        items.map((i) => i.Tag),
+        { signal, deadline },
+      );
       if (result?.ok) {
         const now = new Map(result.items.map((i) => [i.Tag, String(i.Value)]));
         applied = items.every((i) => now.get(i.Tag) === String(i.Value));
@@ -132,6 +138,8 @@ export class ProfileService {
   async #batch(accounts: readonly string[]): Promise<(ProfileData | Error)[]> {
     const { dispatcher, signal, registry, report } = this.#options;
     const outcomes = await dispatcher.load(accounts, this.#tags, signal);
-    return outcomes.map((outcome) => (outcome instanceof Error ? outcome : decodeProfile(outcome.account, outcome.items, registry, report)));
+    return outcomes.map((outcome) =>
+      outcome instanceof Error ? outcome : decodeProfile(outcome.account, outcome.items, registry, report),
+    );
   }
 }

@@ -61,7 +61,15 @@ export class ReadQueue {
   }
 
   push(account: string, version: string | undefined): Entry {
-    const entry: Entry = { account, tags: new Set(), waiters: [], enqueuedAt: performance.now(), retries: 0, version, cacheKeys: new Map() };
+    const entry: Entry = {
+      account,
+      tags: new Set(),
+      waiters: [],
+      enqueuedAt: performance.now(),
+      retries: 0,
+      version,
+      cacheKeys: new Map(),
+    };
     this.#byAccount.set(account, entry);
     this.#fifo.push(entry);
     this.#size++;
@@ -132,7 +140,11 @@ export class ReadQueue {
 
   /** Remove and return everything. */
   drain(): Entry[] {
-    const out = [...this.#pinned.flat(), ...this.#retries, ...(this.#fifo.slice(this.#head).filter(Boolean) as Entry[])];
+    const out = [
+      ...this.#pinned.flat(),
+      ...this.#retries,
+      ...(this.#fifo.slice(this.#head).filter(Boolean) as Entry[]),
+    ];
     this.#pinned = [];
     this.#retries = [];
     this.#fifo = [];
@@ -150,10 +162,13 @@ export class ReadQueue {
 
   #startSweeper(): void {
     if (this.#sweeper) return;
-    this.#sweeper = setInterval(() => {
-      for (const entry of this.#expired(performance.now() - this.#maxWaitMs)) this.#onExpired(entry);
-      if (this.#size === 0) this.close();
-    }, Math.max(10, this.#maxWaitMs / 4));
+    this.#sweeper = setInterval(
+      () => {
+        for (const entry of this.#expired(performance.now() - this.#maxWaitMs)) this.#onExpired(entry);
+        if (this.#size === 0) this.close();
+      },
+      Math.max(10, this.#maxWaitMs / 4),
+    );
     this.#sweeper.unref();
   }
 

@@ -52,11 +52,7 @@ export const UINT32_MAX = 4_294_967_295;
 export const UINT64_MAX = 18_446_744_073_709_551_615n;
 
 export const GENDERS = ["Gender_Type_Unknown", "Gender_Type_Female", "Gender_Type_Male"] as const;
-export const ALLOW_TYPES = [
-  "AllowType_Type_NeedConfirm",
-  "AllowType_Type_AllowAny",
-  "AllowType_Type_DenyAny",
-] as const;
+export const ALLOW_TYPES = ["AllowType_Type_NeedConfirm", "AllowType_Type_AllowAny", "AllowType_Type_DenyAny"] as const;
 export const ADMIN_FORBID_TYPES = ["AdminForbid_Type_None", "AdminForbid_Type_SendOut"] as const;
 
 const standard = (
@@ -122,7 +118,10 @@ export function checkTagValue(spec: TagSpec, value: unknown): ValueViolation | u
  */
 export function parseCustomTags(spec: string): CustomTag[] {
   const tags: CustomTag[] = [];
-  for (const entry of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [key = "", type = "string", access = "rw", ...rest] = entry.split(":").map((s) => s.trim());
     if (rest.length > 0 || !CUSTOM_KEY.test(key)) {
       throw new RangeError(

@@ -14,7 +14,8 @@ const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 export function userIdViolation(id: unknown): string | undefined {
   if (typeof id !== "string") return "must be a string";
   const bytes = Buffer.byteLength(id, "utf8");
-  if (bytes === 0 || bytes > USERID_MAX_BYTES) return `must be a Tencent UserID of 1 to ${USERID_MAX_BYTES} bytes (got ${bytes})`;
+  if (bytes === 0 || bytes > USERID_MAX_BYTES)
+    return `must be a Tencent UserID of 1 to ${USERID_MAX_BYTES} bytes (got ${bytes})`;
   if (UNPRINTABLE.test(id)) return "must hold only printable characters (no control or bidi characters)";
   return undefined;
 }

@@ -32,11 +32,21 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
   let verify: (token: string) => Promise<{ payload: JWTPayload }>;
   if (options.jwtSecret !== undefined) {
     // Import the HMAC key once: jose would otherwise import raw bytes on every verification.
-    const key = webcrypto.subtle.importKey("raw", new TextEncoder().encode(options.jwtSecret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+    const key = webcrypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(options.jwtSecret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["verify"],
+    );
     verify = async (token) => jwtVerify(token, await key, { ...checks, algorithms: ["HS256"] });
   } else {
     const jwks = createRemoteJWKSet(new URL(options.jwksUrl));
-    verify = (token) => jwtVerify(token, jwks, { ...checks, algorithms: ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"] });
+    verify = (token) =>
+      jwtVerify(token, jwks, {
+        ...checks,
+        algorithms: ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"],
+      });
   }
   // A client sends the same token with every request: remember verified ones (in memory only,
   // never logged) until they expire, so each is checked cryptographically once.
@@ -69,7 +79,10 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
 /** UNAUTHENTICATED with HTTP 401 and the `WWW-Authenticate: Bearer` challenge (RFC 6750). */
 export function unauthenticated(message: string): GraphQLError {
   return new GraphQLError(message, {
-    extensions: { code: "UNAUTHENTICATED", http: { status: 401, headers: new HeaderMap([["www-authenticate", 'Bearer realm="portrait-graph"']]) } },
+    extensions: {
+      code: "UNAUTHENTICATED",
+      http: { status: 401, headers: new HeaderMap([["www-authenticate", 'Bearer realm="portrait-graph"']]) },
+    },
   });
 }
 
@@ -85,7 +98,9 @@ function describe(error: unknown): string {
   if (error instanceof errors.JWTExpired) return "The token has expired";
   if (error instanceof errors.JWSSignatureVerificationFailed) return "The token's signature is invalid";
   if (error instanceof errors.JWTClaimValidationFailed) {
-    return error.reason === "missing" ? `The token has no ${error.claim} claim` : `The token's ${error.claim} claim is invalid`;
+    return error.reason === "missing"
+      ? `The token has no ${error.claim} claim`
+      : `The token's ${error.claim} claim is invalid`;
   }
   if (error instanceof errors.JOSEAlgNotAllowed) return "The token's signing algorithm is not accepted";
   if (error instanceof errors.JOSEError) return `The token is invalid (${error.code})`;

@@ -33,7 +33,10 @@ export class BatchCounter {
       const piece = (typeof raw === "object" && raw !== null ? raw : {}) as BatchPiece;
       const operation = await this.#operation(piece);
       if (!operation) continue;
-      const variables = typeof piece.variables === "object" && piece.variables !== null ? (piece.variables as Record<string, unknown>) : {};
+      const variables =
+        typeof piece.variables === "object" && piece.variables !== null
+          ? (piece.variables as Record<string, unknown>)
+          : {};
       const cost = costOf(operation.definition, operation.fragments, variables);
       for (const account of cost.accounts) all.accounts.add(account);
       all.entries += cost.entries;
@@ -41,7 +44,9 @@ export class BatchCounter {
     return all;
   }
 
-  async #operation(piece: BatchPiece): Promise<{ definition: OperationDefinitionNode; fragments: Record<string, FragmentDefinitionNode> } | undefined> {
+  async #operation(
+    piece: BatchPiece,
+  ): Promise<{ definition: OperationDefinitionNode; fragments: Record<string, FragmentDefinitionNode> } | undefined> {
     let query = typeof piece.query === "string" ? piece.query : undefined;
     const hash = piece.extensions?.persistedQuery?.sha256Hash;
     if (query === undefined && typeof hash === "string" && this.apq) query = await this.apq.get(`apq:${hash}`);
@@ -57,12 +62,20 @@ export class BatchCounter {
       if (fragmentNesting(document) > MAX_FRAGMENT_NESTING) return undefined;
       this.#documents.set(query, document);
     }
-    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    const operations = document.definitions.filter(
+      (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+    );
     const name = typeof piece.operationName === "string" ? piece.operationName : undefined;
-    const definition = name ? operations.find((o) => o.name?.value === name) : operations.length === 1 ? operations[0] : undefined;
+    const definition = name
+      ? operations.find((o) => o.name?.value === name)
+      : operations.length === 1
+        ? operations[0]
+        : undefined;
     if (!definition) return undefined;
     const fragments = Object.fromEntries(
-      document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+      document.definitions
+        .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+        .map((d) => [d.name.value, d]),
     );
     return { definition, fragments };
   }

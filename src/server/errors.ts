@@ -6,7 +6,13 @@ import { OPERATION_NOT_TRUSTED } from "./trusted-documents.js";
 
 // Apollo gives every error that has no code INTERNAL_SERVER_ERROR before formatError sees it, so
 // that code says "no code": it is not one of the codes raised on purpose.
-const KNOWN_CODES = new Set<string>([...Object.values(ApolloServerErrorCode), ...Object.values(ErrorCode), "ACCOUNT_LIMIT_EXCEEDED", "ENTRY_LIMIT_EXCEEDED", OPERATION_NOT_TRUSTED]);
+const KNOWN_CODES = new Set<string>([
+  ...Object.values(ApolloServerErrorCode),
+  ...Object.values(ErrorCode),
+  "ACCOUNT_LIMIT_EXCEEDED",
+  "ENTRY_LIMIT_EXCEEDED",
+  OPERATION_NOT_TRUSTED,
+]);
 KNOWN_CODES.delete(ApolloServerErrorCode.INTERNAL_SERVER_ERROR);
 
 // The structural limits' own messages name the number, not the setting: say which variable raises it.
@@ -37,10 +43,20 @@ export function formatErrors(logger: Logger, development: boolean) {
     const cause = rootCause(error);
     if (development || (typeof code === "string" && KNOWN_CODES.has(code)) || cause instanceof GraphQLError) {
       const message = nameTheLimit(formatted.message);
-      return { ...formatted, message: message.length > MAX_MESSAGE_CHARS ? `${[...message].slice(0, MAX_MESSAGE_CHARS).join("")}…` : message };
+      return {
+        ...formatted,
+        message: message.length > MAX_MESSAGE_CHARS ? `${[...message].slice(0, MAX_MESSAGE_CHARS).join("")}…` : message,
+      };
     }
-    logger.error({ err: cause instanceof Error ? cause : new Error(String(cause)), path: formatted.path }, "internal error");
-    return { message: "Internal server error", ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: "INTERNAL_SERVER_ERROR" } };
+    logger.error(
+      { err: cause instanceof Error ? cause : new Error(String(cause)), path: formatted.path },
+      "internal error",
+    );
+    return {
+      message: "Internal server error",
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: "INTERNAL_SERVER_ERROR" },
+    };
   };
 }
 

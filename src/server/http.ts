@@ -41,17 +41,29 @@ export async function createHttpApp(options: HttpOptions): Promise<FastifyInstan
 
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
-    const code = status === 413 ? "PAYLOAD_TOO_LARGE" : status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : status < 500 ? "BAD_REQUEST" : "INTERNAL_SERVER_ERROR";
+    const code =
+      status === 413
+        ? "PAYLOAD_TOO_LARGE"
+        : status === 415
+          ? "UNSUPPORTED_MEDIA_TYPE"
+          : status < 500
+            ? "BAD_REQUEST"
+            : "INTERNAL_SERVER_ERROR";
     const message =
       status === 413
         ? `The request body is larger than ${options.bodyLimitBytes} bytes (BODY_LIMIT_BYTES)`
         : status < 500
           ? error.message.slice(0, 200)
           : "Internal server error";
-    void reply.code(status).type("application/json; charset=utf-8").send({ errors: [{ message, extensions: { code } }] });
+    void reply
+      .code(status)
+      .type("application/json; charset=utf-8")
+      .send({ errors: [{ message, extensions: { code } }] });
   });
   app.setNotFoundHandler((_request, reply) => {
-    void reply.code(404).send({ errors: [{ message: "Not found; GraphQL is at /graphql", extensions: { code: "NOT_FOUND" } }] });
+    void reply
+      .code(404)
+      .send({ errors: [{ message: "Not found; GraphQL is at /graphql", extensions: { code: "NOT_FOUND" } }] });
   });
   return app;
 }

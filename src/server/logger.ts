@@ -9,7 +9,9 @@ export type { Logger } from "pino";
  *
  *   const logger = createLogger({ level: "info", secrets: [secretKey, jwtSecret] });
  */
-export function createLogger(options: { level?: string; secrets?: readonly (string | undefined)[]; destination?: DestinationStream } = {}): Logger {
+export function createLogger(
+  options: { level?: string; secrets?: readonly (string | undefined)[]; destination?: DestinationStream } = {},
+): Logger {
   const secrets = (options.secrets ?? []).filter((s): s is string => typeof s === "string" && s.length >= 4);
   const scrub = (text: string): string => {
     let out = text.replace(BEARER, "Bearer [redacted]").replace(USERSIG_PARAM, "$1[redacted]");
@@ -21,13 +23,27 @@ export function createLogger(options: { level?: string; secrets?: readonly (stri
       level: options.level ?? "info",
       base: { service: "portrait-graph" },
       redact: {
-        paths: ["authorization", "headers.authorization", "req.headers.authorization", "secretKey", "jwtSecret", "usersig", "*.authorization", "*.secretKey"],
+        paths: [
+          "authorization",
+          "headers.authorization",
+          "req.headers.authorization",
+          "secretKey",
+          "jwtSecret",
+          "usersig",
+          "*.authorization",
+          "*.secretKey",
+        ],
         censor: "[redacted]",
       },
       formatters: { level: (label) => ({ level: label }) },
       hooks: {
         logMethod(args, method) {
-          method.apply(this, args.map((arg) => (typeof arg === "string" ? scrub(arg) : arg instanceof Error ? scrubError(arg, scrub) : arg)) as Parameters<typeof method>);
+          method.apply(
+            this,
+            args.map((arg) =>
+              typeof arg === "string" ? scrub(arg) : arg instanceof Error ? scrubError(arg, scrub) : arg,
+            ) as Parameters<typeof method>,
+          );
         },
       },
       serializers: { err: (error: Error) => scrubError(error, scrub) },

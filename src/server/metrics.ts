@@ -93,7 +93,12 @@ export class Metrics {
   }
 
   recordAttempt = (event: AttemptEvent): void => {
-    const code = event.code !== undefined ? String(event.code) : event.httpStatus !== undefined ? `http_${event.httpStatus}` : "network";
+    const code =
+      event.code !== undefined
+        ? String(event.code)
+        : event.httpStatus !== undefined
+          ? `http_${event.httpStatus}`
+          : "network";
     this.upstreamCalls.inc({ api: event.api, code });
     this.upstreamDuration.observe({ api: event.api }, event.durationMs / 1000);
   };

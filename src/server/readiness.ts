@@ -77,11 +77,17 @@ export class Readiness {
     if (this.#checking) return;
     this.#checking = true;
     try {
-      await this.client.portraitGet([this.client.adminIdentifier], ["Tag_Profile_IM_Nick"], { deadline: performance.now() + this.intervalMs });
+      await this.client.portraitGet([this.client.adminIdentifier], ["Tag_Profile_IM_Nick"], {
+        deadline: performance.now() + this.intervalMs,
+      });
       if (this.#upstream !== "ok") this.logger.info("upstream check passed: ready");
       this.#upstream = "ok";
     } catch (error) {
-      if (this.#upstream !== "failing") this.logger.warn({ err: error instanceof Error ? error : new Error(String(error)) }, "upstream check failed: not ready");
+      if (this.#upstream !== "failing")
+        this.logger.warn(
+          { err: error instanceof Error ? error : new Error(String(error)) },
+          "upstream check failed: not ready",
+        );
       if (this.#upstream !== "ok") this.#upstream = "failing";
     } finally {
       this.#checking = false;

@@ -77,7 +77,10 @@ export async function connectRedis(url: string, options: RedisConnectOptions = {
     () => false,
   );
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([connected, new Promise((resolve) => (timer = setTimeout(resolve, options.initialWaitMs ?? 1000)))]);
+  await Promise.race([
+    connected,
+    new Promise((resolve) => (timer = setTimeout(resolve, options.initialWaitMs ?? 1000))),
+  ]);
   clearTimeout(timer);
 
   return {

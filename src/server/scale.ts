@@ -26,7 +26,11 @@ export interface ScaleOut {
  * three, and a Redis outage degrades each to its local form (see RedisBudget) without failing
  * requests.
  */
-export async function createScaleOut(settings: ScaleOutSettings, ratePerSecond: number, logger: Logger): Promise<ScaleOut> {
+export async function createScaleOut(
+  settings: ScaleOutSettings,
+  ratePerSecond: number,
+  logger: Logger,
+): Promise<ScaleOut> {
   const { ttlMs, maxEntries, maxEntryBytes } = settings.profileCache;
   if (!settings.redisUrl) {
     const cache = ttlMs > 0 ? new MemoryProfileCache({ ttlMs, maxEntries }) : undefined;
@@ -44,13 +48,28 @@ export async function createScaleOut(settings: ScaleOutSettings, ratePerSecond: 
   });
   redis.onStateChange((state) => logger.info({ redis: redis.url, state }, "redis state"));
   const timeoutMs = settings.redisCommandTimeoutMs;
-  const budget = new RedisBudget({ client: redis.client, keyPrefix: settings.redisKeyPrefix, ratePerSecond, replicas: settings.replicas, commandTimeoutMs: timeoutMs });
+  const budget = new RedisBudget({
+    client: redis.client,
+    keyPrefix: settings.redisKeyPrefix,
+    ratePerSecond,
+    replicas: settings.replicas,
+    commandTimeoutMs: timeoutMs,
+  });
   budget.onModeChange((mode) =>
-    (mode === "degraded" ? logger.warn.bind(logger) : logger.info.bind(logger))({ mode, ratePerSecond: budget.ratePerSecond }, "call budget mode"),
+    (mode === "degraded" ? logger.warn.bind(logger) : logger.info.bind(logger))(
+      { mode, ratePerSecond: budget.ratePerSecond },
+      "call budget mode",
+    ),
   );
   const cache =
     ttlMs > 0
-      ? new RedisProfileCache({ client: redis.client, keyPrefix: settings.redisKeyPrefix, ttlMs, maxEntryBytes, commandTimeoutMs: timeoutMs })
+      ? new RedisProfileCache({
+          client: redis.client,
+          keyPrefix: settings.redisKeyPrefix,
+          ttlMs,
+          maxEntryBytes,
+          commandTimeoutMs: timeoutMs,
+        })
       : undefined;
   const apqCache = createApqCache(redis.client, settings.redisKeyPrefix, { commandTimeoutMs: timeoutMs });
   return {

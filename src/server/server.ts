@@ -106,7 +106,11 @@ export async function createServer(options: ServerOptions) {
   const client = options.client;
   const deadlineMs = options.requestDeadlineMs ?? 8_000;
   const metrics = new Metrics();
-  const dispatcher = new ProfileDispatcher({ reader: client, ...options.queue, ...(options.cache ? { cache: options.cache } : {}) });
+  const dispatcher = new ProfileDispatcher({
+    reader: client,
+    ...options.queue,
+    ...(options.cache ? { cache: options.cache } : {}),
+  });
   const readiness = new Readiness(client, logger, options.readinessIntervalMs, options.redis);
   const unobserve = [
     client.observe((event) => {
@@ -170,7 +174,12 @@ export async function createServer(options: ServerOptions) {
       observabilityPlugin(logger, metrics),
       // Apollo Sandbox when its CDN loads, the bundled GraphiQL when it does not; the page holds no
       // secret (every operation needs a token), and only development pre-fills the demo token.
-      explorerLandingPage({ endpointPath: "/graphql", document: options.landingPage?.document ?? EXAMPLE_QUERY, headers: options.landingPage?.headers, development }),
+      explorerLandingPage({
+        endpointPath: "/graphql",
+        document: options.landingPage?.document ?? EXAMPLE_QUERY,
+        headers: options.landingPage?.headers,
+        development,
+      }),
     ],
   });
   await apollo.start();
@@ -180,7 +189,12 @@ export async function createServer(options: ServerOptions) {
       const viewer = await options.authenticate(request.headers.authorization);
       const controller = new AbortController();
       const timer = setTimeout(
-        () => controller.abort(new ProfileError(`The request's deadline of ${deadlineMs} ms passed while waiting for Tencent`, { code: "UPSTREAM_UNAVAILABLE" })),
+        () =>
+          controller.abort(
+            new ProfileError(`The request's deadline of ${deadlineMs} ms passed while waiting for Tencent`, {
+              code: "UPSTREAM_UNAVAILABLE",
+            }),
+          ),
         deadlineMs,
       );
       timer.unref();
@@ -206,12 +220,18 @@ export async function createServer(options: ServerOptions) {
       if (!Array.isArray(request.body)) return;
       if (request.body.length > limits.maxBatchOperations) {
         const message = `A batch may hold at most ${limits.maxBatchOperations} operations (MAX_BATCH_OPERATIONS); got ${request.body.length}`;
-        return reply.code(400).type(JSON_TYPE).send(JSON.stringify({ errors: [{ message, extensions: { code: "BAD_REQUEST" } }] }));
+        return reply
+          .code(400)
+          .type(JSON_TYPE)
+          .send(JSON.stringify({ errors: [{ message, extensions: { code: "BAD_REQUEST" } }] }));
       }
       const error = overBudget(await batches.cost(request.body), limits);
       if (error) {
         const { http: _http, ...extensions } = error.extensions as Record<string, unknown>;
-        return reply.code(400).type(JSON_TYPE).send(JSON.stringify({ errors: [{ message: error.message, extensions }] }));
+        return reply
+          .code(400)
+          .type(JSON_TYPE)
+          .send(JSON.stringify({ errors: [{ message: error.message, extensions }] }));
       }
     },
     handler,
@@ -220,16 +240,23 @@ export async function createServer(options: ServerOptions) {
   app.get("/graphql/explorer/*", async (request, reply) => {
     const asset = explorerAsset(request.url.split("?")[0]!);
     if (!asset) return reply.callNotFound();
-    return reply.code(asset.status).type(asset.contentType).header("cache-control", asset.cacheControl).send(asset.body);
+    return reply
+      .code(asset.status)
+      .type(asset.contentType)
+      .header("cache-control", asset.cacheControl)
+      .send(asset.body);
   });
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => {
     const report = readiness.report();
-    return reply.code(report.ready ? 200 : 503).send({ status: report.ready ? "ready" : "not ready", ...report.checks });
+    return reply
+      .code(report.ready ? 200 : 503)
+      .send({ status: report.ready ? "ready" : "not ready", ...report.checks });
   });
   app.get("/metrics", async (_request, reply) => {
     metrics.queueDepth.set(dispatcher.queuedAccounts);
-    for (const mode of ["local", "shared", "degraded"]) metrics.budgetMode.set({ mode }, client.budget.mode === mode ? 1 : 0);
+    for (const mode of ["local", "shared", "degraded"])
+      metrics.budgetMode.set({ mode }, client.budget.mode === mode ? 1 : 0);
     if (options.redis) metrics.redisUp.set(options.redis.state === "ready" ? 1 : 0);
     const { contentType, body } = await metrics.render();
     return reply.type(contentType).send(body);

@@ -44,11 +44,15 @@ export function loadManifest(path: string): Map<string, string> {
   } catch (error) {
     throw new Error(`it is not JSON (${(error as Error).message})`);
   }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) throw new Error('it is not a JSON object of {"sha256:<hash>": "<document>"}');
+  if (typeof json !== "object" || json === null || Array.isArray(json))
+    throw new Error('it is not a JSON object of {"sha256:<hash>": "<document>"}');
   const manifest = new Map<string, string>();
   for (const [key, document] of Object.entries(json)) {
     const hash = HASH.exec(key)?.[1];
-    if (!hash) throw new Error(`key ${JSON.stringify(key.slice(0, 80))} is not a sha256 hash (64 hex digits, optionally prefixed "sha256:")`);
+    if (!hash)
+      throw new Error(
+        `key ${JSON.stringify(key.slice(0, 80))} is not a sha256 hash (64 hex digits, optionally prefixed "sha256:")`,
+      );
     if (typeof document !== "string") throw new Error(`the document of ${key} is not a string`);
     if (sha256(document) !== hash) throw new Error(`the document of ${key} does not hash to it`);
     try {
@@ -98,7 +102,10 @@ export function trustedDocuments({ manifest, mode }: TrustedDocuments, logger: L
           if (mode === "log") {
             if (!logged.has(hash)) {
               logged.set(hash, true);
-              logger.warn({ hash, operationName: operationName ?? null }, "untrusted document (not in the TRUSTED_DOCUMENTS manifest; strict mode would refuse it)");
+              logger.warn(
+                { hash, operationName: operationName ?? null },
+                "untrusted document (not in the TRUSTED_DOCUMENTS manifest; strict mode would refuse it)",
+              );
             }
             return;
           }

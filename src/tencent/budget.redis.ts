@@ -81,7 +81,8 @@ export class RedisBudget implements CallBudget {
     const { ratePerSecond, burst = 1, replicas = 1 } = options;
     if (!(ratePerSecond >= 0)) throw new RangeError(`ratePerSecond must be >= 0, got ${ratePerSecond}`);
     if (!(Number.isInteger(burst) && burst >= 1)) throw new RangeError(`burst must be an integer >= 1, got ${burst}`);
-    if (!(Number.isInteger(replicas) && replicas >= 1)) throw new RangeError(`replicas must be an integer >= 1, got ${replicas}`);
+    if (!(Number.isInteger(replicas) && replicas >= 1))
+      throw new RangeError(`replicas must be an integer >= 1, got ${replicas}`);
     this.#client = options.client;
     this.#prefix = options.keyPrefix ?? "portrait-graph:";
     this.#rate = ratePerSecond;
@@ -188,11 +189,17 @@ export class RedisBudget implements CallBudget {
    */
   async #tryShared(queue: ApiQueue): Promise<number | undefined> {
     try {
-      const reply = await GCRA.run(this.#client, [queue.key], [String(this.#intervalUs), String(this.#toleranceUs)], this.#timeoutMs);
+      const reply = await GCRA.run(
+        this.#client,
+        [queue.key],
+        [String(this.#intervalUs), String(this.#toleranceUs)],
+        this.#timeoutMs,
+      );
       this.#timeoutsInARow = 0;
       return Number((reply as [number, number])[0]) / 1000;
     } catch (error) {
-      if (error instanceof RedisTimeoutError && this.#client.isReady && ++this.#timeoutsInARow < TIMEOUTS_TO_DEGRADE) return undefined;
+      if (error instanceof RedisTimeoutError && this.#client.isReady && ++this.#timeoutsInARow < TIMEOUTS_TO_DEGRADE)
+        return undefined;
       this.#timeoutsInARow = 0;
       this.#setMode("degraded");
       return undefined;

@@ -1,5 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen, type CircuitBreakerPolicy } from "cockatiel";
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  handleWhen,
+  type CircuitBreakerPolicy,
+} from "cockatiel";
 import { Agent, type Dispatcher } from "undici";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
 import { LocalBudget, type CallBudget } from "./budget.js";
@@ -79,7 +86,6 @@ export interface CallOptions {
   noRetryCodes?: ReadonlySet<number>;
 }
 
-
 /** What the client reports about itself. */
 export type ClientEvent = { type: "attempt"; attempt: AttemptEvent } | { type: "breaker"; api: string; open: boolean };
 
@@ -137,7 +143,10 @@ export class TencentClient {
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 4);
     this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.#throttleBackoff = { baseMs: 250, capMs: 2_000, ...options.throttleBackoff };
-    this.#breakerOptions = { failures: options.breaker?.failures ?? 5, halfOpenAfterMs: options.breaker?.halfOpenAfterMs ?? 5_000 };
+    this.#breakerOptions = {
+      failures: options.breaker?.failures ?? 5,
+      halfOpenAfterMs: options.breaker?.halfOpenAfterMs ?? 5_000,
+    };
     this.#ownsBudget = options.budget === undefined;
     this.budget = options.budget ?? new LocalBudget(options.rateLimit ?? 200, options.rateBurst);
     this.governor = new ThrottleGovernor(() => this.budget.ratePerSecond || Infinity);
@@ -147,7 +156,9 @@ export class TencentClient {
       this.observe((event) => event.type === "attempt" && onAttempt(event.attempt));
     }
     this.#ownsDispatcher = options.dispatcher === undefined;
-    this.#dispatcher = options.dispatcher ?? new Agent({ connections: options.connections ?? 64, keepAliveTimeout: 30_000, pipelining: 1 });
+    this.#dispatcher =
+      options.dispatcher ??
+      new Agent({ connections: options.connections ?? 64, keepAliveTimeout: 30_000, pipelining: 1 });
   }
 
   /** Listen to attempts and breaker changes (metrics, readiness); returns a function that stops listening. */
@@ -189,11 +200,16 @@ export class TencentClient {
 
     for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
       if (lastError) {
-        const delay = backoffDelay(attempt - 2, lastError.kind === "throttled" ? this.#throttleBackoff : this.#backoff, this.#random);
+        const delay = backoffDelay(
+          attempt - 2,
+          lastError.kind === "throttled" ? this.#throttleBackoff : this.#backoff,
+          this.#random,
+        );
         if (performance.now() + delay >= deadline) throw new TencentDeadlineError(api, deadline - started, lastError);
         await sleep(delay, undefined, options.signal ? { signal: options.signal } : undefined);
       }
-      if (attempt > 1 || !options.slotHeld) await this.#acquireWithin(api, deadline, started, lastError, options.signal);
+      if (attempt > 1 || !options.slotHeld)
+        await this.#acquireWithin(api, deadline, started, lastError, options.signal);
       const remaining = deadline - performance.now();
       if (remaining <= 0) throw new TencentDeadlineError(api, deadline - started, lastError);
       const sentAt = performance.now();
@@ -251,7 +267,9 @@ export class TencentClient {
   async close(graceMs = Infinity): Promise<void> {
     if (this.#ownsDispatcher) {
       const closed = this.#dispatcher.close().then(() => true);
-      const inTime = Number.isFinite(graceMs) ? await Promise.race([closed, sleep(graceMs, false, { ref: false })]) : await closed;
+      const inTime = Number.isFinite(graceMs)
+        ? await Promise.race([closed, sleep(graceMs, false, { ref: false })])
+        : await closed;
       if (!inTime) {
         closed.catch(() => {}); // rejected by destroy(): the calls it cut are answered as failed
         await this.#dispatcher.destroy();
@@ -260,7 +278,13 @@ export class TencentClient {
     if (this.#ownsBudget) await this.budget.close();
   }
 
-  async #acquireWithin(api: string, deadline: number, started: number, lastError: TencentError | undefined, signal?: AbortSignal): Promise<void> {
+  async #acquireWithin(
+    api: string,
+    deadline: number,
+    started: number,
+    lastError: TencentError | undefined,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(deadline - performance.now())));
     try {
       await this.acquireSlot(api, signal ? AbortSignal.any([signal, timeout]) : timeout);

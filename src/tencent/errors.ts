@@ -14,8 +14,7 @@ const THROTTLED_CODES = new Set([60007, 60011, 60018, 60019]);
 const TRANSIENT_CODES = new Set([40006, 60008, 70169, 70202, 70500, 40802, 40803, 40805, 40808, 40810, 40812]);
 // Codes that say the service's own credentials or app setup are wrong, not the request.
 const CONFIG_CODES = new Set([
-  40004, 60004, 60005, 60006, 60010, 60012, 60016, 60021, 70001, 70002, 70003, 70005, 70009,
-  70013, 70014, 70403,
+  40004, 60004, 60005, 60006, 60010, 60012, 60016, 60021, 70001, 70002, 70003, 70005, 70009, 70013, 70014, 70403,
 ]);
 
 /** Per-account codes that mean "no such account": current (40003), legacy (10001, 10002, 40811) and account-system (70107) ones. */
@@ -101,7 +100,8 @@ export class TencentDeadlineError extends TencentError {
     cause?: TencentError,
   ) {
     super(
-      `Tencent ${api} did not succeed within its ${Math.round(deadlineMs)} ms deadline` + (cause ? ` (last error: ${cause.message})` : ""),
+      `Tencent ${api} did not succeed within its ${Math.round(deadlineMs)} ms deadline` +
+        (cause ? ` (last error: ${cause.message})` : ""),
       cause?.kind === "throttled" ? "throttled" : "transient",
       api,
       { cause },

@@ -47,7 +47,9 @@ export async function portraitGet(
   }
   const unique = [...new Set(accounts)];
   if (unique.length > PORTRAIT_GET_MAX_ACCOUNTS) {
-    throw new RangeError(`portraitGet: accounts must hold at most ${PORTRAIT_GET_MAX_ACCOUNTS} distinct UserIDs per call, got ${unique.length}`);
+    throw new RangeError(
+      `portraitGet: accounts must hold at most ${PORTRAIT_GET_MAX_ACCOUNTS} distinct UserIDs per call, got ${unique.length}`,
+    );
   }
   if (!Array.isArray(tags) || tags.length === 0) {
     throw new RangeError("portraitGet: tags must be a non-empty array of profile tags");
@@ -58,7 +60,12 @@ export async function portraitGet(
 
   let envelope: Record<string, unknown>;
   try {
-    envelope = await client.call("profile", "portrait_get", { To_Account: unique, TagList: [...new Set(tags)] }, options);
+    envelope = await client.call(
+      "profile",
+      "portrait_get",
+      { To_Account: unique, TagList: [...new Set(tags)] },
+      options,
+    );
   } catch (error) {
     // Legacy servers (docs/tencent-contract.md, "Legacy profile sequence") answer ActionStatus FAIL
     // yet list each account's own result.
@@ -74,7 +81,14 @@ export async function portraitGet(
   }
   return accounts.map(
     (account: string) =>
-      byAccount.get(account) ?? { account, ok: false, code: undefined, info: "the answer left this account out", kind: "transient", invalid: false },
+      byAccount.get(account) ?? {
+        account,
+        ok: false,
+        code: undefined,
+        info: "the answer left this account out",
+        kind: "transient",
+        invalid: false,
+      },
   );
 }
 
@@ -82,7 +96,12 @@ export async function portraitGet(
  * `v4/profile/portrait_set`: write fields of one account (Tencent has no batch form). Resolves
  * when Tencent accepted every item; throws a `TencentError` otherwise.
  */
-export async function portraitSet(client: TencentCaller, account: string, items: readonly ProfileItem[], options?: object): Promise<void> {
+export async function portraitSet(
+  client: TencentCaller,
+  account: string,
+  items: readonly ProfileItem[],
+  options?: object,
+): Promise<void> {
   if (typeof account !== "string" || account === "") {
     throw new RangeError("portraitSet: account must be a non-empty UserID");
   }

@@ -44,9 +44,18 @@ export interface Attempt {
 export async function attemptCall(dispatcher: Dispatcher, a: Attempt): Promise<TencentEnvelope> {
   const started = performance.now();
   // One span per HTTP attempt (a no-op unless an OpenTelemetry SDK is registered); no URL, no sig.
-  const span = tracer.startSpan(`tencent ${a.api}`, { kind: SpanKind.CLIENT, attributes: { "tencent.api": a.api, "tencent.attempt": a.attempt } });
+  const span = tracer.startSpan(`tencent ${a.api}`, {
+    kind: SpanKind.CLIENT,
+    attributes: { "tencent.api": a.api, "tencent.attempt": a.attempt },
+  });
   const report = (event: Partial<AttemptEvent>) => {
-    const full: AttemptEvent = { api: a.api, attempt: a.attempt, durationMs: performance.now() - started, outcome: "error", ...event };
+    const full: AttemptEvent = {
+      api: a.api,
+      attempt: a.attempt,
+      durationMs: performance.now() - started,
+      outcome: "error",
+      ...event,
+    };
     if (full.code !== undefined) span.setAttribute("tencent.error_code", full.code);
     if (full.httpStatus !== undefined) span.setAttribute("http.response.status_code", full.httpStatus);
     if (full.outcome !== "ok") span.setStatus({ code: SpanStatusCode.ERROR, message: full.kind ?? "error" });
@@ -79,7 +88,9 @@ export async function attemptCall(dispatcher: Dispatcher, a: Attempt): Promise<T
     const code = (error as { code?: unknown }).code;
     // Refused or unresolvable connections never carried the request; anything later may have.
     const sent = !(typeof code === "string" && NOT_SENT_CODES.has(code));
-    const why = timeout.aborted ? `timed out after ${Math.round(a.timeoutMs)} ms` : `network error${typeof code === "string" ? ` ${code}` : ""}`;
+    const why = timeout.aborted
+      ? `timed out after ${Math.round(a.timeoutMs)} ms`
+      : `network error${typeof code === "string" ? ` ${code}` : ""}`;
     throw new TencentTransportError(`Tencent ${a.api}: ${why}`, "transient", a.api, undefined, {
       sent,
       detail: error instanceof Error ? error.message : String(error),
@@ -90,7 +101,9 @@ export async function attemptCall(dispatcher: Dispatcher, a: Attempt): Promise<T
     const kind: TencentErrorKind = status >= 500 ? "transient" : status === 429 ? "throttled" : "config";
     report({ kind, httpStatus: status });
     // A 502/504 may come from a proxy after it forwarded the request; a 429 or 503 was refused before.
-    throw new TencentTransportError(`Tencent ${a.api} answered HTTP ${status}`, kind, a.api, status, { sent: status !== 429 && status !== 503 });
+    throw new TencentTransportError(`Tencent ${a.api} answered HTTP ${status}`, kind, a.api, status, {
+      sent: status !== 429 && status !== 503,
+    });
   }
   let envelope: unknown;
   try {
@@ -100,7 +113,12 @@ export async function attemptCall(dispatcher: Dispatcher, a: Attempt): Promise<T
   }
   if (!isEnvelope(envelope)) {
     report({ kind: "transient", httpStatus: status });
-    throw new TencentTransportError(`Tencent ${a.api} answered with a body that is not a JSON envelope`, "transient", a.api, status);
+    throw new TencentTransportError(
+      `Tencent ${a.api} answered with a body that is not a JSON envelope`,
+      "transient",
+      a.api,
+      status,
+    );
   }
   const code = envelope.ErrorCode;
   if (code !== 0 || envelope.ActionStatus === "FAIL") {
@@ -114,7 +132,14 @@ export async function attemptCall(dispatcher: Dispatcher, a: Attempt): Promise<T
 
 const tracer = trace.getTracer("portrait-graph");
 
-const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT", "EHOSTUNREACH", "ENETUNREACH"]);
+const NOT_SENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
 
 function isEnvelope(value: unknown): value is TencentEnvelope {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;

@@ -8,14 +8,26 @@ export class UserSigCache {
   #current: { renewAtMs: number; queryPrefix: string } | undefined;
 
   constructor(
-    private readonly params: { sdkAppId: number; secretKey: string; identifier: string; ttlSeconds: number; now: () => number },
+    private readonly params: {
+      sdkAppId: number;
+      secretKey: string;
+      identifier: string;
+      ttlSeconds: number;
+      now: () => number;
+    },
   ) {}
 
   queryPrefix(): string {
     const nowMs = this.params.now();
     if (this.#current === undefined || nowMs >= this.#current.renewAtMs) {
       const { sdkAppId, secretKey, identifier, ttlSeconds } = this.params;
-      const sig = signUserSig({ sdkAppId, secretKey, identifier, expireSeconds: ttlSeconds, time: Math.floor(nowMs / 1000) });
+      const sig = signUserSig({
+        sdkAppId,
+        secretKey,
+        identifier,
+        expireSeconds: ttlSeconds,
+        time: Math.floor(nowMs / 1000),
+      });
       this.#current = {
         renewAtMs: nowMs + (ttlSeconds * 1000) / 2,
         queryPrefix: `sdkappid=${sdkAppId}&identifier=${encodeURIComponent(identifier)}&usersig=${encodeURIComponent(sig)}`,

@@ -40,8 +40,7 @@ export type UserSigFailure =
   | "expired"; // 70001
 
 export type UserSigVerdict =
-  | { ok: true; payload: UserSigPayload; expiresAt: number }
-  | { ok: false; reason: UserSigFailure };
+  { ok: true; payload: UserSigPayload; expiresAt: number } | { ok: false; reason: UserSigFailure };
 
 export function signUserSig(params: UserSigParams): string {
   const time = params.time ?? Math.floor(Date.now() / 1000);

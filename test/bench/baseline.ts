@@ -50,7 +50,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
 
 const server = createServer((req, res) => {
   handle(req, res).catch((error: unknown) => {
-    if (!res.headersSent) res.writeHead(502, { "content-type": "application/json" }).end(JSON.stringify({ error: String(error) }));
+    if (!res.headersSent)
+      res.writeHead(502, { "content-type": "application/json" }).end(JSON.stringify({ error: String(error) }));
   });
 });
 server.keepAliveTimeout = 65_000;

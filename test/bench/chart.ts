@@ -41,7 +41,15 @@ function niceMax(value: number): number {
 
 type Range = { min: number; max: number } | undefined;
 
-function panel(x: number, title: string, values: number[], ranges: Range[], unit: string, colour: string, target?: number): string[] {
+function panel(
+  x: number,
+  title: string,
+  values: number[],
+  ranges: Range[],
+  unit: string,
+  colour: string,
+  target?: number,
+): string[] {
   const max = niceMax(Math.max(...values, ...ranges.map((r) => r?.max ?? 0), target ?? 0));
   const scale = (v: number) => (v / max) * PANEL_W;
   const bottom = TOP + values.length * ROW;
@@ -49,19 +57,27 @@ function panel(x: number, title: string, values: number[], ranges: Range[], unit
   for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
     const tx = x + tick * PANEL_W;
     parts.push(`<line x1="${tx}" y1="${TOP - 4}" x2="${tx}" y2="${bottom}" class="grid"/>`);
-    parts.push(`<text x="${tx}" y="${bottom + 16}" class="tick" text-anchor="middle">${Math.round(tick * max).toLocaleString("en-US")}</text>`);
+    parts.push(
+      `<text x="${tx}" y="${bottom + 16}" class="tick" text-anchor="middle">${Math.round(tick * max).toLocaleString("en-US")}</text>`,
+    );
   }
   values.forEach((v, i) => {
     const y = TOP + i * ROW + 8;
-    parts.push(`<rect x="${x}" y="${y}" width="${Math.max(1, scale(v)).toFixed(1)}" height="${ROW - 18}" fill="${colour}"/>`);
+    parts.push(
+      `<rect x="${x}" y="${y}" width="${Math.max(1, scale(v)).toFixed(1)}" height="${ROW - 18}" fill="${colour}"/>`,
+    );
     const inside = scale(v) > PANEL_W * 0.7;
     const lx = inside ? x + scale(v) - 4 : x + scale(v) + 4;
-    parts.push(`<text x="${lx.toFixed(1)}" y="${y + ROW / 2 - 4}" class="${inside ? "vi" : "v"}" text-anchor="${inside ? "end" : "start"}">${fmt(v)} ${unit}</text>`);
+    parts.push(
+      `<text x="${lx.toFixed(1)}" y="${y + ROW / 2 - 4}" class="${inside ? "vi" : "v"}" text-anchor="${inside ? "end" : "start"}">${fmt(v)} ${unit}</text>`,
+    );
     const range = ranges[i];
     if (range && range.max > range.min) {
       const wy = y + ROW - 16;
       const [x1, x2] = [x + scale(range.min), x + scale(range.max)];
-      parts.push(`<path d="M${x1.toFixed(1)} ${wy - 3}v6M${x1.toFixed(1)} ${wy}H${x2.toFixed(1)}M${x2.toFixed(1)} ${wy - 3}v6" class="whisker"/>`);
+      parts.push(
+        `<path d="M${x1.toFixed(1)} ${wy - 3}v6M${x1.toFixed(1)} ${wy}H${x2.toFixed(1)}M${x2.toFixed(1)} ${wy - 3}v6" class="whisker"/>`,
+      );
     }
   });
   if (target !== undefined) {
@@ -77,7 +93,10 @@ export function stormChart(rows: ChartRow[], options: ChartOptions): string {
   const height = TOP + rows.length * ROW + 44;
   const labels = rows.flatMap((row, i) => {
     const y = TOP + i * ROW + 20;
-    return [`<text x="8" y="${y}" class="l">${escape(row.label)}</text>`, `<text x="8" y="${y + 14}" class="d">${escape(row.detail)}</text>`];
+    return [
+      `<text x="8" y="${y}" class="l">${escape(row.label)}</text>`,
+      `<text x="8" y="${y + 14}" class="d">${escape(row.detail)}</text>`,
+    ];
   });
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif">`,
@@ -87,8 +106,23 @@ export function stormChart(rows: ChartRow[], options: ChartOptions): string {
     `<text x="8" y="22" class="t">${escape(options.title)}</text>`,
     `<text x="8" y="40" class="s">${escape(options.subtitle)}</text>`,
     ...labels,
-    ...panel(LABEL_W, "ok req/s, median run (higher is better)", rows.map((r) => r.okPerSecond), rows.map((r) => r.okRange), "", "#2e86c1"),
-    ...panel(LABEL_W + PANEL_W + GAP, "p99 ms, median run (lower is better)", rows.map((r) => r.p99), rows.map((r) => r.p99Range), "ms", "#d68910", options.p99Target),
+    ...panel(
+      LABEL_W,
+      "ok req/s, median run (higher is better)",
+      rows.map((r) => r.okPerSecond),
+      rows.map((r) => r.okRange),
+      "",
+      "#2e86c1",
+    ),
+    ...panel(
+      LABEL_W + PANEL_W + GAP,
+      "p99 ms, median run (lower is better)",
+      rows.map((r) => r.p99),
+      rows.map((r) => r.p99Range),
+      "ms",
+      "#d68910",
+      options.p99Target,
+    ),
     `</svg>`,
     "",
   ].join("\n");

@@ -103,26 +103,43 @@ async function send(pool: Pool, plan: ClosedLoopPlan, token: string, id: string)
   const json = { "content-type": "application/json" };
   const res =
     plan.shape === "graphql-user"
-      ? await pool.request({ path: "/graphql", method: "POST", headers: { ...json, authorization: `Bearer ${token}` }, body: JSON.stringify({ query: USER_QUERY, variables: { id } }) })
+      ? await pool.request({
+          path: "/graphql",
+          method: "POST",
+          headers: { ...json, authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query: USER_QUERY, variables: { id } }),
+        })
       : plan.shape === "baseline-user"
         ? await pool.request({ path: "/user", method: "POST", headers: json, body: JSON.stringify({ id }) })
-        : await pool.request({ path: `${plan.restPath}${Math.floor(Math.random() * 2 ** 32)}`, method: "POST", headers: json, body: JSON.stringify({ To_Account: [id], TagList: [NICK_TAG] }) });
+        : await pool.request({
+            path: `${plan.restPath}${Math.floor(Math.random() * 2 ** 32)}`,
+            method: "POST",
+            headers: json,
+            body: JSON.stringify({ To_Account: [id], TagList: [NICK_TAG] }),
+          });
   const body = (await res.body.json().catch(() => undefined)) as AnswerBody | undefined;
   if (res.statusCode !== 200) return `http ${res.statusCode}`;
   if (body?.errors) return `graphql ${body.errors[0]?.extensions?.code ?? "error"}`;
   const nick =
-    plan.shape === "graphql-user" ? body?.data?.user?.profile?.nick : plan.shape === "baseline-user" ? body?.nick : body?.UserProfileItem?.[0]?.ProfileItem?.[0]?.Value;
+    plan.shape === "graphql-user"
+      ? body?.data?.user?.profile?.nick
+      : plan.shape === "baseline-user"
+        ? body?.nick
+        : body?.UserProfileItem?.[0]?.ProfileItem?.[0]?.Value;
   if (plan.shape === "rest-user" && body?.ActionStatus !== "OK") return `tencent ${body?.ErrorCode}`;
   return nick === nickOf(id) ? true : "wrong answer";
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function closedLoop(plan: ClosedLoopPlan): Promise<LoadResult> {
   // One connection per client, as real clients have: client i uses target i mod n.
   const n = plan.targets.length;
-  const pools = plan.targets.map((origin, t) => new Pool(origin, { connections: Math.ceil((plan.clients - t) / n), pipelining: 1 }));
+  const pools = plan.targets.map(
+    (origin, t) => new Pool(origin, { connections: Math.ceil((plan.clients - t) / n), pipelining: 1 }),
+  );
   const latencies: number[] = [];
   const errorKinds: Record<string, number> = {};
   let ok = 0;
@@ -133,7 +150,8 @@ export async function closedLoop(plan: ClosedLoopPlan): Promise<LoadResult> {
   let windowEnd = Infinity;
   type Sample = Record<string, number | null>;
   const cpu: { at: number; groups: Sample; waits: Sample; self: number }[] = [];
-  const total = (values: (number | undefined)[]) => (values.some((v) => v === undefined) ? null : values.reduce((a, b) => a! + b!, 0)!);
+  const total = (values: (number | undefined)[]) =>
+    values.some((v) => v === undefined) ? null : values.reduce((a, b) => a! + b!, 0)!;
   const sampleCpu = () => {
     const groups: Sample = {};
     const waits: Sample = {};
@@ -156,7 +174,10 @@ export async function closedLoop(plan: ClosedLoopPlan): Promise<LoadResult> {
     sampleCpu();
     timers.push(setTimeout(sampleCpu, plan.seconds * 1000));
   };
-  timers.push(setTimeout(maybeOpenWindow, plan.warmupSeconds * 1000), setTimeout(maybeOpenWindow, plan.warmupMaxSeconds * 1000));
+  timers.push(
+    setTimeout(maybeOpenWindow, plan.warmupSeconds * 1000),
+    setTimeout(maybeOpenWindow, plan.warmupMaxSeconds * 1000),
+  );
 
   await Promise.all(
     Array.from({ length: plan.clients }, async (_, client) => {
@@ -166,7 +187,9 @@ export async function closedLoop(plan: ClosedLoopPlan): Promise<LoadResult> {
       while (performance.now() < windowEnd) {
         const id = accountId(Math.floor(Math.random() * plan.accounts));
         const started = performance.now();
-        const outcome = await send(pool, plan, token, id).catch((error: Error & { code?: string }) => `transport ${error.code ?? String(error)}`);
+        const outcome = await send(pool, plan, token, id).catch(
+          (error: Error & { code?: string }) => `transport ${error.code ?? String(error)}`,
+        );
         if (started < windowStart) {
           if (outcome === true) warmed++;
           maybeOpenWindow();
@@ -225,14 +248,31 @@ export async function single(plan: SinglePlan): Promise<SingleResult> {
             headers: { "content-type": "application/json", authorization: `Bearer ${plan.token}` },
             body: JSON.stringify({ query: USERS_QUERY, variables: { ids: plan.ids } }),
           })
-        : await pool.request({ path: "/users", method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ids: plan.ids, perCall: plan.perCall }) });
+        : await pool.request({
+            path: "/users",
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ ids: plan.ids, perCall: plan.perCall }),
+          });
     const body = (await res.body.json()) as AnswerBody | undefined;
     const ms = performance.now() - started;
     const cpuAfter = cpuMs(plan.watchPid);
     const cpu = cpuBefore === undefined || cpuAfter === undefined ? null : cpuAfter - cpuBefore;
-    const nicks: unknown[] = plan.shape === "graphql-users" ? (body?.data?.users ?? []).map((u) => u?.profile?.nick) : (body?.nicks ?? []);
-    const right = res.statusCode === 200 && !body?.errors && nicks.length === plan.ids.length && plan.ids.every((id, i) => nicks[i] === nickOf(id));
-    return right ? { ms, cpuMs: cpu, ok: true } : { ms, cpuMs: cpu, ok: false, error: `status ${res.statusCode}: ${JSON.stringify(body?.errors?.[0] ?? body).slice(0, 200)}` };
+    const nicks: unknown[] =
+      plan.shape === "graphql-users" ? (body?.data?.users ?? []).map((u) => u?.profile?.nick) : (body?.nicks ?? []);
+    const right =
+      res.statusCode === 200 &&
+      !body?.errors &&
+      nicks.length === plan.ids.length &&
+      plan.ids.every((id, i) => nicks[i] === nickOf(id));
+    return right
+      ? { ms, cpuMs: cpu, ok: true }
+      : {
+          ms,
+          cpuMs: cpu,
+          ok: false,
+          error: `status ${res.statusCode}: ${JSON.stringify(body?.errors?.[0] ?? body).slice(0, 200)}`,
+        };
   } finally {
     await pool.close();
   }

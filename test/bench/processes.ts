@@ -25,7 +25,9 @@ export function assertAlive(children: readonly Child[]): void {
   for (const child of children) {
     const { exitCode, signalCode } = child.process;
     if (exitCode !== null || signalCode !== null) {
-      throw new Error(`${child.name} (pid ${child.pid}) exited during the run (${signalCode ?? `code ${exitCode}`}); its results are void:\n${child.output()}`);
+      throw new Error(
+        `${child.name} (pid ${child.pid}) exited during the run (${signalCode ?? `code ${exitCode}`}); its results are void:\n${child.output()}`,
+      );
     }
   }
 }
@@ -70,12 +72,15 @@ export async function startChild(options: StartOptions): Promise<Child> {
   running.add(entry);
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   while (!options.ready.test(output)) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${options.name} exited before it was ready:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`${options.name} was not ready within ${options.timeoutMs ?? 30_000} ms:\n${output}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${options.name} exited before it was ready:\n${output}`);
+    if (Date.now() > deadline)
+      throw new Error(`${options.name} was not ready within ${options.timeoutMs ?? 30_000} ms:\n${output}`);
     await nextOutput(child);
   }
   child.once("exit", (code, signal) => {
-    if (running.has(entry)) console.error(`! ${options.name} (pid ${entry.pid}) exited unexpectedly: ${signal ?? code}\n${output}`);
+    if (running.has(entry))
+      console.error(`! ${options.name} (pid ${entry.pid}) exited unexpectedly: ${signal ?? code}\n${output}`);
   });
   return Object.assign(entry, { url: options.ready.exec(output)![1]! });
 }
@@ -121,7 +126,9 @@ export function loadChannel(child: Child) {
     if (message.error) waiter?.reject(new Error(`load generator: ${message.error}`));
     else waiter?.resolve(message.result);
   });
-  child.process.once("exit", () => pending.forEach((w) => w.reject(new Error(`load generator exited:\n${child.output()}`))));
+  child.process.once("exit", () =>
+    pending.forEach((w) => w.reject(new Error(`load generator exited:\n${child.output()}`))),
+  );
   return <T>(plan: ClosedLoopPlan | SinglePlan) =>
     new Promise<T>((resolve, reject) => {
       const id = next++;

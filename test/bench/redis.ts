@@ -19,7 +19,8 @@ export async function cleanRedis(url: string, prefix: string): Promise<number> {
   try {
     const scan = async () => {
       const keys: string[] = [];
-      for await (const batch of client.scanIterator({ MATCH: `${prefix.replace(/[*?[\]\\]/g, "\\$&")}*`, COUNT: 500 })) keys.push(...batch);
+      for await (const batch of client.scanIterator({ MATCH: `${prefix.replace(/[*?[\]\\]/g, "\\$&")}*`, COUNT: 500 }))
+        keys.push(...batch);
       return keys;
     };
     const keys = await scan();

@@ -28,9 +28,12 @@ const x = (n: number) => `${n.toFixed(2)}×`;
 const pct = (n: number | null) => (n === null ? "n/a" : `${Math.round(n * 100)}%`);
 const lowerMedian = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? 0;
 const cpu = (r: StormResult) =>
-  r.cpuMsPerRequest === null ? "n/a" : `${r.cpuMsPerRequest.toFixed(2)} (ran ${pct(r.serviceCoreShare)}, waited ${pct(r.serviceWaitShare)})`;
+  r.cpuMsPerRequest === null
+    ? "n/a"
+    : `${r.cpuMsPerRequest.toFixed(2)} (ran ${pct(r.serviceCoreShare)}, waited ${pct(r.serviceWaitShare)})`;
 const range = (s: StormSeries) => (s.runs.length > 1 ? ` (${int(s.okPerSecond.min)}–${int(s.okPerSecond.max)})` : "");
-const p99 = (s: StormSeries) => `${ms(s.median.p99)}${s.runs.length > 1 ? ` (${Math.round(s.p99.min)}–${Math.round(s.p99.max)})` : ""}`;
+const p99 = (s: StormSeries) =>
+  `${ms(s.median.p99)}${s.runs.length > 1 ? ` (${Math.round(s.p99.min)}–${Math.round(s.p99.max)})` : ""}`;
 
 /** 60007 answers over every run of a series. */
 const throttled = (s: StormSeries) => s.runs.reduce((sum, r) => sum + r.upstream.throttled, 0);
@@ -38,9 +41,14 @@ const throttled = (s: StormSeries) => s.runs.reduce((sum, r) => sum + r.upstream
 /** Errors over every run of a series, with their kinds. */
 function errors(s: StormSeries): string {
   const kinds: Record<string, number> = {};
-  for (const run of s.runs) for (const [kind, n] of Object.entries(run.errorKinds)) kinds[kind] = (kinds[kind] ?? 0) + n;
+  for (const run of s.runs)
+    for (const [kind, n] of Object.entries(run.errorKinds)) kinds[kind] = (kinds[kind] ?? 0) + n;
   const total = s.runs.reduce((sum, r) => sum + r.errors, 0);
-  return total === 0 ? "0" : `${total} (${Object.entries(kinds).map(([k, v]) => `${k}: ${v}`).join(", ")})`;
+  return total === 0
+    ? "0"
+    : `${total} (${Object.entries(kinds)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(", ")})`;
 }
 
 /** ok req/s of `a` over `b`, round by round (runs of the same round were measured back to back). */
@@ -53,7 +61,10 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(header.map((_, i) => (i === 0 ? "---" : "---:"))), ...rows.map(line)].join("\n");
 }
 
-export function stormTable(storms: Storms, label: { clients: number; accounts: number; seconds: number; latencyMs: number; rateLimit: number }): string {
+export function stormTable(
+  storms: Storms,
+  label: { clients: number; accounts: number; seconds: number; latencyMs: number; rateLimit: number },
+): string {
   const rounds = storms.capped.runs.length;
   const row = (name: string, s: StormSeries) => {
     const r = s.median;
@@ -97,7 +108,16 @@ export function stormTable(storms: Storms, label: { clients: number; accounts: n
 export function fanOutTable(rows: FanOutRow[], label: { ids: number; latencyMs: number; rateLimit: number }): string {
   const ours = rows[0]!;
   return table(
-    [`fan-out: one request over ${int(label.ids)} distinct ids, cap ${label.rateLimit}/s, ${label.latencyMs} ms`, "latency (median)", "calls", "accounts/call", "CPU ms of the answering process (mean; 10 ms ticks)", "60007", "errors", "vs portrait-graph"],
+    [
+      `fan-out: one request over ${int(label.ids)} distinct ids, cap ${label.rateLimit}/s, ${label.latencyMs} ms`,
+      "latency (median)",
+      "calls",
+      "accounts/call",
+      "CPU ms of the answering process (mean; 10 ms ticks)",
+      "60007",
+      "errors",
+      "vs portrait-graph",
+    ],
     rows.map((r) => [
       `${r.target}${r.reps > 1 ? ` (median of ${r.reps}: ${r.allMs.map((v) => Math.round(v)).join(", ")} ms)` : ""}`,
       ms(r.medianMs),
@@ -106,7 +126,9 @@ export function fanOutTable(rows: FanOutRow[], label: { ids: number; latencyMs: 
       r.cpuMs === null ? "n/a" : String(Math.round(r.cpuMs)),
       String(r.throttled),
       String(r.errors.length),
-      r === ours ? "—" : `${x(r.medianMs / ours.medianMs)} the latency, ${x(r.callsPerRequest / ours.callsPerRequest)} the calls`,
+      r === ours
+        ? "—"
+        : `${x(r.medianMs / ours.medianMs)} the latency, ${x(r.callsPerRequest / ours.callsPerRequest)} the calls`,
     ]),
   );
 }
@@ -152,9 +174,23 @@ export function replicasTable(replicas: Replicas, rateLimit: number): string {
 
 export function overheadTable(o: OverheadResult, label: { clients: number; seconds: number }): string {
   return table(
-    [`overhead: one profile, ${label.clients} clients, no throttle or latency, ${o.rounds.length} ABBA rounds of ${label.seconds} s`, "ok req/s (median)", "p50", "p99", "service CPU ms/req", "ratio (median, min–max)"],
     [
-      ["direct REST portrait_get to the emulator", int(o.direct.okPerSecond), ms(o.direct.p50), ms(o.direct.p99), "—", "1.00×"],
+      `overhead: one profile, ${label.clients} clients, no throttle or latency, ${o.rounds.length} ABBA rounds of ${label.seconds} s`,
+      "ok req/s (median)",
+      "p50",
+      "p99",
+      "service CPU ms/req",
+      "ratio (median, min–max)",
+    ],
+    [
+      [
+        "direct REST portrait_get to the emulator",
+        int(o.direct.okPerSecond),
+        ms(o.direct.p50),
+        ms(o.direct.p99),
+        "—",
+        "1.00×",
+      ],
       [
         `GraphQL \`user(id){profile{nick}}\` (${o.graphql.accountsPerCall.toFixed(1)} accounts/call upstream)`,
         int(o.graphql.okPerSecond),
@@ -167,13 +203,24 @@ export function overheadTable(o: OverheadResult, label: { clients: number; secon
   );
 }
 
-export function evaluateTargets(storms: Storms, fanOut: FanOutRow[], replicas: Replicas | undefined, latencyMs: number, rateLimit: number): Target[] {
+export function evaluateTargets(
+  storms: Storms,
+  fanOut: FanOutRow[],
+  replicas: Replicas | undefined,
+  latencyMs: number,
+  rateLimit: number,
+): Target[] {
   const ratios = roundRatios(storms.capped, storms.uncapped);
   const ratio = lowerMedian(ratios);
   const underCap: [string, number][] = [
     ["storm (a)", throttled(storms.capped)],
     ["fan-out", fanOut[0]?.throttled ?? 0],
-    ...(replicas ? ([["1 replica", throttled(replicas.one)], ["3 replicas", throttled(replicas.three)]] as [string, number][]) : []),
+    ...(replicas
+      ? ([
+          ["1 replica", throttled(replicas.one)],
+          ["3 replicas", throttled(replicas.three)],
+        ] as [string, number][])
+      : []),
   ];
   const total = underCap.reduce((sum, [, n]) => sum + n, 0);
   const bound = 4 * latencyMs;

@@ -32,7 +32,15 @@ import { stormChart } from "./chart.js";
 import type { LoadResult, SingleResult } from "./load.js";
 import { loadChannel, pinningPlan, startChild, stopAll, stopChild, waitReady } from "./processes.js";
 import { cleanRedis, redisReachable } from "./redis.js";
-import { evaluateTargets, fanOutTable, overheadTable, replicasTable, stormTable, targetLines, type Replicas } from "./report.js";
+import {
+  evaluateTargets,
+  fanOutTable,
+  overheadTable,
+  replicasTable,
+  stormTable,
+  targetLines,
+  type Replicas,
+} from "./report.js";
 import { fanOut, overhead, replicas, stormRounds, type Bench, type BenchSettings } from "./scenarios.js";
 
 const knob = (name: string, fallback: number, min = 1) => {
@@ -59,7 +67,11 @@ const settings: BenchSettings = {
   overheadClients: 16,
 };
 const APP = { sdkAppId: 1400000000, secretKey: "portrait-graph-bench-secret-key", admin: "administrator" };
-const JWT = { secret: randomBytes(32).toString("base64url"), issuer: "portrait-graph-bench", audience: "portrait-graph" };
+const JWT = {
+  secret: randomBytes(32).toString("base64url"),
+  issuer: "portrait-graph-bench",
+  audience: "portrait-graph",
+};
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const REDIS_PREFIX = `pg-bench:${randomBytes(4).toString("hex")}:`;
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -74,7 +86,12 @@ async function main() {
   // The orchestrator only waits during the runs; it sits with the load generator.
   if (pin) spawnSync("taskset", ["-a", "-p", "-c", String(pin.driver), String(process.pid)], { stdio: "ignore" });
   const dir = await mkdtemp(join(os.tmpdir(), "portrait-bench-"));
-  const common = { TIM_SDKAPPID: String(APP.sdkAppId), TIM_SECRET_KEY: APP.secretKey, TIM_ADMIN_IDENTIFIER: APP.admin, TIM_CUSTOM_TAGS: "Test:string" };
+  const common = {
+    TIM_SDKAPPID: String(APP.sdkAppId),
+    TIM_SECRET_KEY: APP.secretKey,
+    TIM_ADMIN_IDENTIFIER: APP.admin,
+    TIM_CUSTOM_TAGS: "Test:string",
+  };
   let redisLeft: number | undefined;
   const withRedis = await redisReachable(REDIS_URL);
   try {
@@ -96,16 +113,36 @@ async function main() {
       },
     });
     const loaded = /accounts: (\d+)/.exec(emulator.output())?.[1];
-    if (Number(loaded) !== settings.accounts + 1) throw new Error(`the emulator loaded ${loaded} accounts, expected ${settings.accounts + 1}`);
-    const load = await startChild({ name: "load generator", script: join(here, "load.js"), cpu: pin?.driver, ipc: true, ready: /ready at (\S+)/, env: { BENCH_LOAD_CHILD: "1" } });
+    if (Number(loaded) !== settings.accounts + 1)
+      throw new Error(`the emulator loaded ${loaded} accounts, expected ${settings.accounts + 1}`);
+    const load = await startChild({
+      name: "load generator",
+      script: join(here, "load.js"),
+      cpu: pin?.driver,
+      ipc: true,
+      ready: /ready at (\S+)/,
+      env: { BENCH_LOAD_CHILD: "1" },
+    });
     const send = loadChannel(load);
     const key = new TextEncoder().encode(JWT.secret);
     const tokens = await Promise.all(
       Array.from({ length: settings.clients }, (_, i) =>
-        new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(accountId(i)).setIssuer(JWT.issuer).setAudience(JWT.audience).setIssuedAt().setExpirationTime("2h").sign(key),
+        new SignJWT({})
+          .setProtectedHeader({ alg: "HS256" })
+          .setSubject(accountId(i))
+          .setIssuer(JWT.issuer)
+          .setAudience(JWT.audience)
+          .setIssuedAt()
+          .setExpirationTime("2h")
+          .sign(key),
       ),
     );
-    const sig = signUserSig({ sdkAppId: APP.sdkAppId, secretKey: APP.secretKey, identifier: APP.admin, expireSeconds: 7200 });
+    const sig = signUserSig({
+      sdkAppId: APP.sdkAppId,
+      secretKey: APP.secretKey,
+      identifier: APP.admin,
+      expireSeconds: 7200,
+    });
     let started = 0;
     const bench: Bench = {
       settings,
@@ -161,7 +198,12 @@ async function main() {
     const series = await stormRounds(bench, [
       { key: "capped", shape: "graphql-user", targets: [serviceA!], upstream: capped },
       { key: "baseline", shape: "baseline-user", targets: [baseline], upstream: capped },
-      { key: "uncapped", shape: "graphql-user", targets: [serviceC!], upstream: { rateLimit: 0, latencyMs: settings.latencyMs } },
+      {
+        key: "uncapped",
+        shape: "graphql-user",
+        targets: [serviceC!],
+        upstream: { rateLimit: 0, latencyMs: settings.latencyMs },
+      },
     ]);
     const storms = { capped: series.capped!, baseline: series.baseline!, uncapped: series.uncapped! };
     step("fan-out");
@@ -181,18 +223,33 @@ async function main() {
 
     const targets = evaluateTargets(storms, fanOutRows, replicaSeries, settings.latencyMs, settings.rateLimit);
     const cpuModel = os.cpus()[0]?.model ?? "unknown CPU";
-    const commit = spawnSync("git", ["describe", "--always", "--dirty"], { cwd: root, encoding: "utf8" }).stdout.trim() || "unknown";
+    const commit =
+      spawnSync("git", ["describe", "--always", "--dirty"], { cwd: root, encoding: "utf8" }).stdout.trim() || "unknown";
     const meta = {
       date: startedAt.toISOString(),
       commit,
       node: process.version,
       cpu: `${os.cpus().length}× ${cpuModel}`,
-      loadAverage1m: { min: Math.min(...loadAverages), max: Math.max(...loadAverages), samples: loadAverages.map((l) => Number(l.toFixed(2))) },
-      pinning: pin ? `taskset: service(s) and baseline on CPU ${pin.service}; load generator, emulator and orchestrator on CPU ${pin.driver}` : "none",
-      redis: withRedis ? `${REDIS_URL}, prefix ${REDIS_PREFIX}, keys left after cleanup: ${redisLeft}` : "not reachable: replicas skipped",
+      loadAverage1m: {
+        min: Math.min(...loadAverages),
+        max: Math.max(...loadAverages),
+        samples: loadAverages.map((l) => Number(l.toFixed(2))),
+      },
+      pinning: pin
+        ? `taskset: service(s) and baseline on CPU ${pin.service}; load generator, emulator and orchestrator on CPU ${pin.driver}`
+        : "none",
+      redis: withRedis
+        ? `${REDIS_URL}, prefix ${REDIS_PREFIX}, keys left after cleanup: ${redisLeft}`
+        : "not reachable: replicas skipped",
       settings,
     };
-    const label = { clients: settings.clients, accounts: settings.accounts, seconds: settings.seconds, latencyMs: settings.latencyMs, rateLimit: settings.rateLimit };
+    const label = {
+      clients: settings.clients,
+      accounts: settings.accounts,
+      seconds: settings.seconds,
+      latencyMs: settings.latencyMs,
+      rateLimit: settings.rateLimit,
+    };
     const text = [
       `portrait-graph bench — ${meta.date}, commit ${commit}, Node ${meta.node}, ${meta.cpu}`,
       `load average (1 min) during the run: ${meta.loadAverage1m.min.toFixed(2)}–${meta.loadAverage1m.max.toFixed(2)}; pinning: ${meta.pinning}`,
@@ -200,7 +257,11 @@ async function main() {
       "",
       stormTable(storms, label),
       "",
-      fanOutTable(fanOutRows, { ids: settings.fanOutIds, latencyMs: settings.latencyMs, rateLimit: settings.rateLimit }),
+      fanOutTable(fanOutRows, {
+        ids: settings.fanOutIds,
+        latencyMs: settings.latencyMs,
+        rateLimit: settings.rateLimit,
+      }),
       "",
       replicaSeries ? replicasTable(replicaSeries, settings.rateLimit) : "replicas: not run (no Redis)",
       "",
@@ -217,28 +278,48 @@ async function main() {
     const chartRows = [
       { label: "(a) portrait-graph", detail: `1 process, ${cap}`, s: storms.capped },
       { label: "(b) per-request loader", detail: `baseline, ${cap}`, s: storms.baseline },
-      { label: "(c) portrait-graph, throttle off", detail: `1 process, ${settings.latencyMs} ms: the CPU ceiling`, s: storms.uncapped },
+      {
+        label: "(c) portrait-graph, throttle off",
+        detail: `1 process, ${settings.latencyMs} ms: the CPU ceiling`,
+        s: storms.uncapped,
+      },
       ...(replicaSeries
         ? [
             { label: "1 replica on Redis", detail: `shared budget, ${cap}`, s: replicaSeries.one },
             { label: "3 replicas on Redis", detail: `shared budget, ${cap}, one core`, s: replicaSeries.three },
           ]
         : []),
-    ].map(({ label: l, detail, s }) => ({ label: l, detail, okPerSecond: s.median.okPerSecond, okRange: s.okPerSecond, p99: s.median.p99, p99Range: s.p99 }));
+    ].map(({ label: l, detail, s }) => ({
+      label: l,
+      detail,
+      okPerSecond: s.median.okPerSecond,
+      okRange: s.okPerSecond,
+      p99: s.median.p99,
+      p99Range: s.p99,
+    }));
     const svg = stormChart(chartRows, {
       title: `Storm: ${settings.clients} clients, user(id) over ${settings.accounts.toLocaleString("en-US")} accounts, ${settings.seconds} s`,
       subtitle: `${meta.date.slice(0, 10)}, Node ${meta.node}, ${meta.cpu}, load avg ${meta.loadAverage1m.min.toFixed(1)}–${meta.loadAverage1m.max.toFixed(1)}, ${pin ? "service pinned to its own core" : "no pinning"}; whiskers: min–max of ${settings.stormRounds} rounds`,
       p99Target: 4 * settings.latencyMs,
     });
     await mkdir(RESULTS, { recursive: true });
-    const results = { meta, storm: storms, fanOut: fanOutRows, replicas: replicaSeries ?? null, overhead: overheadResult, targets, table: text };
+    const results = {
+      meta,
+      storm: storms,
+      fanOut: fanOutRows,
+      replicas: replicaSeries ?? null,
+      overhead: overheadResult,
+      targets,
+      table: text,
+    };
     await writeFile(join(RESULTS, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
     await writeFile(join(RESULTS, "latest.svg"), svg);
     console.log(`wrote ${join("test/bench/results", "latest.json")} and latest.svg`);
   } finally {
     clearInterval(sampler);
     await stopAll();
-    if (withRedis && redisLeft === undefined) redisLeft = await cleanRedis(REDIS_URL, REDIS_PREFIX).catch(() => undefined);
+    if (withRedis && redisLeft === undefined)
+      redisLeft = await cleanRedis(REDIS_URL, REDIS_PREFIX).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
 }

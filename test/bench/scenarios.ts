@@ -95,7 +95,8 @@ export async function storm(
     upstream: figures,
     cpuMsPerRequest: service === null || result.ok === 0 ? null : service / result.ok,
     serviceCoreShare: service === null ? null : service / window,
-    serviceWaitShare: result.waitMs.service == null || targets.length === 0 ? null : result.waitMs.service / window / targets.length,
+    serviceWaitShare:
+      result.waitMs.service == null || targets.length === 0 ? null : result.waitMs.service / window / targets.length,
     driverCoreShare: emulatorCpu === null ? null : (emulatorCpu + result.loadCpuMs) / window,
   };
 }
@@ -122,14 +123,53 @@ export async function fanOut(bench: Bench, service: Child, baseline: Child): Pro
   let nextId = 0;
   const freshIds = () => Array.from({ length: n }, () => accountId(nextId++ % settings.accounts));
   const variants: { target: string; perCall: number | null; reps: number; plan: (ids: string[]) => SinglePlan }[] = [
-    { target: `portrait-graph users(ids: ${n})`, perCall: null, reps: settings.fanOutReps, plan: (ids) => ({ type: "single", shape: "graphql-users", target: origin(service), watchPid: service.pid, token: bench.tokens[0]!, ids }) },
-    { target: `baseline, ${Math.ceil(n / 100)} calls of 100`, perCall: 100, reps: settings.fanOutReps, plan: (ids) => ({ type: "single", shape: "baseline-users", target: origin(baseline), watchPid: baseline.pid, token: "", ids, perCall: 100 }) },
-    { target: `baseline, ${n} calls of 1 (N+1)`, perCall: 1, reps: 1, plan: (ids) => ({ type: "single", shape: "baseline-users", target: origin(baseline), watchPid: baseline.pid, token: "", ids, perCall: 1 }) },
+    {
+      target: `portrait-graph users(ids: ${n})`,
+      perCall: null,
+      reps: settings.fanOutReps,
+      plan: (ids) => ({
+        type: "single",
+        shape: "graphql-users",
+        target: origin(service),
+        watchPid: service.pid,
+        token: bench.tokens[0]!,
+        ids,
+      }),
+    },
+    {
+      target: `baseline, ${Math.ceil(n / 100)} calls of 100`,
+      perCall: 100,
+      reps: settings.fanOutReps,
+      plan: (ids) => ({
+        type: "single",
+        shape: "baseline-users",
+        target: origin(baseline),
+        watchPid: baseline.pid,
+        token: "",
+        ids,
+        perCall: 100,
+      }),
+    },
+    {
+      target: `baseline, ${n} calls of 1 (N+1)`,
+      perCall: 1,
+      reps: 1,
+      plan: (ids) => ({
+        type: "single",
+        shape: "baseline-users",
+        target: origin(baseline),
+        watchPid: baseline.pid,
+        token: "",
+        ids,
+        perCall: 1,
+      }),
+    },
   ];
   const rows: FanOutRow[] = [];
   for (const variant of variants) {
     // N+1 runs the baseline's code that the 10 × 100 variant has just warmed (and takes 5 s a go).
-    for (let i = 0; i < (variant.perCall === 1 ? 0 : settings.fanOutWarmups); i++) await bench.runOne(variant.plan(freshIds()));
+    for (let i = 0; i < (variant.perCall === 1 ? 0 : settings.fanOutWarmups); i++)
+      await bench.runOne(variant.plan(freshIds()));
     const ms: number[] = [];
     const cpu: number[] = [];
     const errors: string[] = [];
@@ -208,8 +248,13 @@ export async function stormRounds(bench: Bench, configs: StormConfig[]): Promise
 }
 
 /** The cap-200 storm over 1 and over 3 replicas, each set on its own Redis budget, in rounds. */
-export async function replicas(bench: Bench, redisUrl: string, prefix: (count: number) => string): Promise<Record<"one" | "three", StormSeries>> {
-  const start = (count: number) => bench.startServices(count, { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix(count), REPLICAS: String(count) });
+export async function replicas(
+  bench: Bench,
+  redisUrl: string,
+  prefix: (count: number) => string,
+): Promise<Record<"one" | "three", StormSeries>> {
+  const start = (count: number) =>
+    bench.startServices(count, { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix(count), REPLICAS: String(count) });
   const [one, three] = [await start(1), await start(3)];
   const upstream = { rateLimit: bench.settings.rateLimit, latencyMs: bench.settings.latencyMs };
   try {
@@ -254,7 +299,11 @@ export async function overhead(bench: Bench, service: Child): Promise<OverheadRe
     medianRatio: median(ratios),
     minRatio: Math.min(...ratios),
     maxRatio: Math.max(...ratios),
-    direct: { okPerSecond: pick((r) => r.direct.okPerSecond), p50: pick((r) => r.direct.p50), p99: pick((r) => r.direct.p99) },
+    direct: {
+      okPerSecond: pick((r) => r.direct.okPerSecond),
+      p50: pick((r) => r.direct.p50),
+      p99: pick((r) => r.direct.p99),
+    },
     graphql: {
       okPerSecond: pick((r) => r.graphql.okPerSecond),
       p50: pick((r) => r.graphql.p50),

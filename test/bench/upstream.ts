@@ -6,7 +6,10 @@
 import { request } from "undici";
 import type { CallRecord } from "../../src/emulator/emulator.js";
 
-export async function configureEmulator(url: string, patch: { rateLimit?: number; latencyMs?: number | string }): Promise<void> {
+export async function configureEmulator(
+  url: string,
+  patch: { rateLimit?: number; latencyMs?: number | string },
+): Promise<void> {
   const res = await request(`${url}/emulator/config`, { method: "POST", body: JSON.stringify(patch) });
   if (res.statusCode !== 200) throw new Error(`emulator refused ${JSON.stringify(patch)}: ${await res.body.text()}`);
   await res.body.dump();
@@ -41,7 +44,8 @@ export function upstreamFigures(calls: CallRecord[], start: number, end: number)
   const inWindow = calls.filter((c) => c.at >= start && c.at < end);
   const accounts = inWindow.reduce((sum, c) => sum + (c.accounts?.length ?? 0), 0);
   const perSecond = new Map<number, number>();
-  for (const call of calls) perSecond.set(Math.floor(call.at / 1000), (perSecond.get(Math.floor(call.at / 1000)) ?? 0) + 1);
+  for (const call of calls)
+    perSecond.set(Math.floor(call.at / 1000), (perSecond.get(Math.floor(call.at / 1000)) ?? 0) + 1);
   const times = calls.map((c) => c.at).sort((a, b) => a - b);
   let sliding = 0;
   for (let lo = 0, hi = 0; hi < times.length; hi++) {

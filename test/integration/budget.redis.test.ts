@@ -63,7 +63,14 @@ describeRedis("RedisBudget on a real Redis", () => {
     const grants: number[] = [];
     for (let i = 0; i < 3; i++) {
       const replica = await fx.connect();
-      budgets.push(new RedisBudget({ client: recordingGrants(replica.client, grants), keyPrefix: fx.prefix, ratePerSecond: rate, replicas: 3 }));
+      budgets.push(
+        new RedisBudget({
+          client: recordingGrants(replica.client, grants),
+          keyPrefix: fx.prefix,
+          ratePerSecond: rate,
+          replicas: 3,
+        }),
+      );
     }
     const stop = AbortSignal.timeout(seconds * 1000);
     setMaxListeners(64, stop); // 24 callers wait on it
@@ -95,7 +102,13 @@ describeRedis("RedisBudget on a real Redis", () => {
     const proxy = await startTcpProxy(fx.url);
     try {
       const replica = await fx.connect({ url: proxy.url, maxReconnectDelayMs: 100 });
-      const budget = new RedisBudget({ client: replica.client, keyPrefix: fx.prefix, ratePerSecond: 60, replicas: 3, probeIntervalMs: 100 });
+      const budget = new RedisBudget({
+        client: replica.client,
+        keyPrefix: fx.prefix,
+        ratePerSecond: 60,
+        replicas: 3,
+        probeIntervalMs: 100,
+      });
       budgets.push(budget);
       const modes: BudgetMode[] = [];
       budget.onModeChange((mode) => modes.push(mode));
@@ -110,7 +123,9 @@ describeRedis("RedisBudget on a real Redis", () => {
       await degraded;
       expect(budget.ratePerSecond).toBe(20);
       const granted: number[] = [];
-      await Promise.all(Array.from({ length: 30 }, () => budget.acquire("degraded-test").then(() => granted.push(performance.now()))));
+      await Promise.all(
+        Array.from({ length: 30 }, () => budget.acquire("degraded-test").then(() => granted.push(performance.now()))),
+      );
       expect(granted).toHaveLength(30);
       expect(busiestWindow(granted, 1000)).toBeLessThanOrEqual(20);
       expect(await fx.redis.client.exists(key)).toBe(0); // none of them went through Redis
@@ -130,7 +145,13 @@ describeRedis("RedisBudget on a real Redis", () => {
     const proxy = await startTcpProxy(fx.url);
     try {
       const replica = await fx.connect({ url: proxy.url });
-      const budget = new RedisBudget({ client: replica.client, keyPrefix: fx.prefix, ratePerSecond: 100, commandTimeoutMs: 50, probeIntervalMs: 50 });
+      const budget = new RedisBudget({
+        client: replica.client,
+        keyPrefix: fx.prefix,
+        ratePerSecond: 100,
+        commandTimeoutMs: 50,
+        probeIntervalMs: 50,
+      });
       budgets.push(budget);
       await budget.acquire(API);
       proxy.freeze();

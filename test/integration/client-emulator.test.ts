@@ -13,10 +13,16 @@ afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
 });
 
-async function setup(options: Parameters<typeof startEmulator>[0] = {}, clientOptions: Parameters<typeof clientFor>[1] = {}) {
+async function setup(
+  options: Parameters<typeof startEmulator>[0] = {},
+  clientOptions: Parameters<typeof clientFor>[1] = {},
+) {
   const emu = await startEmulator(options);
   const client = clientFor(emu.url, clientOptions);
-  cleanup.push(() => emu.close(), () => client.close());
+  cleanup.push(
+    () => emu.close(),
+    () => client.close(),
+  );
   return { emu, client };
 }
 
@@ -40,11 +46,18 @@ async function importSampleAccounts(client: TencentClient) {
 function sampleItem(n: number, tags: string[]) {
   const values: Record<string, string> = {
     [NICK]: `NickNameTest${n}`,
-    Tag_Profile_IM_AllowType: ["AllowType_Type_NeedConfirm", "AllowType_Type_DenyAny", "AllowType_Type_AllowAny"][n - 1]!,
+    Tag_Profile_IM_AllowType: ["AllowType_Type_NeedConfirm", "AllowType_Type_DenyAny", "AllowType_Type_AllowAny"][
+      n - 1
+    ]!,
     Tag_Profile_IM_SelfSignature: `I'm Test${n}`,
     Tag_Profile_Custom_Test: `Custom Data${n}`,
   };
-  return { To_Account: `id${n}`, ProfileItem: tags.map((Tag) => ({ Tag, Value: values[Tag] })), ResultCode: 0, ResultInfo: "" };
+  return {
+    To_Account: `id${n}`,
+    ProfileItem: tags.map((Tag) => ({ Tag, Value: values[Tag] })),
+    ResultCode: 0,
+    ResultInfo: "",
+  };
 }
 
 describe("Tencent's documented samples replayed through the client", () => {
@@ -61,12 +74,17 @@ describe("Tencent's documented samples replayed through the client", () => {
       UserProfileItem: [sampleItem(1, SAMPLE_TAGS)],
       ...envelope,
     });
-    expect(await client.call("profile", "portrait_get", { To_Account: ["id1", "id2", "id3"], TagList: [NICK] })).toEqual({
+    expect(
+      await client.call("profile", "portrait_get", { To_Account: ["id1", "id2", "id3"], TagList: [NICK] }),
+    ).toEqual({
       UserProfileItem: [1, 2, 3].map((n) => sampleItem(n, [NICK])),
       ...envelope,
     });
     // The fourth sample's id4 fails on its own while the top level stays OK.
-    const fourth = await client.call("profile", "portrait_get", { To_Account: ["id1", "id2", "id3", "id4"], TagList: SAMPLE_TAGS });
+    const fourth = await client.call("profile", "portrait_get", {
+      To_Account: ["id1", "id2", "id3", "id4"],
+      TagList: SAMPLE_TAGS,
+    });
     expect(fourth).toEqual({
       UserProfileItem: [
         ...[1, 2, 3].map((n) => sampleItem(n, SAMPLE_TAGS)),
@@ -98,9 +116,15 @@ describe("Tencent's documented samples replayed through the client", () => {
     const { client } = await setup();
     await client.call("im_open_login_svc", "account_import", { UserID: "id" });
     await expect(client.portraitSet("id", [{ Tag: NICK, Value: "MyNickName" }])).resolves.toBeUndefined();
-    const error = await client.call("profile", "portrait_set", { From_Account: "id", ProfileItem: "nope" }).catch((e: unknown) => e);
+    const error = await client
+      .call("profile", "portrait_set", { From_Account: "id", ProfileItem: "nope" })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TencentApiError);
-    expect(error).toMatchObject({ code: 40001, kind: "caller", response: { ActionStatus: "FAIL", ErrorCode: 40001, ErrorDisplay: "" } });
+    expect(error).toMatchObject({
+      code: 40001,
+      kind: "caller",
+      response: { ActionStatus: "FAIL", ErrorCode: 40001, ErrorDisplay: "" },
+    });
     expect((error as TencentApiError).info).toMatch(/^Err_Profile_Comm_Decode_Fail/);
   });
 
@@ -112,14 +136,27 @@ describe("Tencent's documented samples replayed through the client", () => {
       { Tag: "Tag_Profile_IM_Gender", Value: "Gender_Type_Female" },
       { Tag: "Tag_Profile_IM_AllowType", Value: "AllowType_Type_NeedConfirm" },
     ]);
-    const first = await client.call("profile", "portrait_get", { From_Account: "id", To_Account: ["id", "id3"], TagList: [NICK], LastStandardSequence: 0 });
+    const first = await client.call("profile", "portrait_get", {
+      From_Account: "id",
+      To_Account: ["id", "id3"],
+      TagList: [NICK],
+      LastStandardSequence: 0,
+    });
     expect(first).toMatchObject({
-      UserProfileItem: [{ To_Account: "id", ProfileItem: [{ Tag: NICK, Value: "MyNickName" }], ResultCode: 0 }, { To_Account: "id3", ResultCode: 40003 }],
+      UserProfileItem: [
+        { To_Account: "id", ProfileItem: [{ Tag: NICK, Value: "MyNickName" }], ResultCode: 0 },
+        { To_Account: "id3", ResultCode: 40003 },
+      ],
       CurrentStandardSequence: expect.any(Number),
       Fail_Account: ["id3"],
       ActionStatus: "OK",
     });
-    const again = await client.call("profile", "portrait_get", { From_Account: "id", To_Account: ["id"], TagList: [NICK], LastStandardSequence: first.CurrentStandardSequence });
+    const again = await client.call("profile", "portrait_get", {
+      From_Account: "id",
+      To_Account: ["id"],
+      TagList: [NICK],
+      LastStandardSequence: first.CurrentStandardSequence,
+    });
     expect((again.UserProfileItem as object[])[0]).toEqual({ To_Account: "id", ResultCode: 0, ResultInfo: "" });
   });
 });
@@ -128,7 +165,11 @@ describe("retries, backoff and deadline against injected faults", () => {
   it("rides out 502s, dropped connections, 40006 and 70500 and returns the answer", async () => {
     const { emu } = await setup({ rateLimit: 0 });
     const attempts: string[] = [];
-    const flaky = clientFor(emu.url, { maxAttempts: 8, backoff: { baseMs: 5, capMs: 20 }, onAttempt: (e) => attempts.push(e.outcome) });
+    const flaky = clientFor(emu.url, {
+      maxAttempts: 8,
+      backoff: { baseMs: 5, capMs: 20 },
+      onAttempt: (e) => attempts.push(e.outcome),
+    });
     cleanup.push(() => flaky.close());
     // Deterministic sequence: each fault once, then success.
     for (const fault of ["502", "drop", "40006", "70500"]) {
@@ -146,13 +187,19 @@ describe("retries, backoff and deadline against injected faults", () => {
   });
 
   it("with every call failing, gives up at maxAttempts without exceeding it", async () => {
-    const { emu, client } = await setup({ rateLimit: 0, faults: { "70500": 1 } }, { maxAttempts: 3, backoff: { baseMs: 1, capMs: 5 } });
+    const { emu, client } = await setup(
+      { rateLimit: 0, faults: { "70500": 1 } },
+      { maxAttempts: 3, backoff: { baseMs: 1, capMs: 5 } },
+    );
     await expect(client.portraitGet(["zhang.wei"], [NICK])).rejects.toMatchObject({ code: 70500, kind: "transient" });
     expect(emu.calls.map((c) => c.outcome)).toEqual([70500, 70500, 70500]);
   });
 
   it("stops at the total deadline when the upstream is slow", async () => {
-    const { emu, client } = await setup({ rateLimit: 0, latency: { min: 150, max: 150 } }, { timeoutMs: 100, deadlineMs: 400, maxAttempts: 10, backoff: { baseMs: 1, capMs: 1 } });
+    const { emu, client } = await setup(
+      { rateLimit: 0, latency: { min: 150, max: 150 } },
+      { timeoutMs: 100, deadlineMs: 400, maxAttempts: 10, backoff: { baseMs: 1, capMs: 1 } },
+    );
     const error = await client.portraitGet(["zhang.wei"], [NICK]).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: "TencentDeadlineError", kind: "transient" });
     // At most ⌈400/100⌉ attempts fit in the deadline.
@@ -162,7 +209,10 @@ describe("retries, backoff and deadline against injected faults", () => {
 
   it("does not retry caller errors", async () => {
     const { emu, client } = await setup();
-    await expect(client.portraitGet(["zhang.wei"], ["Tag_Profile_IM_Shoe"])).rejects.toMatchObject({ code: 40009, kind: "caller" });
+    await expect(client.portraitGet(["zhang.wei"], ["Tag_Profile_IM_Shoe"])).rejects.toMatchObject({
+      code: 40009,
+      kind: "caller",
+    });
     expect(emu.calls).toHaveLength(1);
   });
 
@@ -200,9 +250,14 @@ describe("runtime configuration", () => {
       const res = await request(`${emu.url}/emulator/config`, { method: "POST", body: JSON.stringify(body) });
       return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> };
     };
-    expect(await post({ latencyMs: 30, faults: { "502": 1 } })).toEqual({ status: 200, body: { rateLimit: 200, latencyMs: 30, faults: { "502": 1 } } });
+    expect(await post({ latencyMs: 30, faults: { "502": 1 } })).toEqual({
+      status: 200,
+      body: { rateLimit: 200, latencyMs: 30, faults: { "502": 1 } },
+    });
     await expect(client.portraitGet(["li.na"], [NICK])).rejects.toMatchObject({ httpStatus: 502 });
-    expect(await post({ faults: {}, latencyMs: "20-60", rateLimit: 100 })).toMatchObject({ body: { rateLimit: 100, latencyMs: "20-60", faults: {} } });
+    expect(await post({ faults: {}, latencyMs: "20-60", rateLimit: 100 })).toMatchObject({
+      body: { rateLimit: 100, latencyMs: "20-60", faults: {} },
+    });
     await expect(client.portraitGet(["li.na"], [NICK])).resolves.toHaveLength(1);
     const bad = await post({ faults: { "503": 0.5 } });
     expect(bad.status).toBe(400);
@@ -225,7 +280,14 @@ describe("state", () => {
 
     const second = await setup({ dataFile });
     const [r] = await second.client.portraitGet(["persisted"], [NICK, "Tag_Profile_Custom_Score"]);
-    expect(r).toEqual({ account: "persisted", ok: true, items: [{ Tag: NICK, Value: "持久" }, { Tag: "Tag_Profile_Custom_Score", Value: 18446744073709551615n }] });
+    expect(r).toEqual({
+      account: "persisted",
+      ok: true,
+      items: [
+        { Tag: NICK, Value: "持久" },
+        { Tag: "Tag_Profile_Custom_Score", Value: 18446744073709551615n },
+      ],
+    });
     expect(await readFile(dataFile, "utf8")).toContain("18446744073709551615");
   });
 
@@ -245,7 +307,9 @@ describe("state", () => {
 
   it("is in memory by default, with the demo accounts unless TIM_EMULATOR_SEED=none", async () => {
     const seeded = await setup();
-    expect([...seeded.emu.store.accounts.keys()]).toEqual(expect.arrayContaining(["administrator", "zhang.wei", "li.na", "sato.yuki"]));
+    expect([...seeded.emu.store.accounts.keys()]).toEqual(
+      expect.arrayContaining(["administrator", "zhang.wei", "li.na", "sato.yuki"]),
+    );
     const bare = await setup({ seed: false });
     expect([...bare.emu.store.accounts.keys()]).toEqual(["administrator"]);
     const res = await rawCall(bare.emu.url, "/v4/profile/portrait_get", { To_Account: ["zhang.wei"], TagList: [NICK] });

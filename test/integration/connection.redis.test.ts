@@ -5,7 +5,10 @@ import { describeRedis, startTcpProxy, useRedis } from "../support/redis.js";
 describe("connectRedis without a Redis", () => {
   it("returns a down connection instead of waiting, fails commands at once, and never shows the password", async () => {
     const errors: Error[] = [];
-    const redis = await connectRedis("redis://:s3cret-pass@127.0.0.1:1", { initialWaitMs: 200, onError: (e) => errors.push(e) });
+    const redis = await connectRedis("redis://:s3cret-pass@127.0.0.1:1", {
+      initialWaitMs: 200,
+      onError: (e) => errors.push(e),
+    });
     try {
       expect(redis.state).toBe("down");
       expect(redis.url).toBe("redis://:***@127.0.0.1:1");

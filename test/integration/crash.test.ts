@@ -32,7 +32,9 @@ describe("emulator state file under crashes", () => {
   it("after SIGKILL mid-write, the file always holds a complete earlier state", async () => {
     const file = join(dir, "state.json");
     for (let kill = 0; kill < 8; kill++) {
-      const child = spawn(process.execPath, ["--input-type=module", "-e", WRITER, file], { stdio: ["ignore", "pipe", "inherit"] });
+      const child = spawn(process.execPath, ["--input-type=module", "-e", WRITER, file], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
       // Wait for a few completed rounds, then kill at an arbitrary point of the next write.
       await new Promise<void>((resolve) => {
         let rounds = 0;
@@ -44,7 +46,9 @@ describe("emulator state file under crashes", () => {
       child.kill("SIGKILL");
       await new Promise((r) => child.once("exit", r));
 
-      const doc = parseJson(await readFile(file, "utf8")) as { accounts: Record<string, { profile: Record<string, unknown> }> };
+      const doc = parseJson(await readFile(file, "utf8")) as {
+        accounts: Record<string, { profile: Record<string, unknown> }>;
+      };
       expect(Object.keys(doc.accounts)).toHaveLength(2000);
       expect(doc.accounts.acct1999!.profile.Tag_Profile_Custom_Score).toBe(18446744073709551615n);
       const store = new AccountStore(file);

@@ -30,9 +30,11 @@ beforeEach(() => {
 });
 
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
-const aliases = (n: number, field: (i: number) => string) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field(i)}`).join(" ")} }`;
+const aliases = (n: number, field: (i: number) => string) =>
+  `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field(i)}`).join(" ")} }`;
 const ids = (n: number, prefix = "u") => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
-const codes = (errors: { extensions: Record<string, unknown> }[] | undefined) => (errors ?? []).map((e) => e.extensions.code);
+const codes = (errors: { extensions: Record<string, unknown> }[] | undefined) =>
+  (errors ?? []).map((e) => e.extensions.code);
 const fragmentChain = (n: number) =>
   `{ ...F0 } ${Array.from({ length: n }, (_, i) => `fragment F${i} on Query { ${i + 1 < n ? `...F${i + 1}` : "__typename"} }`).join(" ")}`;
 
@@ -83,12 +85,19 @@ describe("the attacks of the issue, as they land now", () => {
     // Without a token, not even a harmless schema-only query, where anonymous introspection is allowed.
     const small = "{ __typename }";
     const smallHash = createHash("sha256").update(small).digest("hex");
-    const refused = await post(open.url, { query: small, extensions: { persistedQuery: { version: 1, sha256Hash: smallHash } } });
+    const refused = await post(open.url, {
+      query: small,
+      extensions: { persistedQuery: { version: 1, sha256Hash: smallHash } },
+    });
     expect(refused.status).toBe(401);
     expect(refused.json.errors![0]!.message).toMatch(/required to register a persisted query/);
 
     for (const sha256Hash of [hash, smallHash]) {
-      const replay = await get(open.url, { extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash } }) }, { "apollo-require-preflight": "1" });
+      const replay = await get(
+        open.url,
+        { extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash } }) },
+        { "apollo-require-preflight": "1" },
+      );
       expect(replay.status).toBe(200);
       expect(codes(replay.json.errors)).toEqual(["PERSISTED_QUERY_NOT_FOUND"]);
       expect(replay.json.data).toBeUndefined();
@@ -98,7 +107,10 @@ describe("the attacks of the issue, as they land now", () => {
 
   it("#4 bodies past the limit without a token: 413 from the declared length (300 MiB), 413 while a 3 MB stream comes in", async () => {
     // The real size is declared, not sent: the answer comes from the headers alone.
-    const head = await rawExchange(prod.url, `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${300 * 1024 * 1024}\r\n\r\n`);
+    const head = await rawExchange(
+      prod.url,
+      `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${300 * 1024 * 1024}\r\n\r\n`,
+    );
     expect(head).toMatch(/^HTTP\/1\.1 413 /);
     // 3 MB stands for 5–300 MiB: the limit is 1 MiB. Chunked, so no length is declared.
     const chunk = Buffer.alloc(64 * 1024, " ");
@@ -113,7 +125,11 @@ describe("the attacks of the issue, as they land now", () => {
         yield Buffer.from("}");
       })(),
     );
-    const res = await request(prod.url, { method: "POST", headers: { "content-type": "application/json" }, body }).catch((error: Error) => error);
+    const res = await request(prod.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    }).catch((error: Error) => error);
     if (res instanceof Error) {
       // The server answered 413 and closed before we finished writing.
       expect(sent).toBeLessThan(48 * chunk.length);
@@ -131,7 +147,11 @@ describe("the attacks of the issue, as they land now", () => {
     const fifty = await post(prod.url, { query: query(50), variables }, bearer(prod.userToken));
     expect(fifty.status).toBe(400);
     expect(fifty.json.errors![0]!.message).toMatch(/Aliases limit of 30 exceeded, found 50/);
-    const thirty = await post(prod.url, { query: query(30), variables: Object.fromEntries(Object.entries(variables).slice(0, 30)) }, bearer(prod.userToken));
+    const thirty = await post(
+      prod.url,
+      { query: query(30), variables: Object.fromEntries(Object.entries(variables).slice(0, 30)) },
+      bearer(prod.userToken),
+    );
     expect(thirty.status).toBe(400);
     expect(thirty.json.errors).toEqual([
       expect.objectContaining({
@@ -142,24 +162,35 @@ describe("the attacks of the issue, as they land now", () => {
     // The same 1000 ids in every alias would cost Tencent only 10 calls, but 30,000 answered
     // entries (megabytes, seconds of work; ten times that in an HTTP batch): refused by the entries bound.
     const same = { ids: ids(1000) };
-    const repeated = await post(prod.url, { query: `query($ids: [ID!]!) ${aliases(30, () => "users(ids: $ids) { profile { nick } }")}`, variables: same }, bearer(prod.userToken));
+    const repeated = await post(
+      prod.url,
+      { query: `query($ids: [ID!]!) ${aliases(30, () => "users(ids: $ids) { profile { nick } }")}`, variables: same },
+      bearer(prod.userToken),
+    );
     expect(repeated.status).toBe(400);
-    expect(repeated.json.errors).toEqual([expect.objectContaining({ extensions: { code: "ENTRY_LIMIT_EXCEEDED", limit: 5000, entries: 30000 } })]);
+    expect(repeated.json.errors).toEqual([
+      expect.objectContaining({ extensions: { code: "ENTRY_LIMIT_EXCEEDED", limit: 5000, entries: 30000 } }),
+    ]);
     expect(repeated.text.length).toBeLessThan(400);
     expect(prod.emulator.calls).toEqual([]);
   });
 
-  it("#6 custom(keys: [\"nope\"]) under 20 aliases of users(ids): one error, a 400, no portrait_get", async () => {
+  it('#6 custom(keys: ["nope"]) under 20 aliases of users(ids): one error, a 400, no portrait_get', async () => {
     const query = `query($ids: [ID!]!) ${aliases(20, () => 'users(ids: $ids) { profile { custom(keys: ["nope"]) } }')}`;
     // As filed (20 × the same 1,000 profiles), it now asks for more entries than allowed.
     const filed = await post(prod.url, { query, variables: { ids: ids(1000) } }, bearer(prod.userToken));
     expect(filed.status).toBe(400);
-    expect(filed.json.errors).toEqual([expect.objectContaining({ extensions: { code: "ENTRY_LIMIT_EXCEEDED", limit: 5000, entries: 20000 } })]);
+    expect(filed.json.errors).toEqual([
+      expect.objectContaining({ extensions: { code: "ENTRY_LIMIT_EXCEEDED", limit: 5000, entries: 20000 } }),
+    ]);
     // Within the budget (20 × 50 = 1,000 profiles; 1,000 errors on the old code): the key is refused once.
     const res = await post(prod.url, { query, variables: { ids: ids(50) } }, bearer(prod.userToken));
     expect(res.status).toBe(400);
     expect(res.json.errors).toEqual([
-      { message: "custom(keys).nope is not a configured custom tag", extensions: expect.objectContaining({ code: "BAD_USER_INPUT", field: "custom(keys).nope" }) },
+      {
+        message: "custom(keys).nope is not a configured custom tag",
+        extensions: expect.objectContaining({ code: "BAD_USER_INPUT", field: "custom(keys).nope" }),
+      },
     ]);
     expect(res.text.length).toBeLessThan(400);
     expect(prod.emulator.calls).toEqual([]);
@@ -168,8 +199,14 @@ describe("the attacks of the issue, as they land now", () => {
   it("#7 _entities with 20,000 representations, distinct or all the same: refused by the account or the entries bound, no portrait_get", async () => {
     const query = "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { profile { nick } } } }";
     const cases = [
-      [ids(20_000).map((id) => ({ __typename: "User", id })), { code: "ACCOUNT_LIMIT_EXCEEDED", limit: 1000, accounts: 20000 }],
-      [Array.from({ length: 20_000 }, () => ({ __typename: "User", id: "li.na" })), { code: "ENTRY_LIMIT_EXCEEDED", limit: 5000, entries: 20000 }],
+      [
+        ids(20_000).map((id) => ({ __typename: "User", id })),
+        { code: "ACCOUNT_LIMIT_EXCEEDED", limit: 1000, accounts: 20000 },
+      ],
+      [
+        Array.from({ length: 20_000 }, () => ({ __typename: "User", id: "li.na" })),
+        { code: "ENTRY_LIMIT_EXCEEDED", limit: 5000, entries: 20000 },
+      ],
     ] as const;
     for (const [representations, extensions] of cases) {
       const res = await post(prod.url, { query, variables: { r: representations } }, bearer(prod.userToken));
@@ -181,10 +218,18 @@ describe("the attacks of the issue, as they land now", () => {
   });
 
   it("#8 2,000 user(id:) aliases: 400 at the token limit; 31 stop at the alias limit; no portrait_get", async () => {
-    const all = await post(prod.url, { query: aliases(2000, (i) => `user(id: "u${i}") { profile { nick } }`) }, bearer(prod.userToken));
+    const all = await post(
+      prod.url,
+      { query: aliases(2000, (i) => `user(id: "u${i}") { profile { nick } }`) },
+      bearer(prod.userToken),
+    );
     expect(all.status).toBe(400);
     expect(codes(all.json.errors)).toEqual(["GRAPHQL_PARSE_FAILED"]);
-    const some = await post(prod.url, { query: aliases(31, (i) => `user(id: "u${i}") { profile { nick } }`) }, bearer(prod.userToken));
+    const some = await post(
+      prod.url,
+      { query: aliases(31, (i) => `user(id: "u${i}") { profile { nick } }`) },
+      bearer(prod.userToken),
+    );
     expect(some.status).toBe(400);
     expect(some.json.errors![0]!.message).toMatch(/Aliases limit of 30 exceeded, found 31/);
     expect(prod.emulator.calls).toEqual([]);
@@ -200,7 +245,14 @@ describe("the attacks of the issue, as they land now", () => {
     const deepChain = fragmentChain(5_000);
     const lax = await startService({}, { limits: { maxTokens: 100_000, bodyLimitBytes: 4 * 1024 * 1024 } });
     try {
-      const refused = { errors: [{ message: "Fragments are chained 5000 deep; at most 100 levels are allowed", extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }] };
+      const refused = {
+        errors: [
+          {
+            message: "Fragments are chained 5000 deep; at most 100 levels are allowed",
+            extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+          },
+        ],
+      };
       const single = await post(lax.url, { query: deepChain });
       expect(single.status).toBe(400);
       expect(single.json).toEqual(refused);
@@ -227,20 +279,41 @@ describe("the attacks of the issue, as they land now", () => {
     expect(bare.output).toMatch(/user\s+zhang\.wei:\s+Bearer eyJ/);
     expect(bare.output).toMatch(/signed with a secret generated for this run/);
     expect(production.exitCode).not.toBe(0);
-    expect(production.output).toMatch(/AUTH_JWT_SECRET="" is invalid: expected AUTH_JWT_SECRET or AUTH_JWKS_URL in production/);
+    expect(production.output).toMatch(
+      /AUTH_JWT_SECRET="" is invalid: expected AUTH_JWT_SECRET or AUTH_JWKS_URL in production/,
+    );
     expect(production.output).not.toMatch(/ready at|Bearer/);
   });
 
   it("#11 a 6-byte AUTH_JWT_SECRET in production refuses to start, naming the variable but not the value", async () => {
-    const started = await startMain({ NODE_ENV: "production", AUTH_JWT_SECRET: "qz7Xw9", TIM_SDKAPPID: "1400000009", TIM_SECRET_KEY: "a-tencent-key" }, undefined);
+    const started = await startMain(
+      {
+        NODE_ENV: "production",
+        AUTH_JWT_SECRET: "qz7Xw9",
+        TIM_SDKAPPID: "1400000009",
+        TIM_SECRET_KEY: "a-tencent-key",
+      },
+      undefined,
+    );
     expect(started.exitCode).not.toBe(0);
-    expect(started.output).toMatch(/AUTH_JWT_SECRET="<6 bytes>" is invalid: expected a secret of at least 32 bytes in production/);
+    expect(started.output).toMatch(
+      /AUTH_JWT_SECRET="<6 bytes>" is invalid: expected a secret of at least 32 bytes in production/,
+    );
     expect(started.output).not.toContain("qz7Xw9");
     expect(started.output).not.toMatch(/ready at/);
   });
 
   it("#12 a token without exp, or with a foreign iss or aud where they are configured: 401, no upstream call", async () => {
-    const strict = await startService({}, { authenticate: createAuthenticator({ jwtSecret: JWT_SECRET, issuer: "https://id.example.com", audience: "portrait-graph" }) });
+    const strict = await startService(
+      {},
+      {
+        authenticate: createAuthenticator({
+          jwtSecret: JWT_SECRET,
+          issuer: "https://id.example.com",
+          audience: "portrait-graph",
+        }),
+      },
+    );
     const key = new TextEncoder().encode(JWT_SECRET);
     const sign = (claims: { iss?: string; aud?: string; exp?: boolean }) => {
       const jwt = new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("zhang.wei").setIssuedAt();
@@ -251,7 +324,11 @@ describe("the attacks of the issue, as they land now", () => {
     };
     try {
       const query = { query: '{ user(id: "li.na") { profile { nick } } }' };
-      const good = await post(strict.url, query, bearer(await sign({ iss: "https://id.example.com", aud: "portrait-graph" })));
+      const good = await post(
+        strict.url,
+        query,
+        bearer(await sign({ iss: "https://id.example.com", aud: "portrait-graph" })),
+      );
       expect(good.json).toEqual({ data: { user: { profile: { nick: "李娜" } } } });
       strict.emulator.resetStats();
       for (const [claims, message] of [
@@ -262,7 +339,9 @@ describe("the attacks of the issue, as they land now", () => {
       ] as const) {
         const res = await post(strict.url, query, bearer(await sign(claims)));
         expect(res.status).toBe(401);
-        expect(res.json.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(message), extensions: { code: "UNAUTHENTICATED" } })]);
+        expect(res.json.errors).toEqual([
+          expect.objectContaining({ message: expect.stringMatching(message), extensions: { code: "UNAUTHENTICATED" } }),
+        ]);
       }
       // Without issuer/audience configured, exp is still required.
       const noExp = await post(prod.url, query, bearer(await sign({ exp: false })));
@@ -275,10 +354,17 @@ describe("the attacks of the issue, as they land now", () => {
   });
 
   it('#13 a sub of "x\\r\\nSet-Cookie: a=b" is no Tencent UserID: 401, nothing echoed into headers, no upstream call', async () => {
-    const res = await post(prod.url, { query: "{ me { id profile { nick } } }" }, bearer(await token("x\r\nSet-Cookie: a=b")));
+    const res = await post(
+      prod.url,
+      { query: "{ me { id profile { nick } } }" },
+      bearer(await token("x\r\nSet-Cookie: a=b")),
+    );
     expect(res.status).toBe(401);
     expect(res.json.errors).toEqual([
-      expect.objectContaining({ message: "The token's sub must hold only printable characters (no control or bidi characters)", extensions: { code: "UNAUTHENTICATED" } }),
+      expect.objectContaining({
+        message: "The token's sub must hold only printable characters (no control or bidi characters)",
+        extensions: { code: "UNAUTHENTICATED" },
+      }),
     ]);
     expect(res.headers["set-cookie"]).toBeUndefined();
     expect(prod.emulator.calls).toEqual([]);
@@ -294,7 +380,9 @@ describe("the attacks of the issue, as they land now", () => {
           { length: 100 },
           () =>
             new Promise<string>((resolve) => {
-              const socket = connect(Number(port), "127.0.0.1", () => socket.write("GET /graphql HTTP/1.1\r\nHost: x\r\nX-Slow: a"));
+              const socket = connect(Number(port), "127.0.0.1", () =>
+                socket.write("GET /graphql HTTP/1.1\r\nHost: x\r\nX-Slow: a"),
+              );
               let text = "";
               socket.on("data", (d: Buffer) => (text += d.toString()));
               socket.on("error", () => undefined);
@@ -321,21 +409,39 @@ describe("the attacks of the issue, as they land now", () => {
     ];
     const res = await post(
       prod.url,
-      { query: "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id profile { nick } } } }", variables: { r: representations } },
+      {
+        query: "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id profile { nick } } } }",
+        variables: { r: representations },
+      },
       bearer(prod.userToken),
     );
     expect(res.status).toBe(200);
     expect(res.json.data).toEqual({
-      _entities: [{ id: "li.na", profile: { nick: "李娜" } }, null, null, null, null, { id: "sato.yuki", profile: { nick: "佐藤 ゆき" } }],
+      _entities: [
+        { id: "li.na", profile: { nick: "李娜" } },
+        null,
+        null,
+        null,
+        null,
+        { id: "sato.yuki", profile: { nick: "佐藤 ゆき" } },
+      ],
     });
-    expect(res.json.errors!.map((e) => [e.path, e.extensions.code])).toEqual([1, 2, 3, 4].map((i) => [["_entities", i], "BAD_USER_INPUT"]));
+    expect(res.json.errors!.map((e) => [e.path, e.extensions.code])).toEqual(
+      [1, 2, 3, 4].map((i) => [["_entities", i], "BAD_USER_INPUT"]),
+    );
     expect(prod.portraitGets()).toEqual([["li.na", "sato.yuki"]]);
   });
 
   it("#16 one empty id in users(ids) nulls only its own entry; the others are read", async () => {
-    const res = await post(prod.url, { query: '{ users(ids: ["li.na", "", "sato.yuki"]) { id profile { nick } } }' }, bearer(prod.userToken));
+    const res = await post(
+      prod.url,
+      { query: '{ users(ids: ["li.na", "", "sato.yuki"]) { id profile { nick } } }' },
+      bearer(prod.userToken),
+    );
     expect(res.status).toBe(200);
-    expect(res.json.data).toEqual({ users: [{ id: "li.na", profile: { nick: "李娜" } }, null, { id: "sato.yuki", profile: { nick: "佐藤 ゆき" } }] });
+    expect(res.json.data).toEqual({
+      users: [{ id: "li.na", profile: { nick: "李娜" } }, null, { id: "sato.yuki", profile: { nick: "佐藤 ゆき" } }],
+    });
     expect(res.json.errors!.map((e) => [e.path, e.extensions.code])).toEqual([[["users", 1], "BAD_USER_INPUT"]]);
     expect(prod.portraitGets()).toEqual([["li.na", "sato.yuki"]]);
   });
@@ -346,8 +452,15 @@ describe("what errors give back of the input", () => {
 
   it("a 100 KB custom key comes back as a 32-character prefix", async () => {
     const key = "k".repeat(100_000);
-    const res = await post(prod.url, { query: SET, variables: { input: { custom: { [key]: "x" } } } }, bearer(prod.userToken));
-    expect(res.json.errors![0]!.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: `input.custom.${"k".repeat(32)}…` });
+    const res = await post(
+      prod.url,
+      { query: SET, variables: { input: { custom: { [key]: "x" } } } },
+      bearer(prod.userToken),
+    );
+    expect(res.json.errors![0]!.extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      field: `input.custom.${"k".repeat(32)}…`,
+    });
     expect(res.text.length).toBeLessThan(1000);
     expect(prod.emulator.calls).toEqual([]);
   });
@@ -355,7 +468,8 @@ describe("what errors give back of the input", () => {
   it("20,000 unknown custom keys (a 180 KB body; 2.2 MB of errors before) give one error listing 20 and counting the rest", async () => {
     const letters = "abcdefghijklmnopqrstuvwxyz";
     const custom: Record<string, number> = {};
-    for (let i = 0; i < 20_000; i++) custom[[0, 1, 2, 3].map((d) => letters[Math.floor(i / 26 ** d) % 26]).join("")] = 1;
+    for (let i = 0; i < 20_000; i++)
+      custom[[0, 1, 2, 3].map((d) => letters[Math.floor(i / 26 ** d) % 26]).join("")] = 1;
     const res = await post(prod.url, { query: SET, variables: { input: { custom } } }, bearer(prod.userToken));
     expect(res.json.errors).toHaveLength(1);
     const { violations } = res.json.errors![0]!.extensions as { violations: { field: string; rule: string }[] };
@@ -367,7 +481,11 @@ describe("what errors give back of the input", () => {
 
   it("custom(keys:) with 20,000 unknown keys: one error listing 20 and counting the rest", async () => {
     const keys = Array.from({ length: 20_000 }, (_, i) => `k${i}`);
-    const res = await post(prod.url, { query: "query($k: [String!]) { me { profile { custom(keys: $k) } } }", variables: { k: keys } }, bearer(prod.userToken));
+    const res = await post(
+      prod.url,
+      { query: "query($k: [String!]) { me { profile { custom(keys: $k) } } }", variables: { k: keys } },
+      bearer(prod.userToken),
+    );
     expect(res.status).toBe(400);
     expect(res.json.errors).toHaveLength(1);
     const { violations } = res.json.errors![0]!.extensions as { violations: { field: string; rule: string }[] };
@@ -420,7 +538,9 @@ describe("clients with their default transports", () => {
     expect(bodies).toHaveLength(1);
     expect(bodies[0]).toHaveLength(2);
     expect(me.data).toEqual({ me: { __typename: "User", id: "zhang.wei" } });
-    expect(li.data).toEqual({ user: { __typename: "User", id: "li.na", profile: { __typename: "Profile", nick: "李娜" } } });
+    expect(li.data).toEqual({
+      user: { __typename: "User", id: "li.na", profile: { __typename: "Profile", nick: "李娜" } },
+    });
   });
 });
 
@@ -440,7 +560,10 @@ afterEach(async () => {
 });
 
 /** Start dist/src/main.js with only `env` (and PATH); resolve once `until` shows in its output, or once it exits. */
-function startMain(env: Record<string, string>, until: RegExp | undefined): Promise<{ output: string; exitCode: number | null }> {
+function startMain(
+  env: Record<string, string>,
+  until: RegExp | undefined,
+): Promise<{ output: string; exitCode: number | null }> {
   const child = spawn(process.execPath, ["dist/src/main.js"], {
     env: { PATH: process.env.PATH!, PORT: "0", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],

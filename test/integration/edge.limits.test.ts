@@ -42,9 +42,11 @@ beforeEach(() => {
 });
 
 const as = (svc: Service) => ({ authorization: `Bearer ${svc.userToken}` });
-const nicks = (n: number, from = 0) => accounts.slice(from, from + n).map((id) => ({ profile: { nick: `nick-${id}` } }));
+const nicks = (n: number, from = 0) =>
+  accounts.slice(from, from + n).map((id) => ({ profile: { nick: `nick-${id}` } }));
 const USERS = "query($ids: [ID!]!) { users(ids: $ids) { profile { nick } } }";
-const TWO_LISTS = "query($a: [ID!]!, $b: [ID!]!) { a: users(ids: $a) { profile { nick } } b: users(ids: $b) { profile { nick } } }";
+const TWO_LISTS =
+  "query($a: [ID!]!, $b: [ID!]!) { a: users(ids: $a) { profile { nick } } b: users(ids: $b) { profile { nick } } }";
 const accountLimit = (n: number, max = TIGHT.maxAccountsPerOperation) => ({
   errors: [
     {
@@ -76,41 +78,74 @@ describe("limits", () => {
     expect(tight.portraitGets()).toHaveLength(1);
     tight.emulator.resetStats();
     const over = await post(tight.url, { query: USERS, variables: { ids: accounts.slice(0, 9) } }, as(tight));
-    expect(over.json.errors).toEqual([expect.objectContaining({ message: "ids must hold at most 8 ids (got 9)", extensions: expect.objectContaining({ code: "BAD_USER_INPUT" }) })]);
+    expect(over.json.errors).toEqual([
+      expect.objectContaining({
+        message: "ids must hold at most 8 ids (got 9)",
+        extensions: expect.objectContaining({ code: "BAD_USER_INPUT" }),
+      }),
+    ]);
     expect(tight.emulator.calls).toEqual([]);
   });
 
   describe("maxAccountsPerOperation: the distinct accounts one operation can read, wherever they appear", () => {
     it("across users(ids) aliases: 5 + 5 are read in one portrait_get; 5 + 6 are refused", async () => {
-      const ok = await post(tight.url, { query: TWO_LISTS, variables: { a: accounts.slice(0, 5), b: accounts.slice(5, 10) } }, as(tight));
+      const ok = await post(
+        tight.url,
+        { query: TWO_LISTS, variables: { a: accounts.slice(0, 5), b: accounts.slice(5, 10) } },
+        as(tight),
+      );
       expect(ok.json).toEqual({ data: { a: nicks(5), b: nicks(5, 5) } });
       expect(tight.portraitGets().map((c) => c.length)).toEqual([10]);
       tight.emulator.resetStats();
-      const over = await post(tight.url, { query: TWO_LISTS, variables: { a: accounts.slice(0, 5), b: accounts.slice(5, 11) } }, as(tight));
+      const over = await post(
+        tight.url,
+        { query: TWO_LISTS, variables: { a: accounts.slice(0, 5), b: accounts.slice(5, 11) } },
+        as(tight),
+      );
       expect(over.status).toBe(400);
       expect(over.json).toEqual(accountLimit(11));
       expect(tight.emulator.calls).toEqual([]);
     });
 
     it("repeated ids are one account each (Tencent is asked once per account)…", async () => {
-      const ok = await post(tight.url, { query: TWO_LISTS, variables: { a: accounts.slice(0, 7), b: accounts.slice(0, 7) } }, as(tight));
+      const ok = await post(
+        tight.url,
+        { query: TWO_LISTS, variables: { a: accounts.slice(0, 7), b: accounts.slice(0, 7) } },
+        as(tight),
+      );
       expect(ok.json).toEqual({ data: { a: nicks(7), b: nicks(7) } });
       expect(tight.portraitGets()).toEqual([accounts.slice(0, 7)]);
     });
 
     it("…but every entry is resolved and answered: past maxEntriesPerOperation, repeats are refused too", async () => {
-      const over = await post(tight.url, { query: TWO_LISTS, variables: { a: accounts.slice(0, 7), b: [...accounts.slice(0, 7), accounts[0]] } }, as(tight));
+      const over = await post(
+        tight.url,
+        { query: TWO_LISTS, variables: { a: accounts.slice(0, 7), b: [...accounts.slice(0, 7), accounts[0]] } },
+        as(tight),
+      );
       expect(over.status).toBe(400);
       expect(over.json).toEqual(entryLimit(15));
       expect(tight.emulator.calls).toEqual([]);
     });
 
     it("user(id) aliases and me count with users(ids)", async () => {
-      const query = (extra: string) => `query($ids: [ID!]!) { users(ids: $ids) { profile { nick } } a: user(id: "${accounts[8]}") { profile { nick } } ${extra} }`;
-      const ok = await post(tight.url, { query: query("me { id }"), variables: { ids: accounts.slice(0, 8) } }, as(tight));
+      const query = (extra: string) =>
+        `query($ids: [ID!]!) { users(ids: $ids) { profile { nick } } a: user(id: "${accounts[8]}") { profile { nick } } ${extra} }`;
+      const ok = await post(
+        tight.url,
+        { query: query("me { id }"), variables: { ids: accounts.slice(0, 8) } },
+        as(tight),
+      );
       expect(ok.json.errors).toBeUndefined();
       tight.emulator.resetStats();
-      const over = await post(tight.url, { query: query(`me { id } b: user(id: "${accounts[9]}") { profile { nick } }`), variables: { ids: accounts.slice(0, 8) } }, as(tight));
+      const over = await post(
+        tight.url,
+        {
+          query: query(`me { id } b: user(id: "${accounts[9]}") { profile { nick } }`),
+          variables: { ids: accounts.slice(0, 8) },
+        },
+        as(tight),
+      );
       expect(over.json).toEqual(accountLimit(11));
       expect(tight.emulator.calls).toEqual([]);
     });
@@ -139,10 +174,24 @@ describe("limits", () => {
     });
 
     it("an HTTP batch counts its operations together: 5 + 5 are read; 5 + 6 are refused before either runs", async () => {
-      const ok = await post(tight.url, [{ query: USERS, variables: { ids: accounts.slice(0, 5) } }, { query: USERS, variables: { ids: accounts.slice(5, 10) } }], as(tight));
+      const ok = await post(
+        tight.url,
+        [
+          { query: USERS, variables: { ids: accounts.slice(0, 5) } },
+          { query: USERS, variables: { ids: accounts.slice(5, 10) } },
+        ],
+        as(tight),
+      );
       expect(JSON.parse(ok.text)).toEqual([{ data: { users: nicks(5) } }, { data: { users: nicks(5, 5) } }]);
       tight.emulator.resetStats();
-      const over = await post(tight.url, [{ query: USERS, variables: { ids: accounts.slice(0, 5) } }, { query: USERS, variables: { ids: accounts.slice(5, 11) } }], as(tight));
+      const over = await post(
+        tight.url,
+        [
+          { query: USERS, variables: { ids: accounts.slice(0, 5) } },
+          { query: USERS, variables: { ids: accounts.slice(5, 11) } },
+        ],
+        as(tight),
+      );
       expect(over.status).toBe(400);
       expect(over.json).toEqual(accountLimit(11));
       expect(tight.emulator.calls).toEqual([]);
@@ -150,11 +199,20 @@ describe("limits", () => {
 
     it("a batch piece sent as a persisted-query hash counts with the others", async () => {
       const persisted = "query Persisted($ids: [ID!]!) { users(ids: $ids) { profile { nick } } }";
-      const extensions = { persistedQuery: { version: 1, sha256Hash: createHash("sha256").update(persisted).digest("hex") } };
-      const registered = await post(tight.url, { query: persisted, variables: { ids: [accounts[0]] }, extensions }, as(tight));
+      const extensions = {
+        persistedQuery: { version: 1, sha256Hash: createHash("sha256").update(persisted).digest("hex") },
+      };
+      const registered = await post(
+        tight.url,
+        { query: persisted, variables: { ids: [accounts[0]] }, extensions },
+        as(tight),
+      );
       expect(registered.json.errors).toBeUndefined();
       tight.emulator.resetStats();
-      const batch = (hashIds: string[]) => [{ query: USERS, variables: { ids: accounts.slice(0, 5) } }, { variables: { ids: hashIds }, extensions }];
+      const batch = (hashIds: string[]) => [
+        { query: USERS, variables: { ids: accounts.slice(0, 5) } },
+        { variables: { ids: hashIds }, extensions },
+      ];
       const over = await post(tight.url, batch(accounts.slice(5, 11)), as(tight));
       expect(over.status).toBe(400);
       expect(over.json).toEqual(accountLimit(11));
@@ -165,52 +223,92 @@ describe("limits", () => {
 
     it("the default budget of 1000 holds across aliases: 500 + 500 are read in 10 calls; 500 + 501 are refused", async () => {
       const ids = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
-      const ok = await post(defaults.url, { query: TWO_LISTS, variables: { a: ids(500, "p"), b: ids(500, "q") } }, as(defaults));
+      const ok = await post(
+        defaults.url,
+        { query: TWO_LISTS, variables: { a: ids(500, "p"), b: ids(500, "q") } },
+        as(defaults),
+      );
       expect(ok.status).toBe(200);
       expect(defaults.portraitGets()).toHaveLength(10);
       defaults.emulator.resetStats();
-      const over = await post(defaults.url, { query: TWO_LISTS, variables: { a: ids(500, "p"), b: ids(501, "q") } }, as(defaults));
+      const over = await post(
+        defaults.url,
+        { query: TWO_LISTS, variables: { a: ids(500, "p"), b: ids(501, "q") } },
+        as(defaults),
+      );
       expect(over.json).toEqual(accountLimit(1001, 1000));
       expect(defaults.emulator.calls).toEqual([]);
     });
   });
 
   it("maxBatchOperations: 3 operations run; 4 are refused, naming MAX_BATCH_OPERATIONS", async () => {
-    const batch = (n: number) => Array.from({ length: n }, (_, i) => ({ query: USERS, variables: { ids: [accounts[i]] } }));
+    const batch = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ query: USERS, variables: { ids: [accounts[i]] } }));
     const ok = await post(tight.url, batch(3), as(tight));
     expect(JSON.parse(ok.text)).toEqual([0, 1, 2].map((i) => ({ data: { users: nicks(1, i) } })));
     tight.emulator.resetStats();
     const over = await post(tight.url, batch(4), as(tight));
     expect(over.status).toBe(400);
-    expect(over.json).toEqual({ errors: [{ message: "A batch may hold at most 3 operations (MAX_BATCH_OPERATIONS); got 4", extensions: { code: "BAD_REQUEST" } }] });
+    expect(over.json).toEqual({
+      errors: [
+        {
+          message: "A batch may hold at most 3 operations (MAX_BATCH_OPERATIONS); got 4",
+          extensions: { code: "BAD_REQUEST" },
+        },
+      ],
+    });
     expect(tight.emulator.calls).toEqual([]);
   });
 
   it("maxAliases: 4 aliases run; 5 are refused", async () => {
-    const query = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: user(id: "${accounts[i]}") { profile { nick } }`).join(" ")} }`;
+    const query = (n: number) =>
+      `{ ${Array.from({ length: n }, (_, i) => `a${i}: user(id: "${accounts[i]}") { profile { nick } }`).join(" ")} }`;
     const ok = await post(tight.url, { query: query(4) }, as(tight));
     expect(ok.json.errors).toBeUndefined();
     expect(Object.keys(ok.json.data as object)).toHaveLength(4);
     tight.emulator.resetStats();
     const over = await post(tight.url, { query: query(5) }, as(tight));
     expect(over.status).toBe(400);
-    expect(over.json.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/Aliases limit of 4 exceeded, found 5.*\(MAX_ALIASES\)/), extensions: { code: "GRAPHQL_VALIDATION_FAILED" } })]);
+    expect(over.json.errors).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/Aliases limit of 4 exceeded, found 5.*\(MAX_ALIASES\)/),
+        extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+      }),
+    ]);
     expect(tight.emulator.calls).toEqual([]);
   });
 
   it("maxDepth counts through fragments: depth 2 runs; a depth-3 profile read through two fragments is refused", async () => {
-    const ok = await post(shallow.url, { query: '{ users(ids: ["li.na"]) { ...U } } fragment U on User { id }' }, as(shallow));
+    const ok = await post(
+      shallow.url,
+      { query: '{ users(ids: ["li.na"]) { ...U } } fragment U on User { id }' },
+      as(shallow),
+    );
     expect(ok.json).toEqual({ data: { users: [{ id: "li.na" }] } });
     const over = await post(
       shallow.url,
-      { query: '{ users(ids: ["li.na"]) { ...U } } fragment U on User { profile { ...P } } fragment P on Profile { nick }' },
+      {
+        query:
+          '{ users(ids: ["li.na"]) { ...U } } fragment U on User { profile { ...P } } fragment P on Profile { nick }',
+      },
       as(shallow),
     );
     expect(over.status).toBe(400);
-    expect(over.json.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/depth limit of 2 exceeded, found 3.*\(MAX_DEPTH\)/), extensions: { code: "GRAPHQL_VALIDATION_FAILED" } })]);
+    expect(over.json.errors).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/depth limit of 2 exceeded, found 3.*\(MAX_DEPTH\)/),
+        extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+      }),
+    ]);
     expect(shallow.emulator.calls).toEqual([]);
     // The same read is served where the limit is 3.
-    const three = await post(tight.url, { query: `{ users(ids: ["${accounts[0]}"]) { ...U } } fragment U on User { profile { ...P } } fragment P on Profile { nick }` }, as(tight));
+    const three = await post(
+      tight.url,
+      {
+        query: `{ users(ids: ["${accounts[0]}"]) { ...U } } fragment U on User { profile { ...P } } fragment P on Profile { nick }`,
+      },
+      as(tight),
+    );
     expect(three.json).toEqual({ data: { users: nicks(1) } });
   });
 
@@ -223,18 +321,32 @@ describe("limits", () => {
     tight.emulator.resetStats();
     const over = await post(tight.url, { query: query(301) }, as(tight));
     expect(over.status).toBe(400);
-    expect(over.json.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/more that 300 tokens.*\(MAX_TOKENS\)/), extensions: { code: "GRAPHQL_PARSE_FAILED" } })]);
+    expect(over.json.errors).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/more that 300 tokens.*\(MAX_TOKENS\)/),
+        extensions: { code: "GRAPHQL_PARSE_FAILED" },
+      }),
+    ]);
     expect(tight.emulator.calls).toEqual([]);
   });
 
   it("maxDirectives: 3 directives run; 4 are refused", async () => {
-    const query = (n: number) => `{ me { profile { ${["nick", "level", "gender", "role"].slice(0, n).map((f) => `${f} @include(if: true)`).join(" ")} } } }`;
+    const query = (n: number) =>
+      `{ me { profile { ${["nick", "level", "gender", "role"]
+        .slice(0, n)
+        .map((f) => `${f} @include(if: true)`)
+        .join(" ")} } } }`;
     const ok = await post(tight.url, { query: query(3) }, as(tight));
     expect(ok.json.errors).toBeUndefined();
     tight.emulator.resetStats();
     const over = await post(tight.url, { query: query(4) }, as(tight));
     expect(over.status).toBe(400);
-    expect(over.json.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/Directives limit of 3 exceeded, found 4.*\(MAX_DIRECTIVES\)/), extensions: { code: "GRAPHQL_VALIDATION_FAILED" } })]);
+    expect(over.json.errors).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/Directives limit of 3 exceeded, found 4.*\(MAX_DIRECTIVES\)/),
+        extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+      }),
+    ]);
     expect(tight.emulator.calls).toEqual([]);
   });
 
@@ -249,7 +361,14 @@ describe("limits", () => {
     tight.emulator.resetStats();
     const over = await post(tight.url, body(8193), as(tight));
     expect(over.status).toBe(413);
-    expect(over.json).toEqual({ errors: [{ message: "The request body is larger than 8192 bytes (BODY_LIMIT_BYTES)", extensions: { code: "PAYLOAD_TOO_LARGE" } }] });
+    expect(over.json).toEqual({
+      errors: [
+        {
+          message: "The request body is larger than 8192 bytes (BODY_LIMIT_BYTES)",
+          extensions: { code: "PAYLOAD_TOO_LARGE" },
+        },
+      ],
+    });
     expect(tight.emulator.calls).toEqual([]);
   });
 
@@ -261,7 +380,14 @@ describe("limits", () => {
     defaults.emulator.resetStats();
     const over = await post(defaults.url, { query: chain(101) }, as(defaults));
     expect(over.status).toBe(400);
-    expect(over.json).toEqual({ errors: [{ message: "Fragments are chained 101 deep; at most 100 levels are allowed", extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }] });
+    expect(over.json).toEqual({
+      errors: [
+        {
+          message: "Fragments are chained 101 deep; at most 100 levels are allowed",
+          extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+        },
+      ],
+    });
     expect(defaults.emulator.calls).toEqual([]);
   });
 });
@@ -275,7 +401,9 @@ describe("connections and timeouts", () => {
   const served = async (url: string) => {
     const socket = await openSocket(url);
     socket.write(keepAliveGet("/healthz"));
-    await vi.waitFor(() => expect(responses(socket.received()) === 1 || socket.closed()).toBe(true), { timeout: 2_000 });
+    await vi.waitFor(() => expect(responses(socket.received()) === 1 || socket.closed()).toBe(true), {
+      timeout: 2_000,
+    });
     socket.destroy();
     return responses(socket.received()) === 1;
   };
@@ -289,7 +417,9 @@ describe("connections and timeouts", () => {
     const extra = await Promise.all(times(5, () => openSocket(svc.url)));
     for (const socket of extra) socket.write(keepAliveGet("/healthz"));
     // Closed by the server well before any timeout (the shortest, keep-alive, is 5 s here).
-    await vi.waitFor(() => expect(extra.map((s) => s.closed())).toEqual([true, true, true, true, true]), { timeout: 2_000 });
+    await vi.waitFor(() => expect(extra.map((s) => s.closed())).toEqual([true, true, true, true, true]), {
+      timeout: 2_000,
+    });
     expect(extra.map((s) => s.received())).toEqual(["", "", "", "", ""]);
 
     // The first five were not disturbed: still open, and each serves a second request.
@@ -321,7 +451,10 @@ describe("connections and timeouts", () => {
       trickled++;
     }, 50);
     try {
-      await vi.waitFor(() => expect([trickling.closed(), silent.closed()]).toEqual([true, true]), { timeout: 5_000, interval: 50 });
+      await vi.waitFor(() => expect([trickling.closed(), silent.closed()]).toEqual([true, true]), {
+        timeout: 5_000,
+        interval: 50,
+      });
     } finally {
       clearInterval(trickle);
       // Already closed when the timeout works; otherwise the failure should not wait for them.

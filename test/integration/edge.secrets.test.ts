@@ -28,7 +28,11 @@ beforeAll(async () => {
     {},
     {
       nodeEnv: "production",
-      logger: createLogger({ level: "debug", secrets: [APP.secretKey, JWT_SECRET], destination: { write: (line: string) => void lines.push(line) } }),
+      logger: createLogger({
+        level: "debug",
+        secrets: [APP.secretKey, JWT_SECRET],
+        destination: { write: (line: string) => void lines.push(line) },
+      }),
     },
     // One attempt per call, and no circuit opening between the scenarios below.
     { dispatcher, maxAttempts: 1, breaker: { failures: 1000 } },
@@ -48,20 +52,34 @@ beforeEach(() => {
 });
 
 /** POST as a client would; keeps the answer for the search. */
-async function ask(query: string, variables: Record<string, unknown> = {}, auth: string | null = svc.userToken): Promise<RawAnswer> {
+async function ask(
+  query: string,
+  variables: Record<string, unknown> = {},
+  auth: string | null = svc.userToken,
+): Promise<RawAnswer> {
   const res = await post(svc.url, { query, variables }, auth ? { authorization: `Bearer ${auth}` } : {});
   answers.push(res.text);
   return res;
 }
 
 function userSigs(): string[] {
-  const sigs = upstreamPaths.map((path) => new URLSearchParams(path.split("?")[1]).get("usersig")).filter((s): s is string => !!s);
+  const sigs = upstreamPaths
+    .map((path) => new URLSearchParams(path.split("?")[1]).get("usersig"))
+    .filter((s): s is string => !!s);
   return [...new Set(sigs)];
 }
 
 function secrets(): string[] {
   const sigs = userSigs();
-  return [APP.secretKey, JWT_SECRET, svc.userToken, svc.adminToken, ...badTokens, ...sigs, ...sigs.map(encodeURIComponent)];
+  return [
+    APP.secretKey,
+    JWT_SECRET,
+    svc.userToken,
+    svc.adminToken,
+    ...badTokens,
+    ...sigs,
+    ...sigs.map(encodeURIComponent),
+  ];
 }
 
 function expectNoSecret(texts: readonly string[]): void {
@@ -101,7 +119,10 @@ describe("no secret in logs, answers or /metrics", () => {
     expect(lost.json.errors![0]!.extensions).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", outcome: "unknown" });
     svc.emulator.configure({ faults: {}, rateLimit: 0.001 });
     const throttled = await ask(NICK);
-    expect(throttled.json.errors![0]!.extensions).toMatchObject({ code: "UPSTREAM_THROTTLED", tencent: { errorCode: 60007 } });
+    expect(throttled.json.errors![0]!.extensions).toMatchObject({
+      code: "UPSTREAM_THROTTLED",
+      tencent: { errorCode: 60007 },
+    });
     expect(lines.some((l) => l.includes('"outcome":"UPSTREAM_THROTTLED"'))).toBe(true);
     expectNoSecret([...lines, ...answers]);
   });
@@ -138,17 +159,33 @@ describe("unexpected errors in production", () => {
       throw new Error("connect ECONNREFUSED 10.20.30.40:443 (tencent-egress.internal)");
     };
     const logged: string[] = [];
-    const local = await startService({}, { schema, logger: createLogger({ level: "info", destination: { write: (line: string) => void logged.push(line) } }) });
+    const local = await startService(
+      {},
+      {
+        schema,
+        logger: createLogger({ level: "info", destination: { write: (line: string) => void logged.push(line) } }),
+      },
+    );
     try {
-      const res = await post(local.url, { query: '{ me { id } user(id: "li.na") { id } }' }, { authorization: `Bearer ${local.userToken}` });
+      const res = await post(
+        local.url,
+        { query: '{ me { id } user(id: "li.na") { id } }' },
+        { authorization: `Bearer ${local.userToken}` },
+      );
       expect(res.json).toEqual({
         errors: [{ message: "Internal server error", path: ["me"], extensions: { code: "INTERNAL_SERVER_ERROR" } }],
         data: { me: null, user: { id: "li.na" } },
       });
       expect(res.text).not.toMatch(/10\.20\.30\.40|internal\b(?! server)/);
-      expect(logged.filter((l) => l.includes('"msg":"internal error"')).join()).toContain("ECONNREFUSED 10.20.30.40:443 (tencent-egress.internal)");
+      expect(logged.filter((l) => l.includes('"msg":"internal error"')).join()).toContain(
+        "ECONNREFUSED 10.20.30.40:443 (tencent-egress.internal)",
+      );
       // GraphQL's own refusals name only the request, and still read as they are.
-      const sha = await post(local.url, { query: "{ me { id } }", extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } } }, { authorization: `Bearer ${local.userToken}` });
+      const sha = await post(
+        local.url,
+        { query: "{ me { id } }", extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } } },
+        { authorization: `Bearer ${local.userToken}` },
+      );
       expect(sha.json.errors![0]!.message).toBe("provided sha does not match query");
     } finally {
       await local.close();

@@ -25,7 +25,10 @@ async function code(path: string, body: unknown, query: Record<string, string | 
 describe("emulator: request envelope and UserSig (raw HTTP)", () => {
   it("accepts a UserSig minted by Tencent's official library", async () => {
     const sig = new TLSSigAPIv2.Api(APP.sdkAppId, APP.secretKey).genUserSig(APP.adminIdentifier, 600);
-    expect(await code(GET, { To_Account: ["zhang.wei"], TagList: [NICK] }, { usersig: sig })).toMatchObject({ ActionStatus: "OK", ErrorCode: 0 });
+    expect(await code(GET, { To_Account: ["zhang.wei"], TagList: [NICK] }, { usersig: sig })).toMatchObject({
+      ActionStatus: "OK",
+      ErrorCode: 0,
+    });
   });
 
   it.each([
@@ -43,7 +46,15 @@ describe("emulator: request envelope and UserSig (raw HTTP)", () => {
     ["usersig signed with another key", { usersig: adminSig({ secretKey: "not-the-key" }) }, 70009],
     [
       "identifier is not an admin",
-      { identifier: "zhang.wei", usersig: signUserSig({ sdkAppId: APP.sdkAppId, secretKey: APP.secretKey, identifier: "zhang.wei", expireSeconds: 60 }) },
+      {
+        identifier: "zhang.wei",
+        usersig: signUserSig({
+          sdkAppId: APP.sdkAppId,
+          secretKey: APP.secretKey,
+          identifier: "zhang.wei",
+          expireSeconds: 60,
+        }),
+      },
       60010,
     ],
   ])("%s → %i", async (_name, query, expected) => {
@@ -86,7 +97,9 @@ describe("emulator: portrait_get rules", () => {
     const body = await code(GET, { To_Account: Array.from({ length: 101 }, (_, i) => `u${i}`), TagList: [NICK] });
     expect(body).toMatchObject({ ErrorCode: 40001 });
     expect(body.ErrorInfo).toMatch(/at most 100/);
-    expect(await code(GET, { To_Account: Array.from({ length: 100 }, (_, i) => `u${i}`), TagList: [NICK] })).toMatchObject({ ErrorCode: 0 });
+    expect(
+      await code(GET, { To_Account: Array.from({ length: 100 }, (_, i) => `u${i}`), TagList: [NICK] }),
+    ).toMatchObject({ ErrorCode: 0 });
   });
 
   it("reports per-account failures in Fail_Account / Invalid_Account with the top level OK", async () => {
@@ -107,9 +120,14 @@ describe("emulator: portrait_get rules", () => {
   });
 
   it("omits fields never set and lists no Fail_Account when all succeed", async () => {
-    const body = await code(GET, { To_Account: ["sato.yuki"], TagList: [NICK, "Tag_Profile_IM_Level", "Tag_Profile_Custom_Test"] });
+    const body = await code(GET, {
+      To_Account: ["sato.yuki"],
+      TagList: [NICK, "Tag_Profile_IM_Level", "Tag_Profile_Custom_Test"],
+    });
     expect(body).not.toHaveProperty("Fail_Account");
-    expect((body.UserProfileItem as { ProfileItem: unknown[] }[])[0]!.ProfileItem).toEqual([{ Tag: NICK, Value: "佐藤 ゆき" }]);
+    expect((body.UserProfileItem as { ProfileItem: unknown[] }[])[0]!.ProfileItem).toEqual([
+      { Tag: NICK, Value: "佐藤 ゆき" },
+    ]);
   });
 
   it("answers duplicates once per occurrence", async () => {
@@ -126,19 +144,59 @@ describe("emulator: portrait_set rules (all or nothing)", () => {
     ["an item without Value", { From_Account: "li.na", ProfileItem: [{ Tag: NICK }] }, 40001],
     ["an account never imported", { From_Account: "ghost", ProfileItem: [{ Tag: NICK, Value: "x" }] }, 40003],
     ["an unknown tag", { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_IM_Shoe", Value: "x" }] }, 40009],
-    ["a read-only custom tag", { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_Custom_Locked", Value: "x" }] }, 40008],
+    [
+      "a read-only custom tag",
+      { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_Custom_Locked", Value: "x" }] },
+      40008,
+    ],
     ["a nick of 501 bytes", { From_Account: "li.na", ProfileItem: [{ Tag: NICK, Value: "a".repeat(501) }] }, 40601],
-    ["a location of 17 bytes (6 CJK chars = 18 bytes)", { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_IM_Location", Value: "北京市朝阳区" }] }, 40601],
-    ["a custom string of 501 bytes", { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_Custom_Test", Value: "é".repeat(250) + "ab" }] }, 40601],
-    ["a gender outside the enum", { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_IM_Gender", Value: "Male" }] }, 40605],
-    ["an allow type outside the enum", { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_IM_AllowType", Value: "AllowType_Type_Maybe" }] }, 40605],
-    ["an admin forbid type outside the enum", { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_IM_AdminForbidType", Value: "x" }] }, 40605],
-    ["a uint32 beyond 2^32-1", { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_IM_Level", Value: 4294967296 }] }, 40605],
+    [
+      "a location of 17 bytes (6 CJK chars = 18 bytes)",
+      { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_IM_Location", Value: "北京市朝阳区" }] },
+      40601,
+    ],
+    [
+      "a custom string of 501 bytes",
+      { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_Custom_Test", Value: "é".repeat(250) + "ab" }] },
+      40601,
+    ],
+    [
+      "a gender outside the enum",
+      { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_IM_Gender", Value: "Male" }] },
+      40605,
+    ],
+    [
+      "an allow type outside the enum",
+      { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_IM_AllowType", Value: "AllowType_Type_Maybe" }] },
+      40605,
+    ],
+    [
+      "an admin forbid type outside the enum",
+      { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_IM_AdminForbidType", Value: "x" }] },
+      40605,
+    ],
+    [
+      "a uint32 beyond 2^32-1",
+      { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_IM_Level", Value: 4294967296 }] },
+      40605,
+    ],
     ["a negative uint32", { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_IM_Role", Value: -1 }] }, 40605],
-    ["a string for a uint32 field", { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_IM_Level", Value: "3" }] }, 40610],
+    [
+      "a string for a uint32 field",
+      { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_IM_Level", Value: "3" }] },
+      40610,
+    ],
     ["a number for a string field", { From_Account: "li.na", ProfileItem: [{ Tag: NICK, Value: 3 }] }, 40610],
-    ["a fraction for a uint32 field", { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_IM_Language", Value: 1.5 }] }, 40610],
-    ["a custom integer beyond 2^64-1", { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_Custom_Score", Value: "__BIG__" }] }, 40605],
+    [
+      "a fraction for a uint32 field",
+      { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_IM_Language", Value: 1.5 }] },
+      40610,
+    ],
+    [
+      "a custom integer beyond 2^64-1",
+      { From_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_Custom_Score", Value: "__BIG__" }] },
+      40605,
+    ],
   ])("%s → %i", async (_name, body, expected) => {
     const text = JSON.stringify(body).replace('"__BIG__"', "18446744073709551616");
     expect(await code(SET, text)).toMatchObject({ ActionStatus: "FAIL", ErrorCode: expected, ErrorDisplay: "" });
@@ -158,9 +216,13 @@ describe("emulator: portrait_set rules (all or nothing)", () => {
   });
 
   it("stores and returns integer custom values up to 2^64-1 exactly", async () => {
-    const set = '{"From_Account":"alex.chen","ProfileItem":[{"Tag":"Tag_Profile_Custom_Score","Value":18446744073709551615},{"Tag":"Tag_Profile_IM_Level","Value":4294967295}]}';
+    const set =
+      '{"From_Account":"alex.chen","ProfileItem":[{"Tag":"Tag_Profile_Custom_Score","Value":18446744073709551615},{"Tag":"Tag_Profile_IM_Level","Value":4294967295}]}';
     expect(await code(SET, set)).toMatchObject({ ActionStatus: "OK", ErrorCode: 0 });
-    const body = await code(GET, { To_Account: ["alex.chen"], TagList: ["Tag_Profile_Custom_Score", "Tag_Profile_IM_Level"] });
+    const body = await code(GET, {
+      To_Account: ["alex.chen"],
+      TagList: ["Tag_Profile_Custom_Score", "Tag_Profile_IM_Level"],
+    });
     expect((body.UserProfileItem as { ProfileItem: unknown[] }[])[0]!.ProfileItem).toEqual([
       { Tag: "Tag_Profile_Custom_Score", Value: 18446744073709551615n },
       { Tag: "Tag_Profile_IM_Level", Value: 4294967295 },
@@ -170,41 +232,71 @@ describe("emulator: portrait_set rules (all or nothing)", () => {
 
 describe("emulator: account import", () => {
   it("imports one account with Nick and FaceUrl, and many at once", async () => {
-    const one = await code("/v4/im_open_login_svc/account_import", { UserID: "new.user", Nick: "新用户", FaceUrl: "https://example.com/a.png" });
+    const one = await code("/v4/im_open_login_svc/account_import", {
+      UserID: "new.user",
+      Nick: "新用户",
+      FaceUrl: "https://example.com/a.png",
+    });
     expect(one).toEqual({ ActionStatus: "OK", ErrorCode: 0, ErrorInfo: "" });
     const many = await code("/v4/im_open_login_svc/multiaccount_import", { Accounts: ["m1", "m2", "y".repeat(40)] });
     expect(many).toMatchObject({ ActionStatus: "OK", ErrorCode: 0, FailAccounts: ["y".repeat(40)] });
     const body = await code(GET, { To_Account: ["new.user", "m1"], TagList: [NICK, "Tag_Profile_IM_Image"] });
     expect(body.UserProfileItem).toEqual([
-      { To_Account: "new.user", ProfileItem: [{ Tag: NICK, Value: "新用户" }, { Tag: "Tag_Profile_IM_Image", Value: "https://example.com/a.png" }], ResultCode: 0, ResultInfo: "" },
+      {
+        To_Account: "new.user",
+        ProfileItem: [
+          { Tag: NICK, Value: "新用户" },
+          { Tag: "Tag_Profile_IM_Image", Value: "https://example.com/a.png" },
+        ],
+        ResultCode: 0,
+        ResultInfo: "",
+      },
       { To_Account: "m1", ProfileItem: [], ResultCode: 0, ResultInfo: "" },
     ]);
   });
 
   it("answers 70402 for a missing or oversized UserID and for too many accounts", async () => {
     expect(await code("/v4/im_open_login_svc/account_import", { Nick: "x" })).toMatchObject({ ErrorCode: 70402 });
-    expect(await code("/v4/im_open_login_svc/account_import", { UserID: "z".repeat(33) })).toMatchObject({ ErrorCode: 70402 });
+    expect(await code("/v4/im_open_login_svc/account_import", { UserID: "z".repeat(33) })).toMatchObject({
+      ErrorCode: 70402,
+    });
     const tooMany = Array.from({ length: 101 }, (_, i) => `bulk${i}`);
-    expect(await code("/v4/im_open_login_svc/multiaccount_import", { Accounts: tooMany })).toMatchObject({ ErrorCode: 70402 });
+    expect(await code("/v4/im_open_login_svc/multiaccount_import", { Accounts: tooMany })).toMatchObject({
+      ErrorCode: 70402,
+    });
   });
 });
 
 describe("emulator: legacy LastStandardSequence of the old Web SDK protocol", () => {
   it("sends no data when the caller's sequence is current, and data again after a change", async () => {
-    const first = await code(GET, { From_Account: "li.na", To_Account: ["kim.minjun"], TagList: [NICK], LastStandardSequence: 0 });
+    const first = await code(GET, {
+      From_Account: "li.na",
+      To_Account: ["kim.minjun"],
+      TagList: [NICK],
+      LastStandardSequence: 0,
+    });
     const current = first.CurrentStandardSequence as number;
     expect(current).toBeGreaterThan(0);
     expect((first.UserProfileItem as Record<string, unknown>[])[0]).toHaveProperty("ProfileItem");
-    const same = await code(GET, { From_Account: "li.na", To_Account: ["kim.minjun"], TagList: [NICK], LastStandardSequence: current });
+    const same = await code(GET, {
+      From_Account: "li.na",
+      To_Account: ["kim.minjun"],
+      TagList: [NICK],
+      LastStandardSequence: current,
+    });
     expect(same.CurrentStandardSequence).toBe(current);
     expect((same.UserProfileItem as Record<string, unknown>[])[0]).not.toHaveProperty("ProfileItem");
     await code(SET, { From_Account: "kim.minjun", ProfileItem: [{ Tag: NICK, Value: "민준" }] });
     const changed = await code(GET, { To_Account: ["kim.minjun"], TagList: [NICK], LastStandardSequence: current });
     expect(changed.CurrentStandardSequence).toBeGreaterThan(current);
-    expect((changed.UserProfileItem as { ProfileItem: unknown[] }[])[0]!.ProfileItem).toEqual([{ Tag: NICK, Value: "민준" }]);
+    expect((changed.UserProfileItem as { ProfileItem: unknown[] }[])[0]!.ProfileItem).toEqual([
+      { Tag: NICK, Value: "민준" },
+    ]);
   });
 
   it("omits CurrentStandardSequence from answers to the current protocol", async () => {
-    expect(await code(GET, { To_Account: ["kim.minjun"], TagList: [NICK] })).not.toHaveProperty("CurrentStandardSequence");
+    expect(await code(GET, { To_Account: ["kim.minjun"], TagList: [NICK] })).not.toHaveProperty(
+      "CurrentStandardSequence",
+    );
   });
 });

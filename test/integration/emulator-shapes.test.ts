@@ -33,10 +33,12 @@ async function get(emu: Started, accounts: string[], tags: string[] = [NICK]) {
 }
 
 async function control(emu: Started, path: string, body?: unknown, method = body === undefined ? "GET" : "POST") {
-  const res = await request(`${emu.url}${path}`, { method: method as "POST", body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await request(`${emu.url}${path}`, {
+    method: method as "POST",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> };
 }
-
 
 async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -59,11 +61,19 @@ describe("whole-call account failure (wholeCallAccountError)", () => {
   ])("with %i, one unknown or malformed account fails the whole call without UserProfileItem", async (code, info) => {
     const emu = await start();
     const config = await control(emu, "/emulator/config", { quirks: { wholeCallAccountError: code } });
-    expect(config).toEqual({ status: 200, body: { rateLimit: 0, latencyMs: 0, faults: {}, quirks: { wholeCallAccountError: code } } });
+    expect(config).toEqual({
+      status: 200,
+      body: { rateLimit: 0, latencyMs: 0, faults: {}, quirks: { wholeCallAccountError: code } },
+    });
     const whole = { ActionStatus: "FAIL", ErrorCode: code, ErrorInfo: info, ErrorDisplay: "" };
     expect(await get(emu, ["zhang.wei", "ghost"])).toEqual(whole);
     expect(await get(emu, ["x".repeat(33), "zhang.wei"])).toEqual(whole);
-    expect(await get(emu, ["zhang.wei"])).toEqual({ UserProfileItem: [{ To_Account: "zhang.wei", ProfileItem: [{ Tag: NICK, Value: "张伟" }], ResultCode: 0, ResultInfo: "" }], ...ENVELOPE_OK });
+    expect(await get(emu, ["zhang.wei"])).toEqual({
+      UserProfileItem: [
+        { To_Account: "zhang.wei", ProfileItem: [{ Tag: NICK, Value: "张伟" }], ResultCode: 0, ResultInfo: "" },
+      ],
+      ...ENVELOPE_OK,
+    });
   });
 
   it("is switched on by TIM_EMULATOR_QUIRKS too", async () => {
@@ -89,7 +99,8 @@ describe("defaults for fields never set (defaults)", () => {
     "Tag_Profile_IM_Level",
     "Tag_Profile_IM_Role",
   ];
-  const profileOf = (body: Record<string, unknown>) => (body.UserProfileItem as { ProfileItem: unknown[] }[])[0]!.ProfileItem;
+  const profileOf = (body: Record<string, unknown>) =>
+    (body.UserProfileItem as { ProfileItem: unknown[] }[])[0]!.ProfileItem;
 
   it("answers every standard field asked, never-set ones with Tencent's defaults; custom ones stay omitted", async () => {
     const emu = await start({ quirks: { defaults: true } });
@@ -116,7 +127,9 @@ describe("defaults for fields never set (defaults)", () => {
       { Tag: NICK, Value: "Alex Chen 陈" },
       { Tag: "Tag_Profile_IM_Gender", Value: "Gender_Type_Unknown" },
     ]);
-    const config = await control(emu, "/emulator/config", { quirks: { defaults: { Tag_Profile_IM_AllowType: "AllowType_Type_AllowAny" } } });
+    const config = await control(emu, "/emulator/config", {
+      quirks: { defaults: { Tag_Profile_IM_AllowType: "AllowType_Type_AllowAny" } },
+    });
     expect(config.body.quirks).toEqual({ defaults: { Tag_Profile_IM_AllowType: "AllowType_Type_AllowAny" } });
     expect(profileOf(await get(emu, ["alex.chen"], tags))).toEqual([
       { Tag: NICK, Value: "Alex Chen 陈" },
@@ -125,32 +138,42 @@ describe("defaults for fields never set (defaults)", () => {
       { Tag: "Tag_Profile_IM_Role", Value: 0 },
     ]);
     const bad = await control(emu, "/emulator/config", { quirks: { defaults: { Tag_Profile_IM_Gender: "Male" } } });
-    expect(bad).toEqual({ status: 400, body: { error: expect.stringMatching(/quirks\.defaults: Tag_Profile_IM_Gender must be one of/) } });
+    expect(bad).toEqual({
+      status: 400,
+      body: { error: expect.stringMatching(/quirks\.defaults: Tag_Profile_IM_Gender must be one of/) },
+    });
   });
 });
 
 describe("no profile data yet (emptyProfileCode)", () => {
-  it.each([40807, 40809])("an account with no profile data answers per-account %i when configured, an empty ProfileItem by default", async (code) => {
-    const emu = await start();
-    await rawCall(emu.url, "/v4/im_open_login_svc/account_import", { UserID: "blank" });
-    expect(await get(emu, ["blank", "li.na"])).toEqual({
-      UserProfileItem: [
-        { To_Account: "blank", ProfileItem: [], ResultCode: 0, ResultInfo: "" },
-        { To_Account: "li.na", ProfileItem: [{ Tag: NICK, Value: "李娜" }], ResultCode: 0, ResultInfo: "" },
-      ],
-      ...ENVELOPE_OK,
-    });
-    await control(emu, "/emulator/config", { quirks: { emptyProfileCode: code } });
-    const kind = code === 40807 ? "Standard" : "Custom";
-    expect(await get(emu, ["blank", "li.na"])).toEqual({
-      UserProfileItem: [
-        { To_Account: "blank", ResultCode: code, ResultInfo: `Err_Profile_PortraitGet_${kind}_Key_Not_Exist: the account has no profile data` },
-        { To_Account: "li.na", ProfileItem: [{ Tag: NICK, Value: "李娜" }], ResultCode: 0, ResultInfo: "" },
-      ],
-      Fail_Account: ["blank"],
-      ...ENVELOPE_OK,
-    });
-  });
+  it.each([40807, 40809])(
+    "an account with no profile data answers per-account %i when configured, an empty ProfileItem by default",
+    async (code) => {
+      const emu = await start();
+      await rawCall(emu.url, "/v4/im_open_login_svc/account_import", { UserID: "blank" });
+      expect(await get(emu, ["blank", "li.na"])).toEqual({
+        UserProfileItem: [
+          { To_Account: "blank", ProfileItem: [], ResultCode: 0, ResultInfo: "" },
+          { To_Account: "li.na", ProfileItem: [{ Tag: NICK, Value: "李娜" }], ResultCode: 0, ResultInfo: "" },
+        ],
+        ...ENVELOPE_OK,
+      });
+      await control(emu, "/emulator/config", { quirks: { emptyProfileCode: code } });
+      const kind = code === 40807 ? "Standard" : "Custom";
+      expect(await get(emu, ["blank", "li.na"])).toEqual({
+        UserProfileItem: [
+          {
+            To_Account: "blank",
+            ResultCode: code,
+            ResultInfo: `Err_Profile_PortraitGet_${kind}_Key_Not_Exist: the account has no profile data`,
+          },
+          { To_Account: "li.na", ProfileItem: [{ Tag: NICK, Value: "李娜" }], ResultCode: 0, ResultInfo: "" },
+        ],
+        Fail_Account: ["blank"],
+        ...ENVELOPE_OK,
+      });
+    },
+  );
 });
 
 describe("per-account transient failures (accountFailures, accountFaults)", () => {
@@ -168,30 +191,48 @@ describe("per-account transient failures (accountFailures, accountFaults)", () =
     expect(emu.behaviour.quirks).toEqual({ accountFailures: { "li.na": { code: 40006, times: 1 } } });
     expect(await get(emu, ["li.na", "zhang.wei"])).toEqual(failing);
     expect(emu.behaviour).not.toHaveProperty("quirks");
-    expect(await get(emu, ["li.na", "zhang.wei"])).toMatchObject({ UserProfileItem: [{ To_Account: "li.na", ResultCode: 0 }, { ResultCode: 0 }] });
-    expect(emu.calls.map((c) => c.results)).toEqual([[40006, 0], [40006, 0], [0, 0]]);
+    expect(await get(emu, ["li.na", "zhang.wei"])).toMatchObject({
+      UserProfileItem: [{ To_Account: "li.na", ResultCode: 0 }, { ResultCode: 0 }],
+    });
+    expect(emu.calls.map((c) => c.results)).toEqual([
+      [40006, 0],
+      [40006, 0],
+      [0, 0],
+    ]);
   });
 
-  it.each([40802, 40805, 40808, 40810, 40812])("the old retryable %i can be configured at run time, and is gone by default", async (code) => {
-    const emu = await start();
-    expect(await get(emu, ["kim.minjun"])).not.toHaveProperty("Fail_Account");
-    await control(emu, "/emulator/config", { quirks: { accountFailures: { "kim.minjun": { code, times: 1 } } } });
-    const body = await get(emu, ["kim.minjun"]);
-    expect(body).toMatchObject({ ...ENVELOPE_OK, Fail_Account: ["kim.minjun"], UserProfileItem: [{ To_Account: "kim.minjun", ResultCode: code }] });
-    expect((body.UserProfileItem as object[])[0]).not.toHaveProperty("ProfileItem");
-    expect(await get(emu, ["kim.minjun"])).not.toHaveProperty("Fail_Account");
-  });
+  it.each([40802, 40805, 40808, 40810, 40812])(
+    "the old retryable %i can be configured at run time, and is gone by default",
+    async (code) => {
+      const emu = await start();
+      expect(await get(emu, ["kim.minjun"])).not.toHaveProperty("Fail_Account");
+      await control(emu, "/emulator/config", { quirks: { accountFailures: { "kim.minjun": { code, times: 1 } } } });
+      const body = await get(emu, ["kim.minjun"]);
+      expect(body).toMatchObject({
+        ...ENVELOPE_OK,
+        Fail_Account: ["kim.minjun"],
+        UserProfileItem: [{ To_Account: "kim.minjun", ResultCode: code }],
+      });
+      expect((body.UserProfileItem as object[])[0]).not.toHaveProperty("ProfileItem");
+      expect(await get(emu, ["kim.minjun"])).not.toHaveProperty("Fail_Account");
+    },
+  );
 
   it("the probability form fails each account read with its chance; {} turns it off", async () => {
     const emu = await start();
-    expect((await control(emu, "/emulator/config", { quirks: { accountFaults: { "40810": 1 } } })).body.quirks).toEqual({ accountFaults: { "40810": 1 } });
+    expect((await control(emu, "/emulator/config", { quirks: { accountFaults: { "40810": 1 } } })).body.quirks).toEqual(
+      { accountFaults: { "40810": 1 } },
+    );
     const body = await get(emu, ["li.na", "zhang.wei"]);
     expect(body).toMatchObject({ ActionStatus: "OK", Fail_Account: ["li.na", "zhang.wei"] });
     expect(emu.calls.at(-1)!.results).toEqual([40810, 40810]);
     await control(emu, "/emulator/config", { quirks: {} });
     expect(await get(emu, ["li.na", "zhang.wei"])).not.toHaveProperty("Fail_Account");
     const bad = await control(emu, "/emulator/config", { quirks: { accountFaults: { "40006": 0.7, "40802": 0.7 } } });
-    expect(bad).toEqual({ status: 400, body: { error: "quirks.accountFaults: probabilities add up to 1.4, more than 1" } });
+    expect(bad).toEqual({
+      status: 400,
+      body: { error: "quirks.accountFaults: probabilities add up to 1.4, more than 1" },
+    });
   });
 });
 
@@ -199,8 +240,14 @@ describe("legacy account codes (notFoundCode, invalidAccountCode)", () => {
   it("answers 10001 for a never-imported account and 10002 for a malformed one; 40003 by default", async () => {
     const accounts = ["zhang.wei", "ghost", "x".repeat(33)];
     const plain = await start();
-    expect((await get(plain, accounts)).UserProfileItem).toMatchObject([{ ResultCode: 0 }, { ResultCode: 40003 }, { ResultCode: 40003 }]);
-    expect((await rawCall(plain.url, SET, { From_Account: "ghost", ProfileItem: [{ Tag: NICK, Value: "x" }] })).body).toMatchObject({ ErrorCode: 40003 });
+    expect((await get(plain, accounts)).UserProfileItem).toMatchObject([
+      { ResultCode: 0 },
+      { ResultCode: 40003 },
+      { ResultCode: 40003 },
+    ]);
+    expect(
+      (await rawCall(plain.url, SET, { From_Account: "ghost", ProfileItem: [{ Tag: NICK, Value: "x" }] })).body,
+    ).toMatchObject({ ErrorCode: 40003 });
 
     const legacy = await start({ quirks: { notFoundCode: 10001, invalidAccountCode: 10002 } });
     expect(await get(legacy, accounts)).toEqual({
@@ -213,7 +260,9 @@ describe("legacy account codes (notFoundCode, invalidAccountCode)", () => {
       Invalid_Account: ["x".repeat(33)],
       ...ENVELOPE_OK,
     });
-    expect((await rawCall(legacy.url, SET, { From_Account: "ghost", ProfileItem: [{ Tag: NICK, Value: "x" }] })).body).toEqual({
+    expect(
+      (await rawCall(legacy.url, SET, { From_Account: "ghost", ProfileItem: [{ Tag: NICK, Value: "x" }] })).body,
+    ).toEqual({
       ActionStatus: "FAIL",
       ErrorCode: 10001,
       ErrorInfo: "Err_Profile_Account_Not_Exist: ghost",
@@ -223,7 +272,12 @@ describe("legacy account codes (notFoundCode, invalidAccountCode)", () => {
 });
 
 describe("integers as decimal strings (integersAsStrings)", () => {
-  const TAGS = ["Tag_Profile_IM_BirthDay", "Tag_Profile_IM_Level", "Tag_Profile_Custom_Score", "Tag_Profile_Custom_Test"];
+  const TAGS = [
+    "Tag_Profile_IM_BirthDay",
+    "Tag_Profile_IM_Level",
+    "Tag_Profile_Custom_Score",
+    "Tag_Profile_Custom_Test",
+  ];
   it.each([
     ["by default", undefined, [19920314, 3000000000, 18446744073709551615n]],
     ["custom", "custom", [19920314, 3000000000, "18446744073709551615"]],
@@ -242,8 +296,10 @@ describe("integers as decimal strings (integersAsStrings)", () => {
 });
 
 describe("writes whose answer is late (writeAnswerDelayMs, writeApplyDelayMs)", () => {
-  const setNick = (emu: Started, nick: string) => rawCall(emu.url, SET, { From_Account: "li.na", ProfileItem: [{ Tag: NICK, Value: nick }] });
-  const nickOf = async (emu: Started) => ((await get(emu, ["li.na"])).UserProfileItem as { ProfileItem: { Value: unknown }[] }[])[0]!.ProfileItem[0]!.Value;
+  const setNick = (emu: Started, nick: string) =>
+    rawCall(emu.url, SET, { From_Account: "li.na", ProfileItem: [{ Tag: NICK, Value: nick }] });
+  const nickOf = async (emu: Started) =>
+    ((await get(emu, ["li.na"])).UserProfileItem as { ProfileItem: { Value: unknown }[] }[])[0]!.ProfileItem[0]!.Value;
 
   it("by default a write is applied and answered with no delay", async () => {
     const gate = gatedSleep();
@@ -298,13 +354,19 @@ describe("throttling counted per API (GET /emulator/stats)", () => {
     const emu = await start({ rateLimit: 200 });
     const before = Date.now();
     for (let i = 0; i < 5; i++) await get(emu, ["li.na", `u${i}`]);
-    expect((await control(emu, "/emulator/stats")).body.byApi).toEqual({ "profile/portrait_get": { calls: 5, outcomes: { "0": 5 } } });
+    expect((await control(emu, "/emulator/stats")).body.byApi).toEqual({
+      "profile/portrait_get": { calls: 5, outcomes: { "0": 5 } },
+    });
 
     await control(emu, "/emulator/stats", undefined, "DELETE");
     await control(emu, "/emulator/config", { rateLimit: 1 });
     for (let i = 0; i < 5; i++) await get(emu, ["li.na", `u${i}`]);
     await rawCall(emu.url, SET, { From_Account: "li.na", ProfileItem: [{ Tag: NICK, Value: "李娜" }] });
-    const stats = (await control(emu, "/emulator/stats")).body as { total: number; byApi: unknown; calls: { api: string; at: number; outcome: number; accounts?: string[] }[] };
+    const stats = (await control(emu, "/emulator/stats")).body as {
+      total: number;
+      byApi: unknown;
+      calls: { api: string; at: number; outcome: number; accounts?: string[] }[];
+    };
     expect(stats.total).toBe(6);
     expect(stats.byApi).toEqual({
       "profile/portrait_get": { calls: 5, outcomes: { "0": 1, "60007": 4 } },
@@ -326,7 +388,9 @@ describe("POST /emulator/config", () => {
     });
     const bad = await control(emu, "/emulator/config", { rateLimit: 5, quirks: { defaults: true, shoeSize: 42 } });
     expect(bad.status).toBe(400);
-    expect(bad.body.error).toMatch(/^quirks: unknown quirk "shoeSize"; expected one of wholeCallAccountError, defaults/);
+    expect(bad.body.error).toMatch(
+      /^quirks: unknown quirk "shoeSize"; expected one of wholeCallAccountError, defaults/,
+    );
     expect((await control(emu, "/emulator/config")).body).toEqual({ rateLimit: 0, latencyMs: 0, faults: {} });
   });
 });

@@ -8,7 +8,6 @@ import { SANDBOX_SCRIPT_URL, SERVICE_TITLE } from "../../src/explorer/landing-pa
 import { startService, token, type Service } from "../support/service.js";
 import { CHROMIUM, describeBrowser } from "../support/skips.js";
 
-
 const SCREENSHOTS = fileURLToPath(new URL("../../test-results/explorer/", import.meta.url));
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
@@ -22,7 +21,10 @@ describeBrowser("the /graphql landing page in Chromium, with no internet", () =>
 
   beforeAll(async () => {
     demoToken = await token("zhang.wei");
-    service = await startService({}, { nodeEnv: "development", landingPage: { headers: { Authorization: `Bearer ${demoToken}` } } });
+    service = await startService(
+      {},
+      { nodeEnv: "development", landingPage: { headers: { Authorization: `Bearer ${demoToken}` } } },
+    );
     profileDir = await mkdtemp(join(tmpdir(), "portrait-graph-chromium-"));
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
@@ -83,7 +85,9 @@ describeBrowser("the /graphql landing page in Chromium, with no internet", () =>
     expect(await page.locator("#explorer-status").textContent()).toContain("could not be loaded from Apollo's CDN");
     // Opened with the example query and the demo user's token in the headers editor.
     expect(await page.locator(".graphiql-query-editor").textContent()).toContain("query DemoProfiles");
-    expect(await page.locator(".graphiql-editor-tool .graphiql-editor:not(.hidden)").textContent()).toContain(demoToken.slice(-16));
+    expect(await page.locator(".graphiql-editor-tool .graphiql-editor:not(.hidden)").textContent()).toContain(
+      demoToken.slice(-16),
+    );
 
     await page.locator(".graphiql-execute-button").click();
     // `me` answers only with a valid token, so the nick proves the headers went along.
@@ -94,22 +98,31 @@ describeBrowser("the /graphql landing page in Chromium, with no internet", () =>
     // It tried Apollo's CDN and nothing else off this machine: GraphiQL came from this service.
     expect(blocked.length).toBeGreaterThan(0);
     expect(blocked.every((url) => url.startsWith(SANDBOX_SCRIPT_URL))).toBe(true);
-    expect(requests.filter((url) => url.includes("/graphql/explorer/")).map((url) => new URL(url).pathname).sort()).toEqual([
-      "/graphql/explorer/graphiql.css",
-      "/graphql/explorer/graphiql.js",
-    ]);
+    expect(
+      requests
+        .filter((url) => url.includes("/graphql/explorer/"))
+        .map((url) => new URL(url).pathname)
+        .sort(),
+    ).toEqual(["/graphql/explorer/graphiql.css", "/graphql/explorer/graphiql.js"]);
     // The aborted CDN script is the only error: no CSP violation, no exception from GraphiQL.
-    expect(errors.filter((text) => !text.startsWith("Failed to load resource: net::ERR_INTERNET_DISCONNECTED"))).toEqual([]);
+    expect(
+      errors.filter((text) => !text.startsWith("Failed to load resource: net::ERR_INTERNET_DISCONNECTED")),
+    ).toEqual([]);
     await page.close();
   });
 
   it("falls back after the timeout when Apollo's CDN never answers", async () => {
     const { page } = await open();
     // Leave the Sandbox script pending forever, as a CDN that accepts the connection and hangs.
-    await page.route((url) => url.href.startsWith(SANDBOX_SCRIPT_URL), () => {});
+    await page.route(
+      (url) => url.href.startsWith(SANDBOX_SCRIPT_URL),
+      () => {},
+    );
     await page.goto(service.url, { waitUntil: "domcontentloaded" });
     await page.locator(".graphiql-container").waitFor();
-    expect(await page.locator("#explorer-status").textContent()).toContain("did not load from Apollo's CDN within 1500 ms");
+    expect(await page.locator("#explorer-status").textContent()).toContain(
+      "did not load from Apollo's CDN within 1500 ms",
+    );
     await page.close();
   });
 
@@ -126,7 +139,9 @@ describeBrowser("the /graphql landing page in Chromium, with no internet", () =>
     );
     await page.goto(service.url);
     await page.locator("body[data-explorer=sandbox]").waitFor();
-    const options = JSON.parse(await page.evaluate(() => (globalThis as unknown as { sandboxOptions: string }).sandboxOptions)) as { initialState: { document: string } };
+    const options = JSON.parse(
+      await page.evaluate(() => (globalThis as unknown as { sandboxOptions: string }).sandboxOptions),
+    ) as { initialState: { document: string } };
     expect(options).toMatchObject({
       target: "explorer",
       initialEndpoint: service.url,

@@ -1,24 +1,48 @@
 import { createHash } from "node:crypto";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SANDBOX_SCRIPT_URL, SERVICE_TITLE, explorerAsset, renderExplorerPage } from "../../src/explorer/landing-page.js";
+import {
+  SANDBOX_SCRIPT_URL,
+  SERVICE_TITLE,
+  explorerAsset,
+  renderExplorerPage,
+} from "../../src/explorer/landing-page.js";
 import { EXAMPLE_QUERY } from "../../src/server/server.js";
 import { startService, type Service } from "../support/service.js";
 
 const TOKEN = { Authorization: "Bearer eyJ.demo-token.sig" };
-const dev = renderExplorerPage({ endpointPath: "/graphql", document: EXAMPLE_QUERY, headers: TOKEN, development: true });
-const prod = renderExplorerPage({ endpointPath: "/graphql", document: EXAMPLE_QUERY, headers: TOKEN, development: false });
+const dev = renderExplorerPage({
+  endpointPath: "/graphql",
+  document: EXAMPLE_QUERY,
+  headers: TOKEN,
+  development: true,
+});
+const prod = renderExplorerPage({
+  endpointPath: "/graphql",
+  document: EXAMPLE_QUERY,
+  headers: TOKEN,
+  development: false,
+});
 
 /** The per-page data the bootstrap reads: the JSON block, parsed as the browser would. */
 function config(html: string) {
-  return JSON.parse(/<script type="application\/json" id="explorer-config">(.*?)<\/script>/s.exec(html)![1]!) as { document?: string; headers?: unknown; graphiql: { js: string; css: string } };
+  return JSON.parse(/<script type="application\/json" id="explorer-config">(.*?)<\/script>/s.exec(html)![1]!) as {
+    document?: string;
+    headers?: unknown;
+    graphiql: { js: string; css: string };
+  };
 }
 const inline = (html: string, tag: "script" | "style") =>
   [...html.matchAll(new RegExp(`<${tag}>(.*?)</${tag}>`, "gs"))].map((m) => m[1]!);
 const sha256 = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
 function csp(html: string): Map<string, string[]> {
   const policy = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(html)![1]!;
-  return new Map(policy.split(";").map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
+  return new Map(
+    policy
+      .split(";")
+      .map((d) => d.trim().split(/\s+/))
+      .map(([name, ...values]) => [name!, values]),
+  );
 }
 
 describe("the landing page HTML", () => {
@@ -28,7 +52,9 @@ describe("the landing page HTML", () => {
     expect(withoutScripts).toContain(`<h1>${SERVICE_TITLE}</h1>`);
     expect(withoutScripts).toContain("<code>POST /graphql</code>");
     expect(withoutScripts).toContain("<code>Authorization: Bearer &lt;JWT&gt;</code>");
-    expect(withoutScripts).toMatch(/curl -s .*\/graphql -H 'content-type: application\/json' -H 'authorization: Bearer &lt;JWT&gt;'/);
+    expect(withoutScripts).toMatch(
+      /curl -s .*\/graphql -H 'content-type: application\/json' -H 'authorization: Bearer &lt;JWT&gt;'/,
+    );
   });
 
   it("loads Apollo Sandbox from Apollo's CDN, and the bundled GraphiQL on error or timeout", () => {
@@ -37,7 +63,10 @@ describe("the landing page HTML", () => {
       endpointPath: "/graphql",
       document: EXAMPLE_QUERY,
       sandbox: { script: SANDBOX_SCRIPT_URL, timeoutMs: 1500 },
-      graphiql: { js: expect.stringMatching(/^\/graphql\/explorer\/graphiql\.js\?v=[0-9a-f]{12}$/), css: expect.stringMatching(/^\/graphql\/explorer\/graphiql\.css\?v=/) },
+      graphiql: {
+        js: expect.stringMatching(/^\/graphql\/explorer\/graphiql\.js\?v=[0-9a-f]{12}$/),
+        css: expect.stringMatching(/^\/graphql\/explorer\/graphiql\.css\?v=/),
+      },
     });
     expect(bootstrap).toContain("new window.EmbeddedSandbox(");
     expect(bootstrap).toContain("initialEndpoint: endpoint");
@@ -56,8 +85,16 @@ describe("the landing page HTML", () => {
   it("has a CSP that allows its own inline code by hash, its own origin and Apollo's Sandbox hosts, nothing inline else", () => {
     const policy = csp(dev);
     expect(policy.get("default-src")).toEqual(["'none'"]);
-    expect(policy.get("script-src")).toEqual(["'self'", ...inline(dev, "script").map(sha256), "https://embeddable-sandbox.cdn.apollographql.com"]);
-    expect(policy.get("style-src")).toEqual(["'self'", ...inline(dev, "style").map(sha256), "https://embeddable-sandbox.cdn.apollographql.com"]);
+    expect(policy.get("script-src")).toEqual([
+      "'self'",
+      ...inline(dev, "script").map(sha256),
+      "https://embeddable-sandbox.cdn.apollographql.com",
+    ]);
+    expect(policy.get("style-src")).toEqual([
+      "'self'",
+      ...inline(dev, "style").map(sha256),
+      "https://embeddable-sandbox.cdn.apollographql.com",
+    ]);
     expect(policy.get("connect-src")).toEqual(["'self'"]);
     expect(policy.get("frame-src")).toEqual(["https://sandbox.embed.apollographql.com"]);
     expect(dev).not.toMatch(/unsafe-inline|unsafe-eval/);
@@ -80,7 +117,11 @@ describe("explorerAsset", () => {
   });
 
   it("answers 404 for names it does not serve", () => {
-    for (const path of ["/graphql/explorer/", "/graphql/explorer/constructor", "/graphql/explorer/../../package.json"]) {
+    for (const path of [
+      "/graphql/explorer/",
+      "/graphql/explorer/constructor",
+      "/graphql/explorer/../../package.json",
+    ]) {
       expect(explorerAsset(path)?.status, path).toBe(404);
     }
   });

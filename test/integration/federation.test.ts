@@ -71,7 +71,10 @@ describe.each([apolloGateway, hiveGateway])("under $name", (router) => {
       headers: { "content-type": "application/json", authorization: `Bearer ${svc.userToken}` },
       body: JSON.stringify({ query: document }),
     });
-    return (await res.json()) as { data: Record<string, Reviews>; errors?: { path?: (string | number)[]; extensions?: { code?: string } }[] };
+    return (await res.json()) as {
+      data: Record<string, Reviews>;
+      errors?: { path?: (string | number)[]; extensions?: { code?: string } }[];
+    };
   }
 
   it("resolves the profiles of 500 reviews by 250 authors in 3 portrait_get calls", async () => {
@@ -80,7 +83,12 @@ describe.each([apolloGateway, hiveGateway])("under $name", (router) => {
     expect(data.reviews).toHaveLength(500);
     expect(data.reviews!.map((r) => r.author.profile?.nick)).toEqual(data.reviews!.map((r) => `nick-${r.author.id}`));
     // 500 reviews by 250 distinct authors: ⌈250/100⌉ portrait_get calls.
-    expect(svc.portraitGets().map((c) => c.length).sort()).toEqual([100, 100, 50].sort());
+    expect(
+      svc
+        .portraitGets()
+        .map((c) => c.length)
+        .sort(),
+    ).toEqual([100, 100, 50].sort());
   });
 
   const GHOST = '{ reviewsBy(authors: ["author0", "ghost", "author1"]) { id author { id profile { nick } } } }';
@@ -97,8 +105,11 @@ describe.each([apolloGateway, hiveGateway])("under $name", (router) => {
 
   // Expected to fail under Hive Gateway 2.15 (see Router.exactEntityErrorPaths): when it passes
   // there, the upstream fix has landed and the flag can go.
-  (router.exactEntityErrorPaths ? it : it.fails)("reports the missing account's error at that review's author.profile", async () => {
-    const { errors } = await query(GHOST);
-    expect(errors?.map((e) => e.path)).toEqual([["reviewsBy", 1, "author", "profile"]]);
-  });
+  (router.exactEntityErrorPaths ? it : it.fails)(
+    "reports the missing account's error at that review's author.profile",
+    async () => {
+      const { errors } = await query(GHOST);
+      expect(errors?.map((e) => e.path)).toEqual([["reviewsBy", 1, "author", "profile"]]);
+    },
+  );
 });

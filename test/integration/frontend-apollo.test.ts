@@ -1,9 +1,21 @@
-import { ApolloClient, CombinedGraphQLErrors, HttpLink, InMemoryCache, type ErrorPolicy, type TypePolicies } from "@apollo/client";
+import {
+  ApolloClient,
+  CombinedGraphQLErrors,
+  HttpLink,
+  InMemoryCache,
+  type ErrorPolicy,
+  type TypePolicies,
+} from "@apollo/client";
 import { loadDevMessages, loadErrorMessages } from "@apollo/client/dev";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { typePolicies } from "../../src/client/type-policies.js";
-import { ProfileDetailsDocument, ProfileNickDocument, ProfilesDocument, SetMyProfileDocument } from "../__generated__/frontend/graphql.js";
+import {
+  ProfileDetailsDocument,
+  ProfileNickDocument,
+  ProfilesDocument,
+  SetMyProfileDocument,
+} from "../__generated__/frontend/graphql.js";
 import { captureConsole, recordingFetch } from "../support/frontend.js";
 import { startService, type Service } from "../support/service.js";
 
@@ -73,10 +85,18 @@ async function readmeQueryThenMutation(policies: TypePolicies | undefined) {
   await client.mutate({ mutation: SetMyProfileDocument });
   await net.idle(() => !screen.latest().loading);
   screen.stop();
-  const stored = (client.cache.extract() as Record<string, { profile?: Record<string, unknown> } | undefined>)["User:zhang.wei"];
+  const stored = (client.cache.extract() as Record<string, { profile?: Record<string, unknown> } | undefined>)[
+    "User:zhang.wei"
+  ];
   const again = await client.query({ query: ProfilesDocument, errorPolicy: "all" });
   await net.idle();
-  return { operations: net.operations().sort(), warnings, data: screen.latest().data, again: again.data, stored: stored?.profile };
+  return {
+    operations: net.operations().sort(),
+    warnings,
+    data: screen.latest().data,
+    again: again.data,
+    stored: stored?.profile,
+  };
 }
 
 describe("Apollo Client 4", () => {
@@ -123,7 +143,11 @@ describe("Apollo Client 4", () => {
     expect(warnings).toEqual([]);
     // The mutation's answer merged into the profile on screen (zhang.wei is `me` and users[0]),
     // keeping the fields only the query read.
-    expect(data?.me?.profile).toMatchObject({ nick: "张伟", level: 3000000000, custom: { Score: "18446744073709551614" } });
+    expect(data?.me?.profile).toMatchObject({
+      nick: "张伟",
+      level: 3000000000,
+      custom: { Score: "18446744073709551614" },
+    });
     expect(again?.users[0]?.profile).toMatchObject({ location: "CN-Shenzhen", level: 3000000000, gender: "MALE" });
   });
 

@@ -1,7 +1,13 @@
 import { print } from "graphql";
 import { ClientError, GraphQLClient } from "graphql-request";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ProfileDetailsDocument, ProfileNickDocument, ProfilesDocument, SetMyProfileDocument, type ProfilesQuery } from "../__generated__/frontend/graphql.js";
+import {
+  ProfileDetailsDocument,
+  ProfileNickDocument,
+  ProfilesDocument,
+  SetMyProfileDocument,
+  type ProfilesQuery,
+} from "../__generated__/frontend/graphql.js";
 import { recordingFetch } from "../support/frontend.js";
 import { startService, type Service } from "../support/service.js";
 
@@ -15,7 +21,14 @@ afterAll(() => svc.close());
 
 function client(options: { errorPolicy?: "all" } = {}) {
   const net = recordingFetch();
-  return { net, client: new GraphQLClient(svc.url, { headers: { authorization: `Bearer ${svc.userToken}` }, fetch: net.fetch, ...options }) };
+  return {
+    net,
+    client: new GraphQLClient(svc.url, {
+      headers: { authorization: `Bearer ${svc.userToken}` },
+      fetch: net.fetch,
+      ...options,
+    }),
+  };
 }
 
 describe("graphql-request", () => {
@@ -26,7 +39,9 @@ describe("graphql-request", () => {
     expect(error).toBeInstanceOf(ClientError);
     const { response } = error as ClientError;
     expect((response.data as ProfilesQuery).users.map((u) => u?.profile?.nick ?? null)).toEqual(["张伟", "李娜", null]);
-    expect(response.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([[["users", 2, "profile"], "ACCOUNT_NOT_FOUND"]]);
+    expect(response.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([
+      [["users", 2, "profile"], "ACCOUNT_NOT_FOUND"],
+    ]);
   });
 
   it("with errorPolicy 'all', rawRequest returns the README query's data and its error together", async () => {
@@ -40,12 +55,19 @@ describe("graphql-request", () => {
   it("runs the README mutation", async () => {
     const { client: gql } = client();
     const data = await gql.request(SetMyProfileDocument);
-    expect(data.setProfile.profile).toMatchObject({ nick: "张伟", location: "CN-Shenzhen", custom: { Score: "18446744073709551614" } });
+    expect(data.setProfile.profile).toMatchObject({
+      nick: "张伟",
+      location: "CN-Shenzhen",
+      custom: { Score: "18446744073709551614" },
+    });
   });
 
   it("two queries reading different fields of one profile: one request each, each with its fields", async () => {
     const { client: gql, net } = client();
-    const [nick, details] = await Promise.all([gql.request(ProfileNickDocument, { id: "zhang.wei" }), gql.request(ProfileDetailsDocument, { id: "zhang.wei" })]);
+    const [nick, details] = await Promise.all([
+      gql.request(ProfileNickDocument, { id: "zhang.wei" }),
+      gql.request(ProfileDetailsDocument, { id: "zhang.wei" }),
+    ]);
     expect(net.operations().sort()).toEqual(["ProfileDetails", "ProfileNick"]);
     expect(nick.user?.profile?.nick).toBe("张伟");
     expect(details.user?.profile).toMatchObject({ gender: "MALE", level: 3000000000 });

@@ -1,6 +1,11 @@
 import { cacheExchange, Client, fetchExchange } from "@urql/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ProfileDetailsDocument, ProfileNickDocument, ProfilesDocument, SetMyProfileDocument } from "../__generated__/frontend/graphql.js";
+import {
+  ProfileDetailsDocument,
+  ProfileNickDocument,
+  ProfilesDocument,
+  SetMyProfileDocument,
+} from "../__generated__/frontend/graphql.js";
 import { recordingFetch } from "../support/frontend.js";
 import { startService, type Service } from "../support/service.js";
 
@@ -33,7 +38,9 @@ describe("urql", () => {
     expect(data?.me?.profile?.nick).toBe("张伟");
     expect(data?.users.map((u) => u?.profile?.nick ?? null)).toEqual(["张伟", "李娜", null]);
     expect(error?.networkError).toBeUndefined();
-    expect(error?.graphQLErrors.map((e) => [e.path, e.extensions.code])).toEqual([[["users", 2, "profile"], "ACCOUNT_NOT_FOUND"]]);
+    expect(error?.graphQLErrors.map((e) => [e.path, e.extensions.code])).toEqual([
+      [["users", 2, "profile"], "ACCOUNT_NOT_FOUND"],
+    ]);
   });
 
   it("without a token the same GET is refused before it runs (CSRF prevention: 400)", async () => {
@@ -49,7 +56,11 @@ describe("urql", () => {
     const { data, error } = await client.mutation(SetMyProfileDocument, {}).toPromise();
     expect(error).toBeUndefined();
     expect(net.sent.map((s) => s.method)).toEqual(["POST"]);
-    expect(data?.setProfile.profile).toMatchObject({ nick: "张伟", location: "CN-Shenzhen", custom: { Score: "18446744073709551614" } });
+    expect(data?.setProfile.profile).toMatchObject({
+      nick: "张伟",
+      location: "CN-Shenzhen",
+      custom: { Score: "18446744073709551614" },
+    });
   });
 
   it("two queries reading different fields of one profile: one GET each, each with its fields", async () => {
@@ -58,7 +69,10 @@ describe("urql", () => {
       client.query(ProfileNickDocument, { id: "zhang.wei" }).toPromise(),
       client.query(ProfileDetailsDocument, { id: "zhang.wei" }).toPromise(),
     ]);
-    expect(net.sent.map((s) => `${s.method} ${s.operationName}`).sort()).toEqual(["GET ProfileDetails", "GET ProfileNick"]);
+    expect(net.sent.map((s) => `${s.method} ${s.operationName}`).sort()).toEqual([
+      "GET ProfileDetails",
+      "GET ProfileNick",
+    ]);
     expect(nick.data?.user?.profile?.nick).toBe("张伟");
     expect(details.data?.user?.profile).toMatchObject({ gender: "MALE", level: 3000000000 });
   });

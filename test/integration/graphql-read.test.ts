@@ -39,7 +39,10 @@ describe("reading profiles", () => {
 
   it("me is the token's account", async () => {
     const { data } = await svc.gql(MeDocument, {}, svc.userToken);
-    expect(data!.me).toEqual({ id: "zhang.wei", profile: { nick: "张伟", custom: { Test: "Custom Data1", Score: "18446744073709551615" } } });
+    expect(data!.me).toEqual({
+      id: "zhang.wei",
+      profile: { nick: "张伟", custom: { Test: "Custom Data1", Score: "18446744073709551615" } },
+    });
   });
 
   it("asks upstream only for the tags the query selects (custom with keys: only those keys)", async () => {
@@ -49,7 +52,12 @@ describe("reading profiles", () => {
     svc.emulator.resetStats();
     await svc.gql(UsersCustomDocument, { ids: ["li.na"] });
     // custom without keys: every readable configured custom tag (Secret is write-only).
-    expect(svc.emulator.calls[0]!.tags!.sort()).toEqual(["Tag_Profile_Custom_Locked", "Tag_Profile_Custom_Score", "Tag_Profile_Custom_Test", "Tag_Profile_IM_Level"]);
+    expect(svc.emulator.calls[0]!.tags!.sort()).toEqual([
+      "Tag_Profile_Custom_Locked",
+      "Tag_Profile_Custom_Score",
+      "Tag_Profile_Custom_Test",
+      "Tag_Profile_IM_Level",
+    ]);
   });
 
   it("refuses an unknown custom key before any upstream call", async () => {
@@ -137,7 +145,10 @@ describe("partial failure", () => {
     expect(errors).toEqual([
       expect.objectContaining({
         path: ["users", 1, "profile"],
-        extensions: { code: "ACCOUNT_NOT_FOUND", tencent: { errorCode: 40003, errorInfo: "Err_Profile_Account_Not_Exist" } },
+        extensions: {
+          code: "ACCOUNT_NOT_FOUND",
+          tencent: { errorCode: 40003, errorInfo: "Err_Profile_Account_Not_Exist" },
+        },
       }),
     ]);
   });

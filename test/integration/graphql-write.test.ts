@@ -15,12 +15,24 @@ const sets = () => svc.emulator.calls.filter((c) => c.api === "profile/portrait_
 describe("setProfile", () => {
   it("writes through portrait_set and returns the new values (the loader entry is cleared)", async () => {
     const { data, errors } = await svc.gql(SetProfileDocument, {
-      input: { nick: "张伟伟", gender: "FEMALE", level: 4294967295, custom: { Test: "新的", Score: "18446744073709551614" } },
+      input: {
+        nick: "张伟伟",
+        gender: "FEMALE",
+        level: 4294967295,
+        custom: { Test: "新的", Score: "18446744073709551614" },
+      },
     });
     expect(errors).toBeUndefined();
     expect(data!.setProfile).toEqual({
       id: "zhang.wei",
-      profile: { nick: "张伟伟", gender: "FEMALE", location: "CN-Shenzhen", level: 4294967295, adminForbidType: null, custom: { Test: "新的", Score: "18446744073709551614" } },
+      profile: {
+        nick: "张伟伟",
+        gender: "FEMALE",
+        location: "CN-Shenzhen",
+        level: 4294967295,
+        adminForbidType: null,
+        custom: { Test: "新的", Score: "18446744073709551614" },
+      },
     });
     expect(sets()).toHaveLength(1);
     const read = await svc.gql(UserProfileDocument, { id: "zhang.wei" });
@@ -59,7 +71,9 @@ describe("setProfile", () => {
   });
 
   it("reports every violation at once and applies nothing", async () => {
-    const { errors } = await svc.gql(SetProfileDocument, { input: { nick: "ok", location: "x".repeat(17), custom: { Nope: 1 } } });
+    const { errors } = await svc.gql(SetProfileDocument, {
+      input: { nick: "ok", location: "x".repeat(17), custom: { Nope: 1 } },
+    });
     expect(errors![0]!.extensions.violations).toHaveLength(2);
     expect(sets()).toHaveLength(0);
   });
@@ -76,8 +90,15 @@ describe("authorization", () => {
 
   it("adminForbidType is admin-only", async () => {
     const denied = await svc.gql(SetProfileDocument, { input: { adminForbidType: "SEND_OUT" } });
-    expect(denied.errors![0]).toMatchObject({ extensions: { code: "FORBIDDEN" }, message: expect.stringMatching(/adminForbidType/) });
-    const allowed = await svc.gql(SetProfileDocument, { userId: "alex.chen", input: { adminForbidType: "SEND_OUT" } }, svc.adminToken);
+    expect(denied.errors![0]).toMatchObject({
+      extensions: { code: "FORBIDDEN" },
+      message: expect.stringMatching(/adminForbidType/),
+    });
+    const allowed = await svc.gql(
+      SetProfileDocument,
+      { userId: "alex.chen", input: { adminForbidType: "SEND_OUT" } },
+      svc.adminToken,
+    );
     expect(allowed.data!.setProfile.profile!.adminForbidType).toBe("SEND_OUT");
   });
 
@@ -93,10 +114,13 @@ describe("authorization", () => {
     ["a malformed token", "garbage"],
   ])("%s gives UNAUTHENTICATED and no access", async (_name, kind) => {
     const auth =
-      kind === null ? null
-      : kind === "other" ? await token("zhang.wei", { secret: "another-secret-that-is-long-enough-to-be-used" })
-      : kind === "expired" ? await token("zhang.wei", { expiresIn: Math.floor(Date.now() / 1000) - 60 })
-      : "not.a.jwt";
+      kind === null
+        ? null
+        : kind === "other"
+          ? await token("zhang.wei", { secret: "another-secret-that-is-long-enough-to-be-used" })
+          : kind === "expired"
+            ? await token("zhang.wei", { expiresIn: Math.floor(Date.now() / 1000) - 60 })
+            : "not.a.jwt";
     for (const doc of [SetProfileDocument, UserProfileDocument]) {
       const res = await svc.gql(doc, { id: "li.na", input: { nick: "x" } } as never, auth);
       expect(res.errors![0]!.extensions.code).toBe("UNAUTHENTICATED");
@@ -137,10 +161,12 @@ describe("writes have their own budget", () => {
     const reads = slow.gql(UsersNicksDocument, { ids });
     await vi.waitFor(() => expect(slow.portraitGets()).toHaveLength(1), { timeout: 5_000 });
     // Two portrait_get calls are still waiting for their slots; the write waits for none of them.
-    const write = slow.gql("mutation { setProfile(input: { nick: \"written\" }) { id } }");
+    const write = slow.gql('mutation { setProfile(input: { nick: "written" }) { id } }');
     const [read, written] = await Promise.all([reads, write]);
 
-    const calls = slow.emulator.calls.map((c) => (c.api === "profile/portrait_set" ? `set ${c.accounts!.join()}` : `get ${c.accounts!.length}`));
+    const calls = slow.emulator.calls.map((c) =>
+      c.api === "profile/portrait_set" ? `set ${c.accounts!.join()}` : `get ${c.accounts!.length}`,
+    );
     // With one limiter for both APIs the write would take the slot after the queued read's: get, get, set, get.
     expect(calls).toEqual(["get 100", "set zhang.wei", "get 100", "get 100"]);
     expect(written).toMatchObject({ data: { setProfile: { id: "zhang.wei" } } });

@@ -9,7 +9,10 @@ import { startService, type Service } from "../support/service.js";
 let dev: Service;
 let prod: Service;
 beforeAll(async () => {
-  dev = await startService({}, { nodeEnv: "development", landingPage: { headers: { Authorization: "Bearer demo-token" } } });
+  dev = await startService(
+    {},
+    { nodeEnv: "development", landingPage: { headers: { Authorization: "Bearer demo-token" } } },
+  );
   prod = await startService({}, { nodeEnv: "production", limits: { bodyLimitBytes: 64 * 1024 } });
 });
 afterAll(async () => {
@@ -24,9 +27,14 @@ describe("GraphQL over HTTP", () => {
     const results = await auditServer({
       url: prod.url,
       fetchFn: (input: string | URL, init: RequestInit = {}) =>
-        fetch(input, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${prod.userToken}` } }),
+        fetch(input, {
+          ...init,
+          headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${prod.userToken}` },
+        }),
     });
-    const failed = results.filter((r) => r.status === "error").map((r) => `${r.id} ${r.name}: ${"reason" in r ? r.reason : ""}`);
+    const failed = results
+      .filter((r) => r.status === "error")
+      .map((r) => `${r.id} ${r.name}: ${"reason" in r ? r.reason : ""}`);
     expect(failed).toEqual([]);
     expect(results.filter((r) => r.status === "ok").length).toBeGreaterThan(20);
   });
@@ -43,7 +51,11 @@ describe("GraphQL over HTTP", () => {
     expect(res.statusCode).toBe(400);
     expect(await res.body.text()).toMatch(/CSRF/);
     // A browser form post (a simple content type, no custom header) cannot reach the executor either.
-    const form = await request(prod.url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "query=%7B__typename%7D" });
+    const form = await request(prod.url, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "query=%7B__typename%7D",
+    });
     expect(form.statusCode).toBeGreaterThanOrEqual(400);
   });
 
@@ -54,7 +66,10 @@ describe("GraphQL over HTTP", () => {
       body: JSON.stringify([{ query: "{ me { id } }" }, { query: '{ user(id: "li.na") { profile { nick } } }' }]),
     });
     expect(res.statusCode).toBe(200);
-    expect(await res.body.json()).toEqual([{ data: { me: { id: "zhang.wei" } } }, { data: { user: { profile: { nick: "李娜" } } } }]);
+    expect(await res.body.json()).toEqual([
+      { data: { me: { id: "zhang.wei" } } },
+      { data: { user: { profile: { nick: "李娜" } } } },
+    ]);
   });
 
   it("answers 401 with a WWW-Authenticate: Bearer challenge", async () => {
@@ -78,7 +93,11 @@ describe("the edge", () => {
         }
       })(),
     );
-    const res = await request(prod.url, { method: "POST", headers: { "content-type": "application/json" }, body }).catch((error: Error) => error);
+    const res = await request(prod.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    }).catch((error: Error) => error);
     if (res instanceof Error) {
       // The server may close the connection after its 413, before we finish sending.
       expect(sent).toBeLessThan(64 * 1024 * 1024);
@@ -87,7 +106,10 @@ describe("the edge", () => {
       expect(await res.body.json()).toMatchObject({ errors: [{ extensions: { code: "PAYLOAD_TOO_LARGE" } }] });
     }
     // A declared length over the limit is refused from the headers alone: no body byte is sent.
-    const head = await rawExchange(prod.url, `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${10 * 1024 * 1024}\r\n\r\n`);
+    const head = await rawExchange(
+      prod.url,
+      `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${10 * 1024 * 1024}\r\n\r\n`,
+    );
     expect(head).toMatch(/^HTTP\/1\.1 413/);
   });
 
@@ -104,16 +126,22 @@ describe("the edge", () => {
     expect(res.headers["access-control-allow-origin"]).toBe("*");
     expect(String(res.headers["access-control-allow-headers"])).toContain("authorization");
     expect(String(res.headers["access-control-allow-methods"])).toContain("POST");
-    const post = await dev.gql("{ me { id } }", undefined, dev.userToken, { origin: "https://sandbox.embed.apollographql.com" });
+    const post = await dev.gql("{ me { id } }", undefined, dev.userToken, {
+      origin: "https://sandbox.embed.apollographql.com",
+    });
     expect(post.headers["access-control-allow-origin"]).toBe("*");
   });
 
   it("allows only the configured origins when CORS_ORIGINS lists them", async () => {
     const local = await startService({}, { http: { corsOrigins: ["https://app.example.com"] } });
     try {
-      const allowed = await local.gql("{ me { id } }", undefined, local.userToken, { origin: "https://app.example.com" });
+      const allowed = await local.gql("{ me { id } }", undefined, local.userToken, {
+        origin: "https://app.example.com",
+      });
       expect(allowed.headers["access-control-allow-origin"]).toBe("https://app.example.com");
-      const other = await local.gql("{ me { id } }", undefined, local.userToken, { origin: "https://evil.example.com" });
+      const other = await local.gql("{ me { id } }", undefined, local.userToken, {
+        origin: "https://evil.example.com",
+      });
       expect(other.headers["access-control-allow-origin"]).toBeUndefined();
     } finally {
       await local.close();
@@ -138,7 +166,13 @@ describe("operations endpoints", () => {
     expect(await live.body.json()).toEqual({ status: "ok" });
     const ready = await request(`${origin(prod)}/readyz`);
     expect(ready.statusCode).toBe(200);
-    expect(await ready.body.json()).toEqual({ status: "ready", upstream: "ok", openCircuits: [], draining: false, budget: "local" });
+    expect(await ready.body.json()).toEqual({
+      status: "ready",
+      upstream: "ok",
+      openCircuits: [],
+      draining: false,
+      budget: "local",
+    });
   });
 
   it("/readyz answers 503 until an upstream check succeeds", async () => {

@@ -147,7 +147,14 @@ function cacheContract(make: () => ProfileCache) {
         await pause();
         if (lookup!.version !== undefined) {
           if (upstream.get(account)! !== value) staleStores++;
-          await cache.set([{ account, tagKey: LEVEL, version: lookup!.version, items: [{ Tag: "Tag_Profile_IM_Level", Value: value }] }]);
+          await cache.set([
+            {
+              account,
+              tagKey: LEVEL,
+              version: lookup!.version,
+              items: [{ Tag: "Tag_Profile_IM_Level", Value: value }],
+            },
+          ]);
         }
       }
       if (value < floor) violations.push(`${account}: read ${value} after the invalidate of ${floor} resolved`);

@@ -77,7 +77,8 @@ describeRedis("the shared profile cache, through the service, on two replicas", 
       TIM_RATE_LIMIT: "1000",
     };
     network = await slowReadsProxy(emulator.url);
-    for (let i = 0; i < 2; i++) replicas.push(await startService({}, {}, { baseUrl: network.url }, { emulator, scaleOutEnv }));
+    for (let i = 0; i < 2; i++)
+      replicas.push(await startService({}, {}, { baseUrl: network.url }, { emulator, scaleOutEnv }));
   });
 
   afterAll(async () => {
@@ -116,7 +117,11 @@ describeRedis("the shared profile cache, through the service, on two replicas", 
       try {
         for (let k = 1; k <= WRITES; k++) {
           for (const account of ACCOUNTS) {
-            const res = await writer.gql(k % 2 ? WRITE_ID : WRITE, { userId: account, nick: `v${k}` }, writer.adminToken);
+            const res = await writer.gql(
+              k % 2 ? WRITE_ID : WRITE,
+              { userId: account, nick: `v${k}` },
+              writer.adminToken,
+            );
             if (res.status !== 200 || res.errors) throw new Error(`write failed: ${JSON.stringify(res)}`);
             answeredAt.get(account)![k] = performance.now();
           }
@@ -150,18 +155,26 @@ describeRedis("the shared profile cache, through the service, on two replicas", 
       while (k + 1 < times.length && times[k + 1]! <= at) k++;
       return k;
     };
-    const stale = reads.filter((r) => r.seen < floor(r.account, r.startedAt)).map((r) => ({ ...r, expectedAtLeast: floor(r.account, r.startedAt) }));
-    console.info(`${reads.length} profile reads during ${WRITES * ACCOUNTS.length} writes; ${gets} portrait_get calls; ${stale.length} stale`);
+    const stale = reads
+      .filter((r) => r.seen < floor(r.account, r.startedAt))
+      .map((r) => ({ ...r, expectedAtLeast: floor(r.account, r.startedAt) }));
+    console.info(
+      `${reads.length} profile reads during ${WRITES * ACCOUNTS.length} writes; ${gets} portrait_get calls; ${stale.length} stale`,
+    );
 
     expect(stale.slice(0, 5)).toEqual([]);
     // Both replicas read, and saw the writes as they happened.
-    for (const r of [0, 1]) expect(reads.filter((x) => x.replica === r).length).toBeGreaterThan(WRITES * ACCOUNTS.length);
+    for (const r of [0, 1])
+      expect(reads.filter((x) => x.replica === r).length).toBeGreaterThan(WRITES * ACCOUNTS.length);
     expect(new Set(reads.map((r) => r.seen)).size).toBeGreaterThan(WRITES / 2);
     // Reads were served from the cache most of the time, not each from Tencent.
     expect(reads.length).toBeGreaterThan(4 * gets);
 
     // Writes done: each replica reads the last value.
-    for (const replica of [writer, other]) expect(Object.fromEntries(await read(replica, ACCOUNTS))).toEqual(Object.fromEntries(ACCOUNTS.map((id) => [id, WRITES])));
+    for (const replica of [writer, other])
+      expect(Object.fromEntries(await read(replica, ACCOUNTS))).toEqual(
+        Object.fromEntries(ACCOUNTS.map((id) => [id, WRITES])),
+      );
   }, 90_000); // ~4 s idle; far longer on a loaded machine
 
   it("once one replica has read an account, the other serves it from the shared cache (no call to Tencent)", async () => {

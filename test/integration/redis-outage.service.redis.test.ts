@@ -38,7 +38,9 @@ async function readAll(service: Service, expected: Record<string, string>): Prom
     expect(res.status).toBe(200);
     expect(res.errors).toBeUndefined();
   }
-  expect(Object.fromEntries(answers.map((res) => [res.data!.users[0]!.id, res.data!.users[0]!.profile?.nick]))).toEqual(expected);
+  expect(Object.fromEntries(answers.map((res) => [res.data!.users[0]!.id, res.data!.users[0]!.profile?.nick]))).toEqual(
+    expected,
+  );
   expect(Object.fromEntries(both.data!.users.map((u) => [u.id, u.profile?.nick]))).toEqual(expected);
 }
 
@@ -53,28 +55,43 @@ describeRedis("Redis down or unreachable, through the service", () => {
   it("keeps answering reads and writes on a local budget of TIM_RATE_LIMIT ÷ REPLICAS, reports degraded in /readyz and /metrics, and returns to shared by itself", async () => {
     const proxy = await startTcpProxy(redis.url);
     proxies.push(proxy);
-    const service = await start({}, {}, {}, {
-      scaleOutEnv: {
-        REDIS_URL: proxy.url,
-        REDIS_KEY_PREFIX: redis.prefix,
-        TIM_RATE_LIMIT: String(RATE),
-        REPLICAS: String(REPLICAS),
-        PROFILE_CACHE_TTL_MS: "60000",
+    const service = await start(
+      {},
+      {},
+      {},
+      {
+        scaleOutEnv: {
+          REDIS_URL: proxy.url,
+          REDIS_KEY_PREFIX: redis.prefix,
+          TIM_RATE_LIMIT: String(RATE),
+          REPLICAS: String(REPLICAS),
+          PROFILE_CACHE_TTL_MS: "60000",
+        },
       },
-    });
-    const nicks = (me: string) => Object.fromEntries(ACCOUNTS.map((id) => [id, id === "zhang.wei" ? me : `nick-${id}`]));
+    );
+    const nicks = (me: string) =>
+      Object.fromEntries(ACCOUNTS.map((id) => [id, id === "zhang.wei" ? me : `nick-${id}`]));
     for (const id of ACCOUNTS) service.emulator.store.apply(id, [["Tag_Profile_IM_Nick", nicks("before")[id]!]]);
 
     // Redis answers: the shared budget.
-    expect(await readyz(service)).toEqual({ status: 200, body: expect.objectContaining({ status: "ready", budget: "shared", redis: "ready" }) });
+    expect(await readyz(service)).toEqual({
+      status: 200,
+      body: expect.objectContaining({ status: "ready", budget: "shared", redis: "ready" }),
+    });
     expect(await gauges(service)).toEqual({ local: 0, shared: 1, degraded: 0, redis_up: 1 });
     expect(service.client.budget.ratePerSecond).toBe(RATE);
     await readAll(service, nicks("before")); // and the profile cache now holds them
 
     // Redis goes away (connection refused): the replica turns degraded, and stays ready.
     await proxy.cut();
-    await vi.waitFor(async () => expect((await readyz(service)).body).toMatchObject({ budget: "degraded", redis: "down" }), { timeout: 10_000, interval: 50 });
-    expect(await readyz(service)).toEqual({ status: 200, body: expect.objectContaining({ status: "ready", budget: "degraded", redis: "down" }) });
+    await vi.waitFor(
+      async () => expect((await readyz(service)).body).toMatchObject({ budget: "degraded", redis: "down" }),
+      { timeout: 10_000, interval: 50 },
+    );
+    expect(await readyz(service)).toEqual({
+      status: 200,
+      body: expect.objectContaining({ status: "ready", budget: "degraded", redis: "down" }),
+    });
     expect(await gauges(service)).toEqual({ local: 0, shared: 0, degraded: 1, redis_up: 0 });
     expect(service.client.budget.ratePerSecond).toBe(RATE / REPLICAS);
 
@@ -88,8 +105,14 @@ describeRedis("Redis down or unreachable, through the service", () => {
 
     // Redis is back: shared again, by itself, with no restart.
     await proxy.restore();
-    await vi.waitFor(async () => expect((await readyz(service)).body).toMatchObject({ budget: "shared", redis: "ready" }), { timeout: 15_000, interval: 50 });
-    expect(await readyz(service)).toEqual({ status: 200, body: expect.objectContaining({ status: "ready", budget: "shared", redis: "ready" }) });
+    await vi.waitFor(
+      async () => expect((await readyz(service)).body).toMatchObject({ budget: "shared", redis: "ready" }),
+      { timeout: 15_000, interval: 50 },
+    );
+    expect(await readyz(service)).toEqual({
+      status: 200,
+      body: expect.objectContaining({ status: "ready", budget: "shared", redis: "ready" }),
+    });
     expect(await gauges(service)).toEqual({ local: 0, shared: 1, degraded: 0, redis_up: 1 });
     expect(service.client.budget.ratePerSecond).toBe(RATE);
     // The write made while Redis was away is what every read sees now, not the entry cached before it.

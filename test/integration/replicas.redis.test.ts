@@ -46,7 +46,10 @@ describeRedis("three replicas on one Redis share Tencent's budget", () => {
       child.stderr.on("data", (d: Buffer) => (output += d.toString()));
       child.stdout.on("data", (d: Buffer) => (output += d.toString()));
       while (!/ready at (\S+)/.test(output)) {
-        const [event] = await Promise.race([once(child.stdout, "data").then(() => ["data"]), once(child, "exit").then(() => ["exit"])]);
+        const [event] = await Promise.race([
+          once(child.stdout, "data").then(() => ["data"]),
+          once(child, "exit").then(() => ["exit"]),
+        ]);
         if (event === "exit") throw new Error(`replica ${i} exited:\n${output}`);
       }
       urls.push(/ready at (\S+)/.exec(output)![1]!);
@@ -78,21 +81,33 @@ describeRedis("three replicas on one Redis share Tencent's budget", () => {
             path: "/graphql",
             method: "POST",
             headers: { "content-type": "application/json", authorization: bearer },
-            body: JSON.stringify({ query: "query($id: ID!) { user(id: $id) { profile { nick } } }", variables: { id } }),
+            body: JSON.stringify({
+              query: "query($id: ID!) { user(id: $id) { profile { nick } } }",
+              variables: { id },
+            }),
           });
-          const body = (await res.body.json()) as { data?: { user?: { profile?: { nick?: string } } }; errors?: unknown };
+          const body = (await res.body.json()) as {
+            data?: { user?: { profile?: { nick?: string } } };
+            errors?: unknown;
+          };
           answered++;
-          if (res.statusCode !== 200 || body.errors || body.data?.user?.profile?.nick !== `nick-${id}`) wrong.push(body);
+          if (res.statusCode !== 200 || body.errors || body.data?.user?.profile?.nick !== `nick-${id}`)
+            wrong.push(body);
         }
       }),
     );
     await Promise.all(pools.map((p) => p.close()));
 
-    const gets = emulator.calls.filter((c) => c.api === "profile/portrait_get" && c.at !== undefined && c.at >= started);
+    const gets = emulator.calls.filter(
+      (c) => c.api === "profile/portrait_get" && c.at !== undefined && c.at >= started,
+    );
     const perSecond = new Map<number, number>();
-    for (const call of gets) perSecond.set(Math.floor(call.at / 1000), (perSecond.get(Math.floor(call.at / 1000)) ?? 0) + 1);
+    for (const call of gets)
+      perSecond.set(Math.floor(call.at / 1000), (perSecond.get(Math.floor(call.at / 1000)) ?? 0) + 1);
     const counts = [...perSecond.entries()].sort(([a], [b]) => a - b).map(([, n]) => n);
-    console.info(`3 replicas, budget ${BUDGET}/s: ${answered} answers, ${gets.length} portrait_get calls; per second: ${counts.join(", ")}`);
+    console.info(
+      `3 replicas, budget ${BUDGET}/s: ${answered} answers, ${gets.length} portrait_get calls; per second: ${counts.join(", ")}`,
+    );
 
     expect(wrong.slice(0, 3)).toEqual([]);
     expect(gets.filter((c) => c.outcome === 60007)).toEqual([]);

@@ -15,14 +15,21 @@ const readyz = async (url: string) => {
 describe("circuit breaker", () => {
   it("opens after repeated upstream failures, answers at once without calling, and closes by itself", async () => {
     // Half-open after 1 s, not sooner: on a loaded machine the checks below must still find it open.
-    const svc = await startService({}, { readinessIntervalMs: 50 }, { maxAttempts: 1, breaker: { failures: 3, halfOpenAfterMs: 1_000 } });
+    const svc = await startService(
+      {},
+      { readinessIntervalMs: 50 },
+      { maxAttempts: 1, breaker: { failures: 3, halfOpenAfterMs: 1_000 } },
+    );
     try {
       svc.emulator.configure({ faults: { "502": 1 } });
       for (let i = 0; i < 3; i++) {
         const { errors } = await svc.gql(UsersNicksDocument, { ids: [`down${i}`] });
         expect(errors![0]!.extensions.code).toBe("UPSTREAM_UNAVAILABLE");
       }
-      expect((await readyz(svc.url)).body).toMatchObject({ status: "not ready", openCircuits: ["profile/portrait_get"] });
+      expect((await readyz(svc.url)).body).toMatchObject({
+        status: "not ready",
+        openCircuits: ["profile/portrait_get"],
+      });
       const attemptsBefore = svc.emulator.calls.length;
       const { errors } = await svc.gql(UsersNicksDocument, { ids: ["li.na"] });
       expect(errors![0]!.extensions.code).toBe("UPSTREAM_UNAVAILABLE");
@@ -71,7 +78,9 @@ describe("circuit breaker", () => {
       // The median, not the maximum: one answer slowed by GC or a busy CI core says nothing about waiting.
       const ms = answers.map((a) => a.ms).sort((a, b) => a - b);
       const median = (ms[9]! + ms[10]!) / 2;
-      console.info(`answered in ${median.toFixed(1)} ms (median; min ${ms[0]!.toFixed(1)}, max ${ms[19]!.toFixed(1)}) while the breaker was open`);
+      console.info(
+        `answered in ${median.toFixed(1)} ms (median; min ${ms[0]!.toFixed(1)}, max ${ms[19]!.toFixed(1)}) while the breaker was open`,
+      );
       expect(median).toBeLessThan(50);
     } finally {
       await svc.close();
@@ -120,7 +129,11 @@ describe("traces", () => {
       const operation = spans.find((s) => s.name === "graphql query Traced");
       expect(operation?.spanContext().traceId).toBe(traceId);
       expect(operation?.attributes["graphql.outcome"]).toBe("ok");
-      expect(spans.some((s) => s.name === "tencent profile/portrait_get" && s.attributes["tencent.api"] === "profile/portrait_get")).toBe(true);
+      expect(
+        spans.some(
+          (s) => s.name === "tencent profile/portrait_get" && s.attributes["tencent.api"] === "profile/portrait_get",
+        ),
+      ).toBe(true);
       expect(JSON.stringify(spans.map((s) => s.attributes))).not.toMatch(/usersig|Bearer/i);
     } finally {
       await svc.close();

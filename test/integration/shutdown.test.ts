@@ -19,7 +19,10 @@ async function startMain(env: Record<string, string>) {
   const emulatorUrl = /embedded Tencent IM emulator at (\S+)/.exec(output)![1]!;
   /** Every upstream answer from now on takes `ms` (the start-up check has used the default). */
   const slowUpstream = async (ms: number) => {
-    const res = await fetch(`${emulatorUrl}/emulator/config`, { method: "POST", body: JSON.stringify({ latencyMs: ms }) });
+    const res = await fetch(`${emulatorUrl}/emulator/config`, {
+      method: "POST",
+      body: JSON.stringify({ latencyMs: ms }),
+    });
     expect(res.status).toBe(200);
   };
   return { child, exited, origin: new URL(url).origin, token, slowUpstream, output: () => output };
@@ -33,11 +36,14 @@ describe("SIGTERM", () => {
     try {
       const pool = new Pool(origin, { connections: 100 });
       // Ready once its first upstream check has passed.
-      await vi.waitFor(async () => {
-        const ready = await pool.request({ path: "/readyz", method: "GET" });
-        await ready.body.dump();
-        expect(ready.statusCode).toBe(200);
-      }, { timeout: 5_000, interval: 50 });
+      await vi.waitFor(
+        async () => {
+          const ready = await pool.request({ path: "/readyz", method: "GET" });
+          await ready.body.dump();
+          expect(ready.statusCode).toBe(200);
+        },
+        { timeout: 5_000, interval: 50 },
+      );
       await slowUpstream(2_000);
 
       // 100 requests, each held ~2 s by the upstream's latency (long enough that they are still
@@ -50,7 +56,10 @@ describe("SIGTERM", () => {
             headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
             body: READ_NICK,
           })
-          .then(async (res) => ({ status: res.statusCode, body: (await res.body.json()) as { data?: { user?: { profile?: { nick?: string } } } } })),
+          .then(async (res) => ({
+            status: res.statusCode,
+            body: (await res.body.json()) as { data?: { user?: { profile?: { nick?: string } } } },
+          })),
       );
       await new Promise((resolve) => setTimeout(resolve, 150));
       const signalledAt = performance.now();
@@ -61,11 +70,17 @@ describe("SIGTERM", () => {
       const probe = new Pool(origin, { connections: 1 });
       let answered = 0;
       for (const request of inFlight) void request.then(() => answered++);
-      await vi.waitFor(async () => {
-        const draining = await probe.request({ path: "/readyz", method: "GET" });
-        const body = await draining.body.json();
-        expect({ status: draining.statusCode, body }).toMatchObject({ status: 503, body: { status: "not ready", draining: true } });
-      }, { timeout: 5_000, interval: 10 });
+      await vi.waitFor(
+        async () => {
+          const draining = await probe.request({ path: "/readyz", method: "GET" });
+          const body = await draining.body.json();
+          expect({ status: draining.statusCode, body }).toMatchObject({
+            status: 503,
+            body: { status: "not ready", draining: true },
+          });
+        },
+        { timeout: 5_000, interval: 10 },
+      );
       expect(answered).toBeLessThan(100);
       await probe.close();
 
@@ -83,7 +98,10 @@ describe("SIGTERM", () => {
 
   it("exits 0 within SHUTDOWN_TIMEOUT_MS even when a request is still waiting on the upstream", async () => {
     // Each upstream answer takes 4 s; the process is given 1 s.
-    const { child, exited, origin, token, slowUpstream, output } = await startMain({ SHUTDOWN_TIMEOUT_MS: "1000", LOG_LEVEL: "info" });
+    const { child, exited, origin, token, slowUpstream, output } = await startMain({
+      SHUTDOWN_TIMEOUT_MS: "1000",
+      LOG_LEVEL: "info",
+    });
     const pool = new Pool(origin, { connections: 1 });
     try {
       await slowUpstream(4_000);
@@ -100,7 +118,12 @@ describe("SIGTERM", () => {
       const [code, signal] = await exited;
       expect({ code, signal }).toEqual({ code: 0, signal: null });
       // By the process's own clock, from taking the signal to its last line before exiting.
-      const logged = (msg: string) => JSON.parse(output().split("\n").find((line) => line.includes(`"msg":"${msg}"`))!) as { time: number };
+      const logged = (msg: string) =>
+        JSON.parse(
+          output()
+            .split("\n")
+            .find((line) => line.includes(`"msg":"${msg}"`))!,
+        ) as { time: number };
       expect(logged("stopped").time - logged("draining").time).toBeLessThan(1_000);
       // Seen from here, with the signal's and the exit's way between the processes on top.
       expect(performance.now() - signalledAt).toBeLessThan(1_000 + 1_000);

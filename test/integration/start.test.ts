@@ -10,7 +10,10 @@ afterEach(() => {
 });
 
 function run(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH!, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [script], {
+    env: { PATH: process.env.PATH!, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   children.push(child);
   let output = "";
   child.stdout.on("data", (d: Buffer) => (output += d.toString()));
@@ -35,19 +38,37 @@ describe("start-up", () => {
     const user = /user\s+zhang\.wei:\s+Bearer (\S+)/.exec(output())![1]!;
     const admin = /admin administrator: Bearer (\S+)/.exec(output())![1]!;
     const post = (token: string, query: string) =>
-      request(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) }).then((r) => r.body.json());
-    expect(await post(user, "{ me { id profile { nick } } }")).toEqual({ data: { me: { id: "zhang.wei", profile: { nick: "张伟" } } } });
-    expect(await post(admin, '{ me { id } user(id: "li.na") { profile { nick } } }')).toMatchObject({ data: { me: { id: "administrator" } } });
+      request(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query }),
+      }).then((r) => r.body.json());
+    expect(await post(user, "{ me { id profile { nick } } }")).toEqual({
+      data: { me: { id: "zhang.wei", profile: { nick: "张伟" } } },
+    });
+    expect(await post(admin, '{ me { id } user(id: "li.na") { profile { nick } } }')).toMatchObject({
+      data: { me: { id: "administrator" } },
+    });
   });
 
   it("npm run emulator answers raw HTTP signed with Tencent's own library", async () => {
-    const { output } = await run("dist/src/emulator/main.js", { TIM_EMULATOR_PORT: "0", TIM_SDKAPPID: "1400000009", TIM_SECRET_KEY: "acceptance-key" });
+    const { output } = await run("dist/src/emulator/main.js", {
+      TIM_EMULATOR_PORT: "0",
+      TIM_SDKAPPID: "1400000009",
+      TIM_SECRET_KEY: "acceptance-key",
+    });
     const url = /listening on (\S+)/.exec(output())![1]!;
     const sig = new TLSSigAPIv2.Api(1400000009, "acceptance-key").genUserSig("administrator", 300);
-    const res = await request(`${url}/v4/profile/portrait_get?sdkappid=1400000009&identifier=administrator&usersig=${sig}&random=7&contenttype=json`, {
-      method: "POST",
-      body: JSON.stringify({ To_Account: ["li.na"], TagList: ["Tag_Profile_IM_Nick"] }),
+    const res = await request(
+      `${url}/v4/profile/portrait_get?sdkappid=1400000009&identifier=administrator&usersig=${sig}&random=7&contenttype=json`,
+      {
+        method: "POST",
+        body: JSON.stringify({ To_Account: ["li.na"], TagList: ["Tag_Profile_IM_Nick"] }),
+      },
+    );
+    expect(await res.body.json()).toMatchObject({
+      ActionStatus: "OK",
+      UserProfileItem: [{ To_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_IM_Nick", Value: "李娜" }] }],
     });
-    expect(await res.body.json()).toMatchObject({ ActionStatus: "OK", UserProfileItem: [{ To_Account: "li.na", ProfileItem: [{ Tag: "Tag_Profile_IM_Nick", Value: "李娜" }] }] });
   });
 });

@@ -31,7 +31,10 @@ async function post(svc: Service, body: unknown, token: string | null = svc.user
   return { status: res.status, ...((await res.json()) as Body) };
 }
 
-const byHash = (sha256Hash: string, variables?: unknown) => ({ variables, extensions: { persistedQuery: { version: 1, sha256Hash } } });
+const byHash = (sha256Hash: string, variables?: unknown) => ({
+  variables,
+  extensions: { persistedQuery: { version: 1, sha256Hash } },
+});
 const NICK = { user: { __typename: "User", profile: { __typename: "Profile", nick: "张伟" } } };
 
 describe("trusted documents, strict mode", () => {
@@ -57,7 +60,9 @@ describe("trusted documents, strict mode", () => {
       new URLSearchParams({ variables, extensions: JSON.stringify(byHash(NICK_HEX).extensions) }),
       new URLSearchParams({ documentId: NICK_HASH, variables }),
     ]) {
-      const get = await fetch(`${svc.url}?${params.toString()}`, { headers: { authorization: `Bearer ${svc.userToken}` } });
+      const get = await fetch(`${svc.url}?${params.toString()}`, {
+        headers: { authorization: `Bearer ${svc.userToken}` },
+      });
       expect(get.status).toBe(200);
       expect(((await get.json()) as Body).data).toMatchObject(NICK);
     }
@@ -116,7 +121,10 @@ describe("trusted documents, log mode", () => {
   let svc: Service;
   const lines: Record<string, unknown>[] = [];
   beforeAll(async () => {
-    const logger = createLogger({ level: "warn", destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } });
+    const logger = createLogger({
+      level: "warn",
+      destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+    });
     svc = await startService({}, { trustedDocuments: { manifest, mode: "log" }, logger });
   });
   afterAll(() => svc.close());

@@ -22,7 +22,6 @@ function seedAccounts(svc: Service, prefix: string, n: number): string[] {
 const SET_NICK = `mutation($nick: String!) { setProfile(input: { nick: $nick }) { id profile { nick } } }`;
 const NICK_OF = `query($id: ID!) { user(id: $id) { profile { nick } } }`;
 
-
 function capturedLogger() {
   const lines: string[] = [];
   const logger = createLogger({ level: "warn", destination: { write: (line: string) => void lines.push(line) } });
@@ -56,7 +55,10 @@ describe("7. a portrait_set whose answer was lost (writeAnswerDelayMs, writeAppl
     const result = await svc.gql(SET_NICK, { nick: "稍后生效" });
     expect(result.data).toBeNull();
     expect(result.errors).toHaveLength(1);
-    expect(result.errors![0]).toMatchObject({ path: ["setProfile"], extensions: { code: "UPSTREAM_UNAVAILABLE", outcome: "unknown" } });
+    expect(result.errors![0]).toMatchObject({
+      path: ["setProfile"],
+      extensions: { code: "UPSTREAM_UNAVAILABLE", outcome: "unknown" },
+    });
     expect(result.errors![0]!.message).toMatch(/may or may not have been applied/);
     expect(gets(svc)).toHaveLength(1);
     expect(gate.waits.map((w) => w.ms)).toEqual([60_000]);
@@ -71,7 +73,10 @@ describe("7. a portrait_set whose answer was lost (writeAnswerDelayMs, writeAppl
     const quirks = { writeAnswerDelayMs: 60_000, accountFailures: { "zhang.wei": { code: 40006 as const, times: 1 } } };
     const svc = await start({ sleep: gate.sleep, quirks }, {}, client);
     const result = await svc.gql(SET_NICK, { nick: "读不回来" });
-    expect(result.errors![0]).toMatchObject({ path: ["setProfile"], extensions: { code: "UPSTREAM_UNAVAILABLE", outcome: "unknown" } });
+    expect(result.errors![0]).toMatchObject({
+      path: ["setProfile"],
+      extensions: { code: "UPSTREAM_UNAVAILABLE", outcome: "unknown" },
+    });
     expect(gets(svc).map((c) => c.results)).toEqual([[40006]]);
     expect(gate.waits).toHaveLength(1);
     gate.waits[0]!.release();
@@ -94,12 +99,16 @@ describe("8. Tencent allows 5 calls/s while the client is configured for 200", (
     }
     const results = await Promise.all(reads);
     expect(results.filter((r) => r.errors)).toEqual([]);
-    expect(results.map((r) => (r.data as { user: { profile: { nick: string } } }).user.profile.nick)).toEqual(ids.map((id) => `nick-${id}`));
+    expect(results.map((r) => (r.data as { user: { profile: { nick: string } } }).user.profile.nick)).toEqual(
+      ids.map((id) => `nick-${id}`),
+    );
 
     const attempts = gets(svc);
     const succeeded = attempts.filter((c) => c.outcome === 0).length;
     const refused = attempts.filter((c) => c.outcome === 60007).length;
-    console.info(`${attempts.length} portrait_get attempts, ${succeeded} succeeded, ${refused} answered 60007, for ${ids.length} reads`);
+    console.info(
+      `${attempts.length} portrait_get attempts, ${succeeded} succeeded, ${refused} answered 60007, for ${ids.length} reads`,
+    );
     expect(attempts.length).toBe(succeeded + refused);
     expect(succeeded).toBeLessThan(ids.length / 10);
     expect(attempts.length).toBeLessThanOrEqual(1.2 * succeeded);
@@ -120,7 +129,9 @@ describe("operations: the upstream's address stays out of answers", () => {
       expect(result.errors![0]!.message).toMatch(/ECONNREFUSED/);
       expect(JSON.stringify(result)).not.toMatch(/127\.0\.0\.1:|localhost:/);
     }
-    const details = lines.map((l) => JSON.parse(l) as { msg: string; detail?: string }).filter((l) => l.msg === "upstream transport failure");
+    const details = lines
+      .map((l) => JSON.parse(l) as { msg: string; detail?: string })
+      .filter((l) => l.msg === "upstream transport failure");
     expect(details).toHaveLength(2);
     for (const line of details) expect(line.detail).toMatch(/ECONNREFUSED 127\.0\.0\.1:\d+/);
   });

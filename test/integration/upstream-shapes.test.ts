@@ -15,7 +15,8 @@ import { useServices, type Service } from "../support/service.js";
 const start = useServices();
 
 type Gql = Awaited<ReturnType<Service["gql"]>>;
-const codesByPath = (r: Gql) => Object.fromEntries((r.errors ?? []).map((e): [string, unknown] => [String(e.path?.join(".")), e.extensions.code]));
+const codesByPath = (r: Gql) =>
+  Object.fromEntries((r.errors ?? []).map((e): [string, unknown] => [String(e.path?.join(".")), e.extensions.code]));
 const gets = (svc: Service) => svc.emulator.calls.filter((c) => c.api === "profile/portrait_get");
 
 /** `n` accounts named `${prefix}${i}` with the nick `nick-${id}`, straight into the emulator's store. */
@@ -92,7 +93,9 @@ describe("1. a whole portrait_get failed with an account-class code (wholeCallAc
       expect(calls[0]!.outcome).toBe(code);
       // Every failed call held the bad id, and it ended alone.
       expect(calls.filter((c) => c.outcome !== 0).every((c) => c.accounts!.includes("ghost"))).toBe(true);
-      expect(calls.some((c) => c.outcome === code && c.accounts!.length === 1 && c.accounts![0] === "ghost")).toBe(true);
+      expect(calls.some((c) => c.outcome === code && c.accounts!.length === 1 && c.accounts![0] === "ghost")).toBe(
+        true,
+      );
       // Bisection: 100 → 50 → 25 → 13 → 7 → 4 → 2 → 1 is 8 failing calls and 7 good halves; with
       // 40006 ("try again") the lone bad id is tried twice more, alone. Each call drew a slot.
       expect(calls.filter((c) => c.outcome === 0)).toHaveLength(7);
@@ -103,7 +106,7 @@ describe("1. a whole portrait_get failed with an account-class code (wholeCallAc
 });
 
 describe("2. defaults for never-set fields, unknown enum values, no profile data (defaults, emptyProfileCode)", () => {
-  it("\"\" and unset enums read as null, Tencent's valid defaults and 0 stay values", async () => {
+  it('"" and unset enums read as null, Tencent\'s valid defaults and 0 stay values', async () => {
     const svc = await start({ quirks: { defaults: true } });
     await svc.client.call("im_open_login_svc", "account_import", { UserID: "blank" });
     // An enum some server answers as "" when it was never set, beside the defaults of the rest.
@@ -145,21 +148,30 @@ describe("2. defaults for never-set fields, unknown enum values, no profile data
     expect(gets(svc)).toHaveLength(3);
     const warnings = lines.filter((l) => l.includes("AllowType_Type_FriendsOfFriends"));
     expect(warnings).toHaveLength(1);
-    expect(JSON.parse(warnings[0]!)).toMatchObject({ level: "warn", msg: expect.stringMatching(/unknown Tag_Profile_IM_AllowType value/) });
+    expect(JSON.parse(warnings[0]!)).toMatchObject({
+      level: "warn",
+      msg: expect.stringMatching(/unknown Tag_Profile_IM_AllowType value/),
+    });
   });
 
-  it.each([40807, 40809] as const)("per-account %i (no profile data yet) is an empty profile, not an error", async (code) => {
-    const svc = await start({ quirks: { emptyProfileCode: code } });
-    await svc.client.call("im_open_login_svc", "account_import", { UserID: "newcomer" });
-    svc.emulator.resetStats();
-    const result = await svc.gql(`{ users(ids: ["newcomer", "li.na"]) { id profile { nick gender level custom } } }`);
-    expect(result.errors).toBeUndefined();
-    expect((result.data as { users: unknown }).users).toEqual([
-      { id: "newcomer", profile: { nick: null, gender: null, level: null, custom: {} } },
-      { id: "li.na", profile: { nick: "李娜", gender: "FEMALE", level: null, custom: { Test: "Custom Data2", Score: 42 } } },
-    ]);
-    expect(gets(svc).map((c) => c.results)).toEqual([[code, 0]]);
-  });
+  it.each([40807, 40809] as const)(
+    "per-account %i (no profile data yet) is an empty profile, not an error",
+    async (code) => {
+      const svc = await start({ quirks: { emptyProfileCode: code } });
+      await svc.client.call("im_open_login_svc", "account_import", { UserID: "newcomer" });
+      svc.emulator.resetStats();
+      const result = await svc.gql(`{ users(ids: ["newcomer", "li.na"]) { id profile { nick gender level custom } } }`);
+      expect(result.errors).toBeUndefined();
+      expect((result.data as { users: unknown }).users).toEqual([
+        { id: "newcomer", profile: { nick: null, gender: null, level: null, custom: {} } },
+        {
+          id: "li.na",
+          profile: { nick: "李娜", gender: "FEMALE", level: null, custom: { Test: "Custom Data2", Score: 42 } },
+        },
+      ]);
+      expect(gets(svc).map((c) => c.results)).toEqual([[code, 0]]);
+    },
+  );
 });
 
 describe("3. per-account 40006 (try again later) (accountFailures)", () => {
@@ -167,9 +179,16 @@ describe("3. per-account 40006 (try again later) (accountFailures)", () => {
     const svc = await start({ quirks: { accountFailures: { "li.na": { code: 40006, times: 2 } } } });
     const result = await svc.gql(NICKS, { ids: ["zhang.wei", "li.na", "sato.yuki"] });
     expect(result.errors).toBeUndefined();
-    expect((result.data as { users: { profile: { nick: string } }[] }).users.map((u) => u.profile.nick)).toEqual(["张伟", "李娜", "佐藤 ゆき"]);
+    expect((result.data as { users: { profile: { nick: string } }[] }).users.map((u) => u.profile.nick)).toEqual([
+      "张伟",
+      "李娜",
+      "佐藤 ゆき",
+    ]);
     expect(gets(svc).map((c) => [c.accounts, c.results])).toEqual([
-      [["zhang.wei", "li.na", "sato.yuki"], [0, 40006, 0]],
+      [
+        ["zhang.wei", "li.na", "sato.yuki"],
+        [0, 40006, 0],
+      ],
       [["li.na"], [40006]],
       [["li.na"], [0]],
     ]);
@@ -179,34 +198,56 @@ describe("3. per-account 40006 (try again later) (accountFailures)", () => {
     const svc = await start({ quirks: { accountFailures: { "li.na": { code: 40006, times: 5 } } } });
     const result = await svc.gql(NICKS, { ids: ["zhang.wei", "li.na"] });
     expect(codesByPath(result)).toEqual({ "users.1.profile": "UPSTREAM_UNAVAILABLE" });
-    expect(result.errors![0]!.extensions.tencent).toEqual({ errorCode: 40006, errorInfo: "Err_Profile_PortraitGet_Read_Custom_Data_Fail" });
-    expect((result.data as { users: { profile: unknown }[] }).users.map((u) => u.profile)).toEqual([{ nick: "张伟" }, null]);
+    expect(result.errors![0]!.extensions.tencent).toEqual({
+      errorCode: 40006,
+      errorInfo: "Err_Profile_PortraitGet_Read_Custom_Data_Fail",
+    });
+    expect((result.data as { users: { profile: unknown }[] }).users.map((u) => u.profile)).toEqual([
+      { nick: "张伟" },
+      null,
+    ]);
     // One call, then the two retries of li.na alone.
     expect(gets(svc).map((c) => c.accounts)).toEqual([["zhang.wei", "li.na"], ["li.na"], ["li.na"]]);
   });
 });
 
 describe("4. the old documents' codes (accountFailures with 408xx, notFoundCode 10001)", () => {
-  it.each([40802, 40805, 40808, 40810, 40812] as const)("per-account %i is retried for that account only", async (code) => {
-    const svc = await start({ quirks: { accountFailures: { "kim.minjun": { code, times: 1 } } } });
-    const result = await svc.gql(NICKS, { ids: ["kim.minjun", "alex.chen"] });
-    expect(result.errors).toBeUndefined();
-    expect((result.data as { users: { profile: { nick: string } }[] }).users.map((u) => u.profile.nick)).toEqual(["김민준", "Alex Chen 陈"]);
-    expect(gets(svc).map((c) => [c.accounts, c.results])).toEqual([
-      [["kim.minjun", "alex.chen"], [code, 0]],
-      [["kim.minjun"], [0]],
-    ]);
-  });
+  it.each([40802, 40805, 40808, 40810, 40812] as const)(
+    "per-account %i is retried for that account only",
+    async (code) => {
+      const svc = await start({ quirks: { accountFailures: { "kim.minjun": { code, times: 1 } } } });
+      const result = await svc.gql(NICKS, { ids: ["kim.minjun", "alex.chen"] });
+      expect(result.errors).toBeUndefined();
+      expect((result.data as { users: { profile: { nick: string } }[] }).users.map((u) => u.profile.nick)).toEqual([
+        "김민준",
+        "Alex Chen 陈",
+      ]);
+      expect(gets(svc).map((c) => [c.accounts, c.results])).toEqual([
+        [
+          ["kim.minjun", "alex.chen"],
+          [code, 0],
+        ],
+        [["kim.minjun"], [0]],
+      ]);
+    },
+  );
 
   it("legacy 10001 (no such account) is ACCOUNT_NOT_FOUND for that account only, on reads and on writes", async () => {
     const svc = await start({ quirks: { notFoundCode: 10001 } });
     const read = await svc.gql(NICKS, { ids: ["li.na", "ghost"] });
     expect(codesByPath(read)).toEqual({ "users.1.profile": "ACCOUNT_NOT_FOUND" });
     expect(read.errors![0]!.extensions.tencent).toEqual({ errorCode: 10001, errorInfo: "帐号不存在" });
-    expect((read.data as { users: { profile: unknown }[] }).users.map((u) => u.profile)).toEqual([{ nick: "李娜" }, null]);
+    expect((read.data as { users: { profile: unknown }[] }).users.map((u) => u.profile)).toEqual([
+      { nick: "李娜" },
+      null,
+    ]);
     expect(gets(svc)).toHaveLength(1);
 
-    const write = await svc.gql(`mutation { setProfile(userId: "ghost", input: { nick: "x" }) { id } }`, {}, svc.adminToken);
+    const write = await svc.gql(
+      `mutation { setProfile(userId: "ghost", input: { nick: "x" }) { id } }`,
+      {},
+      svc.adminToken,
+    );
     expect(codesByPath(write)).toEqual({ setProfile: "ACCOUNT_NOT_FOUND" });
     expect(svc.emulator.calls.filter((c) => c.api === "profile/portrait_set").map((c) => c.outcome)).toEqual([10001]);
   });
@@ -215,28 +256,44 @@ describe("4. the old documents' codes (accountFailures with 408xx, notFoundCode 
 describe("5. custom values as strings (integersAsStrings: custom; the demo configuration)", () => {
   it("an integer custom tag accepts decimal strings from upstream, uint64 kept exact", async () => {
     const svc = await start({ quirks: { integersAsStrings: "custom" } });
-    const result = await svc.gql(`{ users(ids: ["zhang.wei", "li.na"]) { profile { custom(keys: ["Score", "Test"]) } } }`);
+    const result = await svc.gql(
+      `{ users(ids: ["zhang.wei", "li.na"]) { profile { custom(keys: ["Score", "Test"]) } } }`,
+    );
     expect(result.errors).toBeUndefined();
     expect((result.data as { users: unknown }).users).toEqual([
       { profile: { custom: { Score: "18446744073709551615", Test: "Custom Data1" } } },
       { profile: { custom: { Score: 42, Test: "Custom Data2" } } },
     ]);
     // The emulator sent strings for Score: the numbers above are the reader's doing.
-    const raw = await rawCall(svc.emulator.url, "/v4/profile/portrait_get", { To_Account: ["li.na"], TagList: ["Tag_Profile_Custom_Score"] });
-    expect(raw.body.UserProfileItem).toEqual([expect.objectContaining({ ProfileItem: [{ Tag: "Tag_Profile_Custom_Score", Value: "42" }] })]);
+    const raw = await rawCall(svc.emulator.url, "/v4/profile/portrait_get", {
+      To_Account: ["li.na"],
+      TagList: ["Tag_Profile_Custom_Score"],
+    });
+    expect(raw.body.UserProfileItem).toEqual([
+      expect.objectContaining({ ProfileItem: [{ Tag: "Tag_Profile_Custom_Score", Value: "42" }] }),
+    ]);
   });
 
   it("the demo configuration declares string custom tags, and its seed holds strings for them", async () => {
     const tags = TagRegistry.fromSpec(EMULATOR_DEFAULTS.customTags);
-    expect(tags.custom.map((t) => [t.key, t.type])).toEqual([["Test", "string"], ["Score", "string"]]);
+    expect(tags.custom.map((t) => [t.key, t.type])).toEqual([
+      ["Test", "string"],
+      ["Score", "string"],
+    ]);
     const svc = await start({ tags });
     const raw = await rawCall(svc.emulator.url, "/v4/profile/portrait_get", {
       To_Account: ["zhang.wei", "li.na"],
       TagList: ["Tag_Profile_Custom_Test", "Tag_Profile_Custom_Score"],
     });
     expect((raw.body.UserProfileItem as { ProfileItem: unknown }[]).map((i) => i.ProfileItem)).toEqual([
-      [{ Tag: "Tag_Profile_Custom_Test", Value: "Custom Data1" }, { Tag: "Tag_Profile_Custom_Score", Value: "18446744073709551615" }],
-      [{ Tag: "Tag_Profile_Custom_Test", Value: "Custom Data2" }, { Tag: "Tag_Profile_Custom_Score", Value: "42" }],
+      [
+        { Tag: "Tag_Profile_Custom_Test", Value: "Custom Data1" },
+        { Tag: "Tag_Profile_Custom_Score", Value: "18446744073709551615" },
+      ],
+      [
+        { Tag: "Tag_Profile_Custom_Test", Value: "Custom Data2" },
+        { Tag: "Tag_Profile_Custom_Score", Value: "42" },
+      ],
     ]);
     const result = await svc.gql(`{ users(ids: ["zhang.wei", "li.na"]) { profile { custom } } }`);
     expect((result.data as { users: unknown }).users).toEqual([
@@ -255,8 +312,15 @@ describe("6. a uint32 sent as a string (integersAsStrings: all)", () => {
     const svc = await start({ quirks: { integersAsStrings: "all" } });
     const result = await svc.gql(`{ user(id: "zhang.wei") { profile { birthday language level role } } }`);
     expect(result.errors).toBeUndefined();
-    expect((result.data as { user: unknown }).user).toEqual({ profile: { birthday: 19920314, language: 86, level: 3000000000, role: 2 } });
-    const raw = await rawCall(svc.emulator.url, "/v4/profile/portrait_get", { To_Account: ["zhang.wei"], TagList: ["Tag_Profile_IM_BirthDay"] });
-    expect(raw.body.UserProfileItem).toEqual([expect.objectContaining({ ProfileItem: [{ Tag: "Tag_Profile_IM_BirthDay", Value: "19920314" }] })]);
+    expect((result.data as { user: unknown }).user).toEqual({
+      profile: { birthday: 19920314, language: 86, level: 3000000000, role: 2 },
+    });
+    const raw = await rawCall(svc.emulator.url, "/v4/profile/portrait_get", {
+      To_Account: ["zhang.wei"],
+      TagList: ["Tag_Profile_IM_BirthDay"],
+    });
+    expect(raw.body.UserProfileItem).toEqual([
+      expect.objectContaining({ ProfileItem: [{ Tag: "Tag_Profile_IM_BirthDay", Value: "19920314" }] }),
+    ]);
   });
 });

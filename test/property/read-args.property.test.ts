@@ -21,16 +21,32 @@ beforeEach(() => svc.emulator.resetStats());
 const EXISTING = ["zhang.wei", "li.na", "sato.yuki", "kim.minjun", "alex.chen", "administrator"];
 const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 /** A Tencent UserID: 1 to 32 bytes of UTF-8, printable (no control, format or bidi characters, no lone surrogates). */
-const isUserId = (id: unknown): id is string => typeof id === "string" && Buffer.byteLength(id) >= 1 && Buffer.byteLength(id) <= 32 && !UNPRINTABLE.test(id);
+const isUserId = (id: unknown): id is string =>
+  typeof id === "string" && Buffer.byteLength(id) >= 1 && Buffer.byteLength(id) <= 32 && !UNPRINTABLE.test(id);
 
 const id = fc.oneof(
   fc.constantFrom(...EXISTING),
   fc.string({ maxLength: 12 }),
   fc.string({ unit: "binary", maxLength: 10 }),
   fc.string({ unit: "grapheme", maxLength: 12 }),
-  fc.constantFrom("", " ", "x".repeat(32), "x".repeat(33), "张".repeat(11), "a\r\nb", "\u202Eabc", "a\u200Bb", "\uD800", "a\u0000", "ghost"),
+  fc.constantFrom(
+    "",
+    " ",
+    "x".repeat(32),
+    "x".repeat(33),
+    "张".repeat(11),
+    "a\r\nb",
+    "\u202Eabc",
+    "a\u200Bb",
+    "\uD800",
+    "a\u0000",
+    "ghost",
+  ),
 );
-const idOrNumber = fc.oneof({ weight: 9, arbitrary: id }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 10_000 }) });
+const idOrNumber = fc.oneof(
+  { weight: 9, arbitrary: id },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 10_000 }) },
+);
 
 async function read(query: string, variables: Record<string, unknown>): Promise<RawAnswer> {
   svc.emulator.resetStats();
@@ -82,7 +98,9 @@ describe("arbitrary read arguments", () => {
         const res = await read("query($id: ID!) { user(id: $id) { profile { nick } } }", { id: raw });
         const user = (res.json.data as { user: unknown }).user;
         expectEntry(res, user, raw, ["user"]);
-        expect(res.json.errors ?? []).toHaveLength(isUserId(typeof raw === "number" ? String(raw) : raw) && EXISTING.includes(raw as string) ? 0 : 1);
+        expect(res.json.errors ?? []).toHaveLength(
+          isUserId(typeof raw === "number" ? String(raw) : raw) && EXISTING.includes(raw as string) ? 0 : 1,
+        );
         if (!isUserId(typeof raw === "number" ? String(raw) : raw)) expect(svc.emulator.calls).toEqual([]);
       }),
       { seed: SEED, numRuns: RUNS },
@@ -90,10 +108,16 @@ describe("arbitrary read arguments", () => {
   });
 
   it("custom(keys): readable configured keys are read; anything else is one BAD_USER_INPUT (400) with a short message and nothing upstream", async () => {
-    const key = fc.oneof(fc.constantFrom("Test", "Score", "Locked", "Secret", "Nope", "", "test", "__proto__"), fc.string({ maxLength: 60 }));
+    const key = fc.oneof(
+      fc.constantFrom("Test", "Score", "Locked", "Secret", "Nope", "", "test", "__proto__"),
+      fc.string({ maxLength: 60 }),
+    );
     await fc.assert(
       fc.asyncProperty(fc.option(fc.array(key, { maxLength: 4 }), { nil: null }), async (keys) => {
-        const res = await read("query($keys: [String!]) { a: user(id: \"zhang.wei\") { profile { custom(keys: $keys) } } b: me { profile { custom(keys: $keys) } } }", { keys });
+        const res = await read(
+          'query($keys: [String!]) { a: user(id: "zhang.wei") { profile { custom(keys: $keys) } } b: me { profile { custom(keys: $keys) } } }',
+          { keys },
+        );
         const readable = keys === null || keys.every((k) => ["Test", "Score", "Locked"].includes(k));
         if (readable) {
           expect(res.json.errors).toBeUndefined();
@@ -115,13 +139,22 @@ describe("arbitrary read arguments", () => {
   it("_entities: a representation that is not a User with a valid id fails at its own index; the others are read", async () => {
     const representation = fc.oneof(
       { weight: 4, arbitrary: idOrNumber.map((id) => ({ __typename: "User", id })) },
-      { weight: 2, arbitrary: fc.record({ __typename: fc.constantFrom("User", "Profile", "Query", "_Service", "Nope", "", "__proto__"), id }, { requiredKeys: [] }) },
+      {
+        weight: 2,
+        arbitrary: fc.record(
+          { __typename: fc.constantFrom("User", "Profile", "Query", "_Service", "Nope", "", "__proto__"), id },
+          { requiredKeys: [] },
+        ),
+      },
       { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
     );
     await fc.assert(
       fc.asyncProperty(fc.array(representation, { maxLength: 8 }), async (reps) => {
         const sent = JSON.parse(JSON.stringify(reps)) as unknown[];
-        const res = await read("query($r: [_Any!]!) { _entities(representations: $r) { ... on User { profile { nick } } } }", { r: sent });
+        const res = await read(
+          "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { profile { nick } } } }",
+          { r: sent },
+        );
         if (sent.some((r) => r === null)) {
           // [_Any!]!: a null is refused when the variables are coerced, before anything runs.
           expect(res.status).toBe(400);
@@ -133,7 +166,11 @@ describe("arbitrary read arguments", () => {
         expect(entities).toHaveLength(sent.length);
         const readable: string[] = [];
         sent.forEach((rep, i) => {
-          const isUser = typeof rep === "object" && rep !== null && !Array.isArray(rep) && (rep as { __typename?: unknown }).__typename === "User";
+          const isUser =
+            typeof rep === "object" &&
+            rep !== null &&
+            !Array.isArray(rep) &&
+            (rep as { __typename?: unknown }).__typename === "User";
           const rawId = isUser ? (rep as { id?: unknown }).id : undefined;
           if (!isUser || !isUserId(rawId)) {
             expect(entities[i]).toBeNull();

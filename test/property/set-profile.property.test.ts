@@ -54,7 +54,10 @@ function valid(input: unknown): boolean {
         if (CUSTOM_STRINGS.has(key)) {
           if (typeof v !== "string" || bytes(v) > 500 || !wellFormed(v)) return false;
         } else if (key === "Score") {
-          const ok = typeof v === "number" ? Number.isSafeInteger(v) && v >= 0 : typeof v === "string" && /^\d{1,20}$/.test(v) && BigInt(v) <= UINT64_MAX;
+          const ok =
+            typeof v === "number"
+              ? Number.isSafeInteger(v) && v >= 0
+              : typeof v === "string" && /^\d{1,20}$/.test(v) && BigInt(v) <= UINT64_MAX;
           if (!ok) return false;
         } else return false;
         items++;
@@ -67,7 +70,8 @@ function valid(input: unknown): boolean {
       if (field === "image" && value !== "" && !httpUrl(value)) return false;
     } else if (field in ENUMS) {
       if (field === "adminForbidType" || !ENUMS[field]!.includes(value as string)) return false;
-    } else if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 4_294_967_295) return false;
+    } else if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 4_294_967_295)
+      return false;
     items++;
   }
   return items > 0;
@@ -77,7 +81,9 @@ function valid(input: unknown): boolean {
 function poisoned(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(poisoned);
   if (!isObject(value)) return false;
-  return Object.entries(value).some(([k, v]) => k === "__proto__" || (k === "constructor" && isObject(v) && "prototype" in v) || poisoned(v));
+  return Object.entries(value).some(
+    ([k, v]) => k === "__proto__" || (k === "constructor" && isObject(v) && "prototype" in v) || poisoned(v),
+  );
 }
 
 const loneSurrogate = fc
@@ -93,7 +99,9 @@ const text = fc.oneof(
   fc.constantFrom("", "x".repeat(16), "x".repeat(17), "北京市", "北京市朝阳区"),
 );
 const url = fc.oneof(
-  fc.webUrl({ validSchemes: ["http", "https", "ftp", "javascript", "data", "file", "mailto", "ws", "wss", "gopher", "blob"] }),
+  fc.webUrl({
+    validSchemes: ["http", "https", "ftp", "javascript", "data", "file", "mailto", "ws", "wss", "gopher", "blob"],
+  }),
   fc.constantFrom(
     "javascript:alert(1)",
     "JAVASCRIPT:alert(1)",
@@ -121,12 +129,21 @@ const customValue = fc.oneof(
   fc.constantFrom("18446744073709551615", "18446744073709551616", "-1", "01", "1e3", " 7", "99999999999999999999"),
   anyJson,
 );
-const customKey = fc.oneof(fc.constantFrom("Test", "Score", "Secret", "Locked", "Nope", "", "__proto__", "constructor", "toString", "test"), fc.string({ maxLength: 10 }));
+const customKey = fc.oneof(
+  fc.constantFrom("Test", "Score", "Secret", "Locked", "Nope", "", "__proto__", "constructor", "toString", "test"),
+  fc.string({ maxLength: 10 }),
+);
 const custom = fc.oneof(fc.dictionary(customKey, customValue, { maxKeys: 4 }), anyJson);
 // What a well-behaved client sends for a field: most runs should be writable.
 const goodFor = (field: string): fc.Arbitrary<unknown> => {
   if (field === "custom") {
-    return fc.record({ Test: fc.string({ unit: "grapheme", maxLength: 12 }), Score: fc.oneof(fc.nat(), fc.bigInt({ min: 0n, max: UINT64_MAX }).map(String)) }, { requiredKeys: [] });
+    return fc.record(
+      {
+        Test: fc.string({ unit: "grapheme", maxLength: 12 }),
+        Score: fc.oneof(fc.nat(), fc.bigInt({ min: 0n, max: UINT64_MAX }).map(String)),
+      },
+      { requiredKeys: [] },
+    );
   }
   if (field === "image") return fc.webUrl();
   if (field === "location") return fc.string({ maxLength: 16 });
@@ -143,13 +160,17 @@ const badFor = (field: string): fc.Arbitrary<unknown> => {
   return fc.oneof(number, anyJson);
 };
 const entry = (field: string) =>
-  fc.oneof({ weight: 3, arbitrary: goodFor(field) }, { weight: 2, arbitrary: badFor(field) }).map((value) => [field, value] as const);
+  fc
+    .oneof({ weight: 3, arbitrary: goodFor(field) }, { weight: 2, arbitrary: badFor(field) })
+    .map((value) => [field, value] as const);
 const input = fc.oneof(
   {
     weight: 9,
     arbitrary: fc
       .subarray([...FIELDS, "bogus"], { maxLength: 3 })
-      .chain((fields) => fc.tuple(...fields.map((f) => (f === "bogus" ? anyJson.map((v) => [f, v] as const) : entry(f)))))
+      .chain((fields) =>
+        fc.tuple(...fields.map((f) => (f === "bogus" ? anyJson.map((v) => [f, v] as const) : entry(f)))),
+      )
       .map((entries) => Object.fromEntries(entries)),
   },
   { weight: 1, arbitrary: anyJson },
@@ -165,12 +186,15 @@ describe("setProfile with arbitrary input", () => {
     [{ image: "//cdn.example.com/a.png" }, "input.image", /http: or https: URL/],
   ])("refuses %j before any portrait_set", async (input, field, rule) => {
     svc.emulator.resetStats();
-    const res = await post(svc.url, { query: "mutation($input: ProfileInput!) { setProfile(input: $input) { id } }", variables: { input } }, { authorization: `Bearer ${svc.userToken}` });
+    const res = await post(
+      svc.url,
+      { query: "mutation($input: ProfileInput!) { setProfile(input: $input) { id } }", variables: { input } },
+      { authorization: `Bearer ${svc.userToken}` },
+    );
     expect(res.json.errors![0]!.extensions).toMatchObject({ code: "BAD_USER_INPUT", field });
     expect(res.json.errors![0]!.message).toMatch(rule);
     expect(svc.emulator.calls).toEqual([]);
   });
-
 
   it("writes exactly the valid inputs; refuses the rest with BAD_USER_INPUT or FORBIDDEN and no portrait_set; never a 500", async () => {
     let written = 0;
@@ -180,7 +204,11 @@ describe("setProfile with arbitrary input", () => {
         svc.emulator.resetStats();
         // What the server receives: JSON has no NaN, Infinity or -0.
         const sent = JSON.parse(JSON.stringify(raw ?? null)) as unknown;
-        const res = await post(svc.url, { query: "mutation($input: ProfileInput!) { setProfile(input: $input) { id } }", variables: { input: sent } }, { authorization: `Bearer ${svc.userToken}` });
+        const res = await post(
+          svc.url,
+          { query: "mutation($input: ProfileInput!) { setProfile(input: $input) { id } }", variables: { input: sent } },
+          { authorization: `Bearer ${svc.userToken}` },
+        );
         const sets = svc.emulator.calls.filter((c) => c.api === "profile/portrait_set");
         const errorCodes = (res.json.errors ?? []).map((e) => e.extensions.code);
         expect(res.status).toBeLessThan(500);

@@ -53,7 +53,11 @@ export class WriteLedger {
   }
 
   /** Writes answered `outcome: "unknown"`, and how many of them were their account's last write and read back. */
-  unknownSummary(readBack: (account: string) => string | undefined): { unknown: number; lastAndLanded: number; lastAndNotLanded: number } {
+  unknownSummary(readBack: (account: string) => string | undefined): {
+    unknown: number;
+    lastAndLanded: number;
+    lastAndNotLanded: number;
+  } {
     let unknown = 0;
     let lastAndLanded = 0;
     let lastAndNotLanded = 0;

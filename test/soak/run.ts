@@ -53,7 +53,10 @@ const ACCOUNT_FAULTS = { "40006": 0.02 };
 const READ = `query($ids: [ID!]!) { users(ids: $ids) { id profile { nick custom(keys: ["Score"]) } } }`;
 const WRITE = `mutation($id: ID!, $nick: String!, $score: JSON!) { setProfile(userId: $id, input: { nick: $nick, custom: { Score: $score } }) { id } }`;
 
-type Answer = { data?: { users?: { id: string; profile: { nick: string | null; custom: { Score?: number } | null } | null }[] }; errors?: { extensions?: { code?: string; outcome?: string } }[] };
+type Answer = {
+  data?: { users?: { id: string; profile: { nick: string | null; custom: { Score?: number } | null } | null }[] };
+  errors?: { extensions?: { code?: string; outcome?: string } }[];
+};
 
 /** The value an account holds, as one comparable string. */
 const valueOf = (profile: { nick: string | null; custom: { Score?: number } | null } | null | undefined) =>
@@ -75,17 +78,38 @@ async function main() {
     },
   });
   for (const id of ACCOUNTS) emulator.store.apply(id, [["Tag_Profile_IM_Nick", `nick-${id}`]]);
-  const client = new TencentClient({ ...APP, baseUrl: await emulator.listen(0), rateLimit: CLIENT_RATE, timeoutMs: CLIENT_TIMEOUT_MS });
+  const client = new TencentClient({
+    ...APP,
+    baseUrl: await emulator.listen(0),
+    rateLimit: CLIENT_RATE,
+    timeoutMs: CLIENT_TIMEOUT_MS,
+  });
   const logger = createLogger({ level: "error" });
-  const server = await createServer({ client, tags, authenticate: createAuthenticator({ jwtSecret: JWT_SECRET }), nodeEnv: "production", logger });
+  const server = await createServer({
+    client,
+    tags,
+    authenticate: createAuthenticator({ jwtSecret: JWT_SECRET }),
+    nodeEnv: "production",
+    logger,
+  });
   const url = new URL(await server.listen(0));
   await server.readiness.checked();
-  const admin = await new SignJWT({ scope: ADMIN_SCOPE }).setProtectedHeader({ alg: "HS256" }).setSubject("administrator").setExpirationTime("2h").sign(new TextEncoder().encode(JWT_SECRET));
+  const admin = await new SignJWT({ scope: ADMIN_SCOPE })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject("administrator")
+    .setExpirationTime("2h")
+    .sign(new TextEncoder().encode(JWT_SECRET));
   const pool = new Pool(url.origin, { connections: READERS + WRITERS });
   const gql = async (query: string, variables: Record<string, unknown>): Promise<Answer> => {
     try {
-      const res = await pool.request({ path: url.pathname, method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${admin}` }, body: JSON.stringify({ query, variables }) });
-      if (res.statusCode !== 200 && res.statusCode !== 400) return (await res.body.dump(), { errors: [{ extensions: { code: `HTTP_${res.statusCode}` } }] });
+      const res = await pool.request({
+        path: url.pathname,
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${admin}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      if (res.statusCode !== 200 && res.statusCode !== 400)
+        return (await res.body.dump(), { errors: [{ extensions: { code: `HTTP_${res.statusCode}` } }] });
       return (await res.body.json()) as Answer;
     } catch {
       return { errors: [{ extensions: { code: "NO_ANSWER" } }] };
@@ -96,7 +120,8 @@ async function main() {
   const rss = { start: mib(), peak: mib() };
   const sampler = setInterval(() => (rss.peak = Math.max(rss.peak, mib())), 1000);
   const counts = { read: new Map<string, number>(), write: new Map<string, number>() };
-  const count = (kind: "read" | "write", outcome: string) => counts[kind].set(outcome, (counts[kind].get(outcome) ?? 0) + 1);
+  const count = (kind: "read" | "write", outcome: string) =>
+    counts[kind].set(outcome, (counts[kind].get(outcome) ?? 0) + 1);
   const outcomeOf = (answer: Answer) => {
     const first = answer.errors?.[0]?.extensions;
     return !first ? "ok" : first.outcome === "unknown" ? `${first.code} (outcome unknown)` : String(first.code);
@@ -109,12 +134,20 @@ async function main() {
 
   const readers = Array.from({ length: READERS }, async () => {
     while (performance.now() < until) {
-      const ids = [...new Set(Array.from({ length: 1 + Math.floor(Math.random() * 10) }, () => ACCOUNTS[Math.floor(Math.random() * ACCOUNTS.length)]!))];
+      const ids = [
+        ...new Set(
+          Array.from(
+            { length: 1 + Math.floor(Math.random() * 10) },
+            () => ACCOUNTS[Math.floor(Math.random() * ACCOUNTS.length)]!,
+          ),
+        ),
+      ];
       const answer = await gql(READ, { ids });
       count("read", outcomeOf(answer));
       // Accounts nobody writes must read exactly as seeded whenever they read at all.
       for (const user of answer.data?.users ?? []) {
-        if (user.profile && !WRITTEN.includes(user.id) && valueOf(user.profile) !== `nick-${user.id}|-`) wrongReads.push(`${user.id}: ${valueOf(user.profile)}`);
+        if (user.profile && !WRITTEN.includes(user.id) && valueOf(user.profile) !== `nick-${user.id}|-`)
+          wrongReads.push(`${user.id}: ${valueOf(user.profile)}`);
       }
     }
   });
@@ -129,7 +162,12 @@ async function main() {
       const answer = await gql(WRITE, { id, nick, score: n });
       const outcome = outcomeOf(answer);
       count("write", outcome);
-      const settled: WriteOutcome = outcome === "ok" ? "ok" : outcome.endsWith("(outcome unknown)") || outcome === "NO_ANSWER" ? "unknown" : "failed";
+      const settled: WriteOutcome =
+        outcome === "ok"
+          ? "ok"
+          : outcome.endsWith("(outcome unknown)") || outcome === "NO_ANSWER"
+            ? "unknown"
+            : "failed";
       ledger.record(id, `${nick}|${n}`, sentAt, settled);
     }
   });
@@ -158,21 +196,38 @@ async function main() {
   const rssEnd = mib();
   clearInterval(sampler);
 
-  const line = (map: Map<string, number>) => [...map].sort(([, a], [, b]) => b - a).map(([k, v]) => `${k} ${v}`).join(", ");
+  const line = (map: Map<string, number>) =>
+    [...map]
+      .sort(([, a], [, b]) => b - a)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
   const total = (map: Map<string, number>) => [...map.values()].reduce((a, b) => a + b, 0);
   const internal = (counts.read.get("INTERNAL_SERVER_ERROR") ?? 0) + (counts.write.get("INTERNAL_SERVER_ERROR") ?? 0);
-  console.log(`\nportrait-graph soak — Node ${process.version}, ${loadSeconds.toFixed(1)} s, ${READERS} readers, ${WRITERS} writers over ${WRITTEN.length} of ${ACCOUNTS.length} accounts`);
-  console.log(`faults: latency 20-60 ms, HTTP 502 ${FAULTS["502"]}, dropped connection ${FAULTS.drop} (per call), per-account 40006 ${ACCOUNT_FAULTS["40006"]} (per account read; ${accountFaults} answered),`);
-  console.log(`        upstream ${UPSTREAM_RATE} calls/s per API vs client ${CLIENT_RATE}/s, write answer ${ANSWER_LATE_MS} ms late / write applied ${APPLY_LATE_MS} ms late on ${LATE_WRITES} of writes each, client timeout ${CLIENT_TIMEOUT_MS} ms`);
+  console.log(
+    `\nportrait-graph soak — Node ${process.version}, ${loadSeconds.toFixed(1)} s, ${READERS} readers, ${WRITERS} writers over ${WRITTEN.length} of ${ACCOUNTS.length} accounts`,
+  );
+  console.log(
+    `faults: latency 20-60 ms, HTTP 502 ${FAULTS["502"]}, dropped connection ${FAULTS.drop} (per call), per-account 40006 ${ACCOUNT_FAULTS["40006"]} (per account read; ${accountFaults} answered),`,
+  );
+  console.log(
+    `        upstream ${UPSTREAM_RATE} calls/s per API vs client ${CLIENT_RATE}/s, write answer ${ANSWER_LATE_MS} ms late / write applied ${APPLY_LATE_MS} ms late on ${LATE_WRITES} of writes each, client timeout ${CLIENT_TIMEOUT_MS} ms`,
+  );
   console.log(`reads  (${total(counts.read)}): ${line(counts.read)}`);
   console.log(`writes (${total(counts.write)}): ${line(counts.write)}`);
   for (const [api, { calls, outcomes }] of Object.entries(stats.byApi)) {
     const ok = outcomes["0"] ?? 0;
-    const others = Object.entries(outcomes).filter(([k]) => k !== "0").map(([k, v]) => `${k} ${v}`).join(", ");
-    console.log(`upstream ${api}: ${calls} attempts / ${ok} successful = ${(calls / Math.max(1, ok)).toFixed(3)} per needed call (${others || "no failures"})`);
+    const others = Object.entries(outcomes)
+      .filter(([k]) => k !== "0")
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
+    console.log(
+      `upstream ${api}: ${calls} attempts / ${ok} successful = ${(calls / Math.max(1, ok)).toFixed(3)} per needed call (${others || "no failures"})`,
+    );
   }
   console.log(`RSS: start ${rss.start} MiB, end ${rssEnd} MiB, peak ${rss.peak} MiB`);
-  console.log(`read-back of ${ledger.accounts().length} written accounts: ${line(verdicts)}; writes answered outcome unknown: ${unknown.unknown} (as their account's last write: ${unknown.lastAndLanded} landed, ${unknown.lastAndNotLanded} did not)`);
+  console.log(
+    `read-back of ${ledger.accounts().length} written accounts: ${line(verdicts)}; writes answered outcome unknown: ${unknown.unknown} (as their account's last write: ${unknown.lastAndLanded} landed, ${unknown.lastAndNotLanded} did not)`,
+  );
   for (const m of mismatches.slice(0, 20)) console.log(`  MISMATCH ${m}`);
   for (const w of wrongReads.slice(0, 20)) console.log(`  WRONG READ ${w}`);
 

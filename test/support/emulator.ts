@@ -27,7 +27,13 @@ export function clientFor(url: string, options: Partial<TencentClientOptions> = 
 }
 
 export function adminSig(overrides: Partial<Parameters<typeof signUserSig>[0]> = {}): string {
-  return signUserSig({ sdkAppId: APP.sdkAppId, secretKey: APP.secretKey, identifier: APP.adminIdentifier, expireSeconds: 3600, ...overrides });
+  return signUserSig({
+    sdkAppId: APP.sdkAppId,
+    secretKey: APP.secretKey,
+    identifier: APP.adminIdentifier,
+    expireSeconds: 3600,
+    ...overrides,
+  });
 }
 
 /** A raw REST call, as any HTTP client would send it; returns status and parsed body. */
@@ -53,7 +59,10 @@ export async function rawCall(
     body: method === "GET" ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await res.body.text();
-  return { status: res.statusCode, body: res.statusCode === 200 ? (parseJson(text) as Record<string, unknown>) : { text } };
+  return {
+    status: res.statusCode,
+    body: res.statusCode === 200 ? (parseJson(text) as Record<string, unknown>) : { text },
+  };
 }
 
 /** A `sleep` for the emulator whose delays end only when the test releases them (or the emulator closes). */

@@ -24,13 +24,21 @@ export function recordingFetch() {
     const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
     const body = typeof init?.body === "string" ? (JSON.parse(init.body) as Record<string, unknown>) : undefined;
     const query = (body?.query as string | undefined) ?? url.searchParams.get("query") ?? undefined;
-    const extensions = (body?.extensions as Record<string, unknown> | undefined) ?? JSON.parse(url.searchParams.get("extensions") ?? "{}");
+    const extensions =
+      (body?.extensions as Record<string, unknown> | undefined) ??
+      JSON.parse(url.searchParams.get("extensions") ?? "{}");
     sent.push({
       method,
-      operationName: (body?.operationName as string | undefined) ?? url.searchParams.get("operationName") ?? /^\s*(?:query|mutation)\s+(\w+)/.exec(query ?? "")?.[1],
+      operationName:
+        (body?.operationName as string | undefined) ??
+        url.searchParams.get("operationName") ??
+        /^\s*(?:query|mutation)\s+(\w+)/.exec(query ?? "")?.[1],
       hashOnly: query === undefined && (extensions as { persistedQuery?: unknown }).persistedQuery !== undefined,
     });
-    const response = fetch(input, init).then(async (res) => new Response(await res.arrayBuffer(), { status: res.status, statusText: res.statusText, headers: res.headers }));
+    const response = fetch(input, init).then(
+      async (res) =>
+        new Response(await res.arrayBuffer(), { status: res.status, statusText: res.statusText, headers: res.headers }),
+    );
     inFlight.add(response);
     const forget = () => void inFlight.delete(response);
     response.then(forget, forget);

@@ -6,7 +6,10 @@ export interface RawAnswer {
   headers: Record<string, string | string[] | undefined>;
   /** The answer as sent: its length is what the attacker got back. */
   text: string;
-  json: { data?: unknown; errors?: { message: string; path?: (string | number)[]; extensions: Record<string, unknown> }[] };
+  json: {
+    data?: unknown;
+    errors?: { message: string; path?: (string | number)[]; extensions: Record<string, unknown> }[];
+  };
 }
 
 /** POST a body (a string is sent as is, anything else as JSON) to `url`, and read the whole answer. */
@@ -20,7 +23,11 @@ export async function post(url: string, body: unknown, headers: Record<string, s
 }
 
 /** GET `url` with a query string. */
-export async function get(url: string, params: Record<string, string>, headers: Record<string, string> = {}): Promise<RawAnswer> {
+export async function get(
+  url: string,
+  params: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<RawAnswer> {
   const res = await request(`${url}?${new URLSearchParams(params).toString()}`, { headers });
   return answer(res.statusCode, res.headers, await res.body.text());
 }

@@ -49,7 +49,8 @@ export function useRedis(): RedisFixture {
 
 async function scanKeys(connection: RedisConnection, prefix: string): Promise<string[]> {
   const keys: string[] = [];
-  for await (const batch of connection.client.scanIterator({ MATCH: `${escapeGlob(prefix)}*`, COUNT: 500 })) keys.push(...batch);
+  for await (const batch of connection.client.scanIterator({ MATCH: `${escapeGlob(prefix)}*`, COUNT: 500 }))
+    keys.push(...batch);
   return keys;
 }
 

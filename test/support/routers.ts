@@ -30,7 +30,8 @@ export async function startReviews(authors: readonly string[]) {
       typeDefs: parse(REVIEWS_SDL),
       resolvers: {
         Query: {
-          reviews: (_: unknown, { first }: { first: number }) => Array.from({ length: first }, (_x, i) => review(i, authors[i % authors.length]!)),
+          reviews: (_: unknown, { first }: { first: number }) =>
+            Array.from({ length: first }, (_x, i) => review(i, authors[i % authors.length]!)),
           reviewsBy: (_: unknown, args: { authors: string[] }) => args.authors.map((author, i) => review(i, author)),
         },
       },
@@ -104,13 +105,17 @@ export const hiveGateway: Router = {
   async start(subgraphs) {
     const { createGatewayRuntime } = (await import(HIVE_GATEWAY)) as HiveGateway;
     // Composed here, as `rover supergraph compose` would, from each subgraph's `_service` SDL.
-    const services = await Promise.all(subgraphs.map(async ({ name, url }) => ({ name, url, typeDefs: parse(await serviceSdl(url)) })));
+    const services = await Promise.all(
+      subgraphs.map(async ({ name, url }) => ({ name, url, typeDefs: parse(await serviceSdl(url)) })),
+    );
     const { supergraphSdl, errors } = composeServices(services);
     if (!supergraphSdl) throw new Error(`composition failed: ${errors?.map((e) => e.message).join("; ")}`);
     const runtime = createGatewayRuntime({
       supergraph: supergraphSdl,
       logging: false,
-      propagateHeaders: { fromClientToSubgraphs: ({ request }) => ({ authorization: request.headers.get("authorization") }) },
+      propagateHeaders: {
+        fromClientToSubgraphs: ({ request }) => ({ authorization: request.headers.get("authorization") }),
+      },
     });
     const server = createServer(runtime);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -12,7 +12,10 @@ import { clientFor, startEmulator } from "./emulator.js";
 
 export const JWT_SECRET = "test-jwt-secret-with-more-than-32-bytes-of-entropy";
 
-export async function token(sub: string, options: { admin?: boolean; secret?: string; expiresIn?: string | number } = {}) {
+export async function token(
+  sub: string,
+  options: { admin?: boolean; secret?: string; expiresIn?: string | number } = {},
+) {
   return new SignJWT(options.admin ? { scope: `openid ${ADMIN_SCOPE}` } : {})
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(sub)
@@ -46,8 +49,13 @@ export async function startService(
   // Quiet unless a test listens: a failing test's output should show the failure.
   const logger = serverOptions.logger ?? createLogger({ level: "silent" });
   const env = serviceOptions.scaleOutEnv;
-  const scaleOut = env ? await createScaleOut(readScaleOutSettings(env), readTencentSettings(env).rateLimit, logger) : undefined;
-  const client = clientFor(emulator.url, { ...(scaleOut?.budget ? { budget: scaleOut.budget } : { rateLimit: 0 }), ...clientOptions });
+  const scaleOut = env
+    ? await createScaleOut(readScaleOutSettings(env), readTencentSettings(env).rateLimit, logger)
+    : undefined;
+  const client = clientFor(emulator.url, {
+    ...(scaleOut?.budget ? { budget: scaleOut.budget } : { rateLimit: 0 }),
+    ...clientOptions,
+  });
   const server = await createServer({
     client,
     tags: emulator.tags,
@@ -78,7 +86,10 @@ export async function startService(
       headers: { "content-type": "application/json", ...(auth ? { authorization: `Bearer ${auth}` } : {}), ...headers },
       body: JSON.stringify({ query: typeof document === "string" ? document : print(document), variables }),
     });
-    const body = (await res.body.json()) as { data?: TData; errors?: { message: string; path?: (string | number)[]; extensions: Record<string, unknown> }[] };
+    const body = (await res.body.json()) as {
+      data?: TData;
+      errors?: { message: string; path?: (string | number)[]; extensions: Record<string, unknown> }[];
+    };
     return { status: res.statusCode, headers: res.headers, ...body };
   }
 
@@ -114,7 +125,9 @@ export async function importAccounts(service: Service, prefix: string, n: number
   for (let i = 0; i < ids.length; i += 100) {
     await service.client.call("im_open_login_svc", "multiaccount_import", { Accounts: ids.slice(i, i + 100) });
   }
-  await Promise.all(ids.map((id) => service.client.portraitSet(id, [{ Tag: "Tag_Profile_IM_Nick", Value: `nick-${id}` }])));
+  await Promise.all(
+    ids.map((id) => service.client.portraitSet(id, [{ Tag: "Tag_Profile_IM_Nick", Value: `nick-${id}` }])),
+  );
   service.emulator.resetStats();
   return ids;
 }

@@ -36,10 +36,13 @@ export default async function setup(project: TestProject) {
   project.provide("chromium", chromium);
   return () => {
     const files = project.vitest.state.getFiles();
-    if (!redis) console.log(`\nRedis not reachable at ${redisUrl}: skipping the ${countTests(files, "redis")} Redis tests\n`);
+    if (!redis)
+      console.log(`\nRedis not reachable at ${redisUrl}: skipping the ${countTests(files, "redis")} Redis tests\n`);
     const browser = countTests(files, "chromium");
     if (!chromium && browser > 0) {
-      console.log(`\n${CHROMIUM} not found: skipping the ${browser} browser tests (install it with: apt-get install -y chromium)\n`);
+      console.log(
+        `\n${CHROMIUM} not found: skipping the ${browser} browser tests (install it with: apt-get install -y chromium)\n`,
+      );
     }
   };
 }

@@ -6,7 +6,11 @@ import { createAuthenticator } from "../../src/server/auth.js";
 
 const SECRET = "unit-test-secret-unit-test-secret-0123";
 const hs256 = (claims: Record<string, unknown>, sub = "alice", secret = SECRET) =>
-  new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setExpirationTime("5m").sign(new TextEncoder().encode(secret));
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(sub)
+    .setExpirationTime("5m")
+    .sign(new TextEncoder().encode(secret));
 
 afterEach(() => {
   vi.useRealTimers();
@@ -17,14 +21,24 @@ describe("bearer JWT authentication", () => {
 
   it("maps sub to the account and the profile:admin scope to admin (scope string or scp array)", async () => {
     expect(await authenticate(`Bearer ${await hs256({})}`)).toEqual({ account: "alice", admin: false });
-    expect(await authenticate(`Bearer ${await hs256({ scope: "openid profile:admin" })}`)).toEqual({ account: "alice", admin: true });
-    expect(await authenticate(`bearer ${await hs256({ scp: ["profile:admin"] })}`)).toEqual({ account: "alice", admin: true });
+    expect(await authenticate(`Bearer ${await hs256({ scope: "openid profile:admin" })}`)).toEqual({
+      account: "alice",
+      admin: true,
+    });
+    expect(await authenticate(`bearer ${await hs256({ scp: ["profile:admin"] })}`)).toEqual({
+      account: "alice",
+      admin: true,
+    });
     expect(await authenticate(undefined)).toBeUndefined();
   });
 
   it("a token verified once is still refused once it has expired", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
-    const token = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("carol").setExpirationTime("10s").sign(new TextEncoder().encode(SECRET));
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("carol")
+      .setExpirationTime("10s")
+      .sign(new TextEncoder().encode(SECRET));
     expect(await authenticate(`Bearer ${token}`)).toEqual({ account: "carol", admin: false });
     expect(await authenticate(`Bearer ${token}`)).toEqual({ account: "carol", admin: false });
     vi.setSystemTime(Date.now() + 11_000);
@@ -33,13 +47,38 @@ describe("bearer JWT authentication", () => {
 
   it.each([
     ["a non-bearer scheme", async () => "Basic dXNlcjpwYXNz", /must be "Bearer <JWT>"/],
-    ["another secret", async () => `Bearer ${await hs256({}, "alice", "another-secret-another-secret-0123456")}`, /signature is invalid/],
-    ["an expired token", async () => `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("a").setExpirationTime(Math.floor(Date.now() / 1000) - 5).sign(new TextEncoder().encode(SECRET))}`, /expired/],
-    ["alg none", async () => `Bearer ${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from('{"sub":"a"}').toString("base64url")}.`, /invalid|not accepted/],
-    ["a sub that is no UserID", async () => `Bearer ${await hs256({}, "x".repeat(33))}`, /sub must be a Tencent UserID/],
+    [
+      "another secret",
+      async () => `Bearer ${await hs256({}, "alice", "another-secret-another-secret-0123456")}`,
+      /signature is invalid/,
+    ],
+    [
+      "an expired token",
+      async () =>
+        `Bearer ${await new SignJWT({})
+          .setProtectedHeader({ alg: "HS256" })
+          .setSubject("a")
+          .setExpirationTime(Math.floor(Date.now() / 1000) - 5)
+          .sign(new TextEncoder().encode(SECRET))}`,
+      /expired/,
+    ],
+    [
+      "alg none",
+      async () =>
+        `Bearer ${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from('{"sub":"a"}').toString("base64url")}.`,
+      /invalid|not accepted/,
+    ],
+    [
+      "a sub that is no UserID",
+      async () => `Bearer ${await hs256({}, "x".repeat(33))}`,
+      /sub must be a Tencent UserID/,
+    ],
   ])("refuses %s with UNAUTHENTICATED, without echoing the token", async (_name, header, message) => {
     const value = await header();
-    const error = (await authenticate(value).catch((e: unknown) => e)) as { message: string; extensions: Record<string, unknown> };
+    const error = (await authenticate(value).catch((e: unknown) => e)) as {
+      message: string;
+      extensions: Record<string, unknown>;
+    };
     expect(error.extensions.code).toBe("UNAUTHENTICATED");
     expect(error.message).toMatch(message);
     expect(error.message).not.toContain(value.split(" ")[1]!.slice(0, 20));
@@ -65,8 +104,14 @@ describe("JWKS authentication", () => {
 
   it("verifies tokens signed with a key of the JWKS and refuses HS256 ones", async () => {
     const authenticate = createAuthenticator({ jwksUrl: url });
-    const token = await new SignJWT({ scope: "profile:admin" }).setProtectedHeader({ alg: "ES256", kid: "k1" }).setSubject("bob").setExpirationTime("5m").sign(privateKey);
+    const token = await new SignJWT({ scope: "profile:admin" })
+      .setProtectedHeader({ alg: "ES256", kid: "k1" })
+      .setSubject("bob")
+      .setExpirationTime("5m")
+      .sign(privateKey);
     expect(await authenticate(`Bearer ${token}`)).toEqual({ account: "bob", admin: true });
-    await expect(authenticate(`Bearer ${await hs256({})}`)).rejects.toMatchObject({ extensions: { code: "UNAUTHENTICATED" } });
+    await expect(authenticate(`Bearer ${await hs256({})}`)).rejects.toMatchObject({
+      extensions: { code: "UNAUTHENTICATED" },
+    });
   });
 });

@@ -57,7 +57,12 @@ describe("RedisBudget (against a scripted Redis)", () => {
     const order: string[] = [];
     const all = ["a", "b", "c", "d"].map((name) => budget.acquire(API).then(() => order.push(name)));
     const first = await redis.answer();
-    expect(first.args.slice(0, 4)).toEqual(["EVALSHA", expect.stringMatching(/^[0-9a-f]{40}$/), "1", "p:budget:profile/portrait_get"]);
+    expect(first.args.slice(0, 4)).toEqual([
+      "EVALSHA",
+      expect.stringMatching(/^[0-9a-f]{40}$/),
+      "1",
+      "p:budget:profile/portrait_get",
+    ]);
     expect(first.args.slice(4)).toEqual(["5000", "0"]); // T = 1/200 s in µs, tolerance 0 (burst 1)
     await redis.answer(3000); // "wait 3 ms": nobody is granted, and the head asks again later
     for (let i = 0; i < 3; i++) await redis.answer();
@@ -73,7 +78,10 @@ describe("RedisBudget (against a scripted Redis)", () => {
     const get = budget.acquire("profile/portrait_get");
     const set = budget.acquire("profile/portrait_set");
     await vi.waitFor(() => expect(redis.pending).toHaveLength(2));
-    expect(redis.pending.map((p) => p.args[3]).sort()).toEqual(["portrait-graph:budget:profile/portrait_get", "portrait-graph:budget:profile/portrait_set"]);
+    expect(redis.pending.map((p) => p.args[3]).sort()).toEqual([
+      "portrait-graph:budget:profile/portrait_get",
+      "portrait-graph:budget:profile/portrait_set",
+    ]);
     await redis.answer();
     await redis.answer();
     await Promise.all([get, set]);

@@ -1,7 +1,12 @@
 import { MockAgent } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TencentClient } from "../../src/tencent/client.js";
-import { TencentApiError, TencentDeadlineError, TencentTransportError, classifyErrorCode } from "../../src/tencent/errors.js";
+import {
+  TencentApiError,
+  TencentDeadlineError,
+  TencentTransportError,
+  classifyErrorCode,
+} from "../../src/tencent/errors.js";
 import { upstreamOrigins } from "../../src/tencent/regions.js";
 import { verifyUserSig } from "../../src/tencent/usersig.js";
 
@@ -20,18 +25,33 @@ afterEach(async () => {
 });
 
 function client(options: Partial<ConstructorParameters<typeof TencentClient>[0]> = {}) {
-  return new TencentClient({ ...APP, dispatcher: agent, rateLimit: 0, backoff: { baseMs: 1, capMs: 2 }, throttleBackoff: { baseMs: 1, capMs: 2 }, ...options });
+  return new TencentClient({
+    ...APP,
+    dispatcher: agent,
+    rateLimit: 0,
+    backoff: { baseMs: 1, capMs: 2 },
+    throttleBackoff: { baseMs: 1, capMs: 2 },
+    ...options,
+  });
 }
 
 function queries(): URLSearchParams[] {
-  return agent.getCallHistory()!.calls().map((c) => new URL(c.fullUrl).searchParams);
+  return agent
+    .getCallHistory()!
+    .calls()
+    .map((c) => new URL(c.fullUrl).searchParams);
 }
 
 describe("TencentClient", () => {
   it("sends the admin's query parameters, a fresh random per call and contenttype=json", async () => {
-    agent.get(ORIGIN).intercept({ path: /\/v4\/profile\/portrait_get/, method: "POST" }).reply(200, OK).times(3);
+    agent
+      .get(ORIGIN)
+      .intercept({ path: /\/v4\/profile\/portrait_get/, method: "POST" })
+      .reply(200, OK)
+      .times(3);
     const c = client();
-    for (let i = 0; i < 3; i++) await c.call("profile", "portrait_get", { To_Account: ["a"], TagList: ["Tag_Profile_IM_Nick"] });
+    for (let i = 0; i < 3; i++)
+      await c.call("profile", "portrait_get", { To_Account: ["a"], TagList: ["Tag_Profile_IM_Nick"] });
     const qs = queries();
     expect(qs).toHaveLength(3);
     for (const q of qs) {
@@ -49,7 +69,11 @@ describe("TencentClient", () => {
   });
 
   it("renews the cached UserSig at half its lifetime, well before expiry", async () => {
-    agent.get(ORIGIN).intercept({ path: /portrait_get/, method: "POST" }).reply(200, OK).times(3);
+    agent
+      .get(ORIGIN)
+      .intercept({ path: /portrait_get/, method: "POST" })
+      .reply(200, OK)
+      .times(3);
     let now = Date.UTC(2026, 0, 1);
     const c = client({ userSigTtlSeconds: 3600, now: () => now });
     await c.call("profile", "portrait_get", {});
@@ -63,24 +87,46 @@ describe("TencentClient", () => {
   });
 
   it("uses the region host, its backup after a network failure, and TIM_BASE_URL when set", async () => {
-    expect(upstreamOrigins("singapore")).toEqual(["https://adminapisgp.im.qcloud.com", "https://adminapisgp.my-imcloud.com"]);
+    expect(upstreamOrigins("singapore")).toEqual([
+      "https://adminapisgp.im.qcloud.com",
+      "https://adminapisgp.my-imcloud.com",
+    ]);
     expect(upstreamOrigins("china", "http://127.0.0.1:5800")).toEqual(["http://127.0.0.1:5800"]);
     expect(upstreamOrigins("china", "http://proxy.local:8080/tencent/")).toEqual(["http://proxy.local:8080/tencent"]);
-    agent.get(ORIGIN).intercept({ path: /portrait_get/, method: "POST" }).reply(502, "bad gateway");
-    agent.get("https://adminapi.my-imcloud.com").intercept({ path: /portrait_get/, method: "POST" }).reply(200, OK);
+    agent
+      .get(ORIGIN)
+      .intercept({ path: /portrait_get/, method: "POST" })
+      .reply(502, "bad gateway");
+    agent
+      .get("https://adminapi.my-imcloud.com")
+      .intercept({ path: /portrait_get/, method: "POST" })
+      .reply(200, OK);
     await expect(client().call("profile", "portrait_get", {})).resolves.toMatchObject({ ActionStatus: "OK" });
-    expect(agent.getCallHistory()!.calls().map((c) => c.origin)).toEqual([ORIGIN, "https://adminapi.my-imcloud.com"]);
+    expect(
+      agent
+        .getCallHistory()!
+        .calls()
+        .map((c) => c.origin),
+    ).toEqual([ORIGIN, "https://adminapi.my-imcloud.com"]);
   });
 
   it("keeps a TIM_BASE_URL path prefix, e.g. a proxy that mounts the API under /tencent", async () => {
-    agent.get("http://proxy.local:8080").intercept({ path: /^\/tencent\/v4\/profile\/portrait_get\?/, method: "POST" }).reply(200, OK);
+    agent
+      .get("http://proxy.local:8080")
+      .intercept({ path: /^\/tencent\/v4\/profile\/portrait_get\?/, method: "POST" })
+      .reply(200, OK);
     await client({ baseUrl: "http://proxy.local:8080/tencent/" }).call("profile", "portrait_get", {});
     expect(agent.getCallHistory()!.calls()).toHaveLength(1);
   });
 
   it("parses the envelope into a typed error with its class", async () => {
-    agent.get(ORIGIN).intercept({ path: /portrait_set/, method: "POST" }).reply(200, FAIL(40605));
-    const error = await client().call("profile", "portrait_set", {}).catch((e: unknown) => e);
+    agent
+      .get(ORIGIN)
+      .intercept({ path: /portrait_set/, method: "POST" })
+      .reply(200, FAIL(40605));
+    const error = await client()
+      .call("profile", "portrait_set", {})
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TencentApiError);
     expect(error).toMatchObject({ code: 40605, info: "e40605", kind: "caller", api: "profile/portrait_set" });
     expect(agent.getCallHistory()!.calls()).toHaveLength(1); // caller errors are not retried
@@ -100,19 +146,38 @@ describe("TencentClient", () => {
     pool.intercept({ path: /portrait_get/, method: "POST" }).reply(200, FAIL(40006));
     pool.intercept({ path: /portrait_get/, method: "POST" }).reply(200, OK);
     const attempts: unknown[] = [];
-    await client({ onAttempt: (e) => attempts.push([e.attempt, e.outcome, e.code]) }).call("profile", "portrait_get", {});
-    expect(attempts).toEqual([[1, "error", 60007], [2, "error", 70500], [3, "error", 40006], [4, "ok", 0]]);
+    await client({ onAttempt: (e) => attempts.push([e.attempt, e.outcome, e.code]) }).call(
+      "profile",
+      "portrait_get",
+      {},
+    );
+    expect(attempts).toEqual([
+      [1, "error", 60007],
+      [2, "error", 70500],
+      [3, "error", 40006],
+      [4, "ok", 0],
+    ]);
   });
 
   it("gives up after maxAttempts with the last error", async () => {
-    agent.get(ORIGIN).intercept({ path: /portrait_get/, method: "POST" }).reply(200, FAIL(70500)).times(3);
-    const error = await client({ maxAttempts: 3 }).call("profile", "portrait_get", {}).catch((e: unknown) => e);
+    agent
+      .get(ORIGIN)
+      .intercept({ path: /portrait_get/, method: "POST" })
+      .reply(200, FAIL(70500))
+      .times(3);
+    const error = await client({ maxAttempts: 3 })
+      .call("profile", "portrait_get", {})
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 70500, kind: "transient" });
     expect(agent.getCallHistory()!.calls()).toHaveLength(3);
   });
 
   it("stops retrying when the next backoff would pass the deadline", async () => {
-    agent.get(ORIGIN).intercept({ path: /portrait_get/, method: "POST" }).reply(200, FAIL(60007)).persist();
+    agent
+      .get(ORIGIN)
+      .intercept({ path: /portrait_get/, method: "POST" })
+      .reply(200, FAIL(60007))
+      .persist();
     const c = client({ maxAttempts: 50, deadlineMs: 300, throttleBackoff: { baseMs: 100, capMs: 100 } });
     const error = await c.call("profile", "portrait_get", {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TencentDeadlineError);
@@ -122,8 +187,14 @@ describe("TencentClient", () => {
   });
 
   it("times out an attempt that hangs and reports it as transient", async () => {
-    agent.get(ORIGIN).intercept({ path: /portrait_get/, method: "POST" }).reply(200, OK).delay(500);
-    const error = await client({ timeoutMs: 50, maxAttempts: 1 }).call("profile", "portrait_get", {}).catch((e: unknown) => e);
+    agent
+      .get(ORIGIN)
+      .intercept({ path: /portrait_get/, method: "POST" })
+      .reply(200, OK)
+      .delay(500);
+    const error = await client({ timeoutMs: 50, maxAttempts: 1 })
+      .call("profile", "portrait_get", {})
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TencentTransportError);
     expect((error as Error).message).toMatch(/timed out after 50 ms/);
   });
@@ -154,17 +225,32 @@ describe("TencentClient", () => {
     agent
       .get(ORIGIN)
       .intercept({ path: /portrait_get/, method: "POST" })
-      .reply(200, '{"UserProfileItem":[{"To_Account":"a","ProfileItem":[{"Tag":"Tag_Profile_Custom_Score","Value":18446744073709551615}],"ResultCode":0,"ResultInfo":""}],"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}');
-    agent.get(ORIGIN).intercept({ path: /portrait_set/, method: "POST" }).reply(200, OK);
+      .reply(
+        200,
+        '{"UserProfileItem":[{"To_Account":"a","ProfileItem":[{"Tag":"Tag_Profile_Custom_Score","Value":18446744073709551615}],"ResultCode":0,"ResultInfo":""}],"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}',
+      );
+    agent
+      .get(ORIGIN)
+      .intercept({ path: /portrait_set/, method: "POST" })
+      .reply(200, OK);
     const c = client();
     const [a] = await c.portraitGet(["a"], ["Tag_Profile_Custom_Score"]);
-    expect(a).toEqual({ account: "a", ok: true, items: [{ Tag: "Tag_Profile_Custom_Score", Value: 18446744073709551615n }] });
+    expect(a).toEqual({
+      account: "a",
+      ok: true,
+      items: [{ Tag: "Tag_Profile_Custom_Score", Value: 18446744073709551615n }],
+    });
     await c.portraitSet("a", [{ Tag: "Tag_Profile_Custom_Score", Value: 18446744073709551614n }]);
-    expect(agent.getCallHistory()!.lastCall()!.body).toBe('{"From_Account":"a","ProfileItem":[{"Tag":"Tag_Profile_Custom_Score","Value":18446744073709551614}]}');
+    expect(agent.getCallHistory()!.lastCall()!.body).toBe(
+      '{"From_Account":"a","ProfileItem":[{"Tag":"Tag_Profile_Custom_Score","Value":18446744073709551614}]}',
+    );
   });
 
   it("never puts the secret key or the UserSig into an error message", async () => {
-    agent.get(ORIGIN).intercept({ path: /portrait_get/, method: "POST" }).replyWithError(new Error("socket hang up"));
+    agent
+      .get(ORIGIN)
+      .intercept({ path: /portrait_get/, method: "POST" })
+      .replyWithError(new Error("socket hang up"));
     const c = client({ maxAttempts: 1 });
     const error = (await c.call("profile", "portrait_get", {}).catch((e: unknown) => e)) as Error;
     const sig = queries()[0]!.get("usersig")!;
@@ -179,9 +265,16 @@ describe("portraitGet / portraitSet", () => {
   it("refuses bad input before any call", async () => {
     const c = client();
     await expect(c.portraitGet([], ["Tag_Profile_IM_Nick"])).rejects.toThrow(/accounts must be a non-empty array/);
-    await expect(c.portraitGet(Array.from({ length: 101 }, (_, i) => `u${i}`), ["Tag_Profile_IM_Nick"])).rejects.toThrow(/at most 100 distinct/);
+    await expect(
+      c.portraitGet(
+        Array.from({ length: 101 }, (_, i) => `u${i}`),
+        ["Tag_Profile_IM_Nick"],
+      ),
+    ).rejects.toThrow(/at most 100 distinct/);
     await expect(c.portraitGet(["a"], [])).rejects.toThrow(/tags must be a non-empty array/);
-    await expect(c.portraitSet("", [{ Tag: "Tag_Profile_IM_Nick", Value: "x" }])).rejects.toThrow(/account must be a non-empty/);
+    await expect(c.portraitSet("", [{ Tag: "Tag_Profile_IM_Nick", Value: "x" }])).rejects.toThrow(
+      /account must be a non-empty/,
+    );
     await expect(c.portraitSet("a", [])).rejects.toThrow(/items must be a non-empty array/);
     expect(agent.getCallHistory()!.calls()).toHaveLength(0);
   });
@@ -201,7 +294,9 @@ describe("portraitGet / portraitSet", () => {
         ...OK,
       });
     const results = await client().portraitGet(["a", "b", "a", ""], ["Tag_Profile_IM_Nick"]);
-    expect((JSON.parse(agent.getCallHistory()!.firstCall()!.body as string) as { To_Account: unknown }).To_Account).toEqual(["a", "b", ""]);
+    expect(
+      (JSON.parse(agent.getCallHistory()!.firstCall()!.body as string) as { To_Account: unknown }).To_Account,
+    ).toEqual(["a", "b", ""]);
     expect(results).toEqual([
       { account: "a", ok: true, items: [{ Tag: "Tag_Profile_IM_Nick", Value: "A" }] },
       { account: "b", ok: false, code: 40003, info: "nope", kind: "caller", invalid: false },
@@ -216,7 +311,12 @@ describe("portraitGet / portraitSet", () => {
       .intercept({ path: /portrait_get/, method: "POST" })
       .reply(200, {
         UserProfileItem: [
-          { To_Account: "id1", ProfileItem: [{ Tag: "Tag_Profile_IM_Nick", Value: "NickNameTest1" }], ResultCode: 0, ResultInfo: "" },
+          {
+            To_Account: "id1",
+            ProfileItem: [{ Tag: "Tag_Profile_IM_Nick", Value: "NickNameTest1" }],
+            ResultCode: 0,
+            ResultInfo: "",
+          },
           { To_Account: "id3", ResultCode: 10001, ResultInfo: "帐号不存在" },
         ],
         CurrentStandardSequence: 2,

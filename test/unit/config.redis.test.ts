@@ -34,7 +34,10 @@ describe("scale-out configuration (Redis, replicas, profile cache)", () => {
   it.each([
     [{ REPLICAS: "0" }, /REPLICAS="0" is invalid: expected an integer >= 1 and <= 1000/],
     [{ REPLICAS: "2.5" }, /REPLICAS="2.5" is invalid: expected an integer/],
-    [{ REDIS_URL: "localhost:6379" }, /REDIS_URL="localhost:6379" is invalid: expected a redis:\/\/ or rediss:\/\/ URL/],
+    [
+      { REDIS_URL: "localhost:6379" },
+      /REDIS_URL="localhost:6379" is invalid: expected a redis:\/\/ or rediss:\/\/ URL/,
+    ],
     [{ REDIS_KEY_PREFIX: " " }, /REDIS_KEY_PREFIX=" " is invalid/],
     [{ PROFILE_CACHE_TTL_MS: "-1" }, /PROFILE_CACHE_TTL_MS="-1" is invalid: expected an integer >= 0/],
     [{ PROFILE_CACHE_MAX_ENTRIES: "0" }, /PROFILE_CACHE_MAX_ENTRIES="0"/],
@@ -44,7 +47,9 @@ describe("scale-out configuration (Redis, replicas, profile cache)", () => {
   });
 
   it("never repeats a Redis password, in errors or in what is logged", () => {
-    expect(() => readScaleOutSettings({ REDIS_URL: "http://:hunter2@redis:6379" })).toThrow(/REDIS_URL="http:\/\/:\*\*\*@redis:6379\/?" is invalid/);
+    expect(() => readScaleOutSettings({ REDIS_URL: "http://:hunter2@redis:6379" })).toThrow(
+      /REDIS_URL="http:\/\/:\*\*\*@redis:6379\/?" is invalid/,
+    );
     expect(redactUrl("redis://app:hunter2@redis:6379/0")).toBe("redis://app:***@redis:6379/0");
     expect(redactUrl("redis://redis:6379")).toBe("redis://redis:6379");
     expect(redactUrl("redis://:a/b@c")).not.toContain("a/b");

@@ -12,8 +12,16 @@ describe("configuration from the environment", () => {
       limits: { maxUsers: 1000, maxAccountsPerOperation: 1000, maxBatchOperations: 10, bodyLimitBytes: 1_048_576 },
       http: { corsOrigins: ["*"] },
     });
-    expect(s.tencent).toMatchObject({ sdkAppId: EMULATOR_DEFAULTS.sdkAppId, region: "china", adminIdentifier: "administrator", rateLimit: 200 });
-    expect(s.tencent.tags.custom.map((t) => [t.key, t.type])).toEqual([["Test", "string"], ["Score", "string"]]);
+    expect(s.tencent).toMatchObject({
+      sdkAppId: EMULATOR_DEFAULTS.sdkAppId,
+      region: "china",
+      adminIdentifier: "administrator",
+      rateLimit: 200,
+    });
+    expect(s.tencent.tags.custom.map((t) => [t.key, t.type])).toEqual([
+      ["Test", "string"],
+      ["Score", "string"],
+    ]);
   });
 
   it("with credentials, talks to Tencent (or TIM_BASE_URL) and requires a token verifier", () => {
@@ -21,16 +29,30 @@ describe("configuration from the environment", () => {
     expect(() => readServiceSettings(env)).toThrow(/AUTH_JWT_SECRET.*AUTH_JWT_SECRET or AUTH_JWKS_URL/);
     const secret = "a-production-secret-of-at-least-32-bytes";
     const s = readServiceSettings({ ...env, AUTH_JWT_SECRET: secret, TIM_BASE_URL: "http://127.0.0.1:9/x" });
-    expect(s).toMatchObject({ embeddedEmulator: undefined, nodeEnv: "production", anonymousIntrospection: false, tencent: { sdkAppId: 1400123456, region: "singapore", baseUrl: "http://127.0.0.1:9/x" } });
+    expect(s).toMatchObject({
+      embeddedEmulator: undefined,
+      nodeEnv: "production",
+      anonymousIntrospection: false,
+      tencent: { sdkAppId: 1400123456, region: "singapore", baseUrl: "http://127.0.0.1:9/x" },
+    });
     expect(s.tencent.tags.custom).toEqual([]);
     // Production without iss/aud checks starts, with a warning naming both variables.
     expect(s.warnings.join()).toMatch(/AUTH_ISSUER and AUTH_AUDIENCE unset/);
-    expect(readServiceSettings({ ...env, AUTH_JWT_SECRET: secret, AUTH_ISSUER: "https://id.example.com", AUTH_AUDIENCE: "portrait-graph" }).warnings).toEqual([]);
+    expect(
+      readServiceSettings({
+        ...env,
+        AUTH_JWT_SECRET: secret,
+        AUTH_ISSUER: "https://id.example.com",
+        AUTH_AUDIENCE: "portrait-graph",
+      }).warnings,
+    ).toEqual([]);
   });
 
   it("refuses to start in production with an HS256 secret under 32 bytes, without echoing it", () => {
     const env = { TIM_SDKAPPID: "1400123456", TIM_SECRET_KEY: "k", AUTH_JWT_SECRET: "sixsix" };
-    expect(() => readServiceSettings(env)).toThrow(/AUTH_JWT_SECRET="<6 bytes>" is invalid: expected a secret of at least 32 bytes in production/);
+    expect(() => readServiceSettings(env)).toThrow(
+      /AUTH_JWT_SECRET="<6 bytes>" is invalid: expected a secret of at least 32 bytes in production/,
+    );
     expect(() => readServiceSettings(env)).not.toThrow(/sixsix/);
     // In development a short secret only warns.
     expect(readServiceSettings({ AUTH_JWT_SECRET: "sixsix" }).warnings.join()).toMatch(/AUTH_JWT_SECRET is 6 bytes/);
@@ -42,7 +64,10 @@ describe("configuration from the environment", () => {
 
   it.each([
     [{ TIM_SDKAPPID: "1400000000" }, /TIM_SECRET_KEY=""/],
-    [{ TIM_SDKAPPID: "abc", TIM_SECRET_KEY: "k", AUTH_JWT_SECRET: "x".repeat(32) }, /TIM_SDKAPPID="abc" is invalid: expected the numeric SDKAppID/],
+    [
+      { TIM_SDKAPPID: "abc", TIM_SECRET_KEY: "k", AUTH_JWT_SECRET: "x".repeat(32) },
+      /TIM_SDKAPPID="abc" is invalid: expected the numeric SDKAppID/,
+    ],
     [{ TIM_REGION: "mars" }, /TIM_REGION="mars" is invalid: expected one of china, singapore/],
     [{ PORT: "70000" }, /PORT="70000" is invalid: expected an integer >= 0 and <= 65535/],
     [{ TIM_CUSTOM_TAGS: "Score:float" }, /TIM_CUSTOM_TAGS="Score:float" is invalid: .*type must be string or integer/],
@@ -61,11 +86,28 @@ describe("configuration from the environment", () => {
   });
 
   it("reads the HTTP edge's timeouts and connection cap, each with its documented default", () => {
-    expect(readServiceSettings({}).http).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1024 });
-    const s = readServiceSettings({ HEADERS_TIMEOUT_MS: "2000", REQUEST_TIMEOUT_MS: " 1500 ", KEEP_ALIVE_TIMEOUT_MS: "750", MAX_CONNECTIONS: "5" });
-    expect(s.http).toMatchObject({ headersTimeoutMs: 2_000, requestTimeoutMs: 1_500, keepAliveTimeoutMs: 750, maxConnections: 5 });
+    expect(readServiceSettings({}).http).toMatchObject({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 1024,
+    });
+    const s = readServiceSettings({
+      HEADERS_TIMEOUT_MS: "2000",
+      REQUEST_TIMEOUT_MS: " 1500 ",
+      KEEP_ALIVE_TIMEOUT_MS: "750",
+      MAX_CONNECTIONS: "5",
+    });
+    expect(s.http).toMatchObject({
+      headersTimeoutMs: 2_000,
+      requestTimeoutMs: 1_500,
+      keepAliveTimeoutMs: 750,
+      maxConnections: 5,
+    });
     // Empty means unset.
-    expect(readServiceSettings({ REQUEST_TIMEOUT_MS: "", KEEP_ALIVE_TIMEOUT_MS: " ", MAX_CONNECTIONS: "" }).http).toMatchObject({ requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1024 });
+    expect(
+      readServiceSettings({ REQUEST_TIMEOUT_MS: "", KEEP_ALIVE_TIMEOUT_MS: " ", MAX_CONNECTIONS: "" }).http,
+    ).toMatchObject({ requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1024 });
   });
 
   it("reads the emulator's behaviour variables", () => {
@@ -77,9 +119,18 @@ describe("configuration from the environment", () => {
       TIM_EMULATOR_SEED: "none",
       TIM_EMULATOR_DATA: "/tmp/x.json",
     });
-    expect(s).toMatchObject({ port: 0, rateLimit: 50, latency: { min: 20, max: 60 }, faults: { "40006": 0.05, "70500": 0.01, "502": 0.01, drop: 0.01 }, seed: false, dataFile: "/tmp/x.json" });
+    expect(s).toMatchObject({
+      port: 0,
+      rateLimit: 50,
+      latency: { min: 20, max: 60 },
+      faults: { "40006": 0.05, "70500": 0.01, "502": 0.01, drop: 0.01 },
+      seed: false,
+      dataFile: "/tmp/x.json",
+    });
     expect(readEmulatorSettings({ TIM_EMULATOR_LATENCY_MS: "30" }).latency).toEqual({ min: 30, max: 30 });
-    expect(() => readEmulatorSettings({ TIM_EMULATOR_FAULTS: "502:0.7,drop:0.7" })).toThrow(/TIM_EMULATOR_FAULTS.*add up to 1.4/);
+    expect(() => readEmulatorSettings({ TIM_EMULATOR_FAULTS: "502:0.7,drop:0.7" })).toThrow(
+      /TIM_EMULATOR_FAULTS.*add up to 1.4/,
+    );
     expect(() => readEmulatorSettings({ TIM_EMULATOR_SEED: "maybe" })).toThrow(/TIM_EMULATOR_SEED="maybe"/);
   });
 });

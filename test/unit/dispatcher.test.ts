@@ -19,8 +19,14 @@ function scriptedReader() {
   const slots: (() => void)[] = [];
   let slotsDrawn = 0;
   let open = true;
-  let answer: (accounts: readonly string[], call: number) => Promise<PortraitResult[]> | PortraitResult[] = (accounts) =>
-    accounts.map((account) => ({ account, ok: true, items: [{ Tag: "Tag_Profile_IM_Nick", Value: `nick-${account}` }] }));
+  let answer: (accounts: readonly string[], call: number) => Promise<PortraitResult[]> | PortraitResult[] = (
+    accounts,
+  ) =>
+    accounts.map((account) => ({
+      account,
+      ok: true,
+      items: [{ Tag: "Tag_Profile_IM_Nick", Value: `nick-${account}` }],
+    }));
   const reader: PortraitReader = {
     acquireSlot: () => {
       slotsDrawn++;
@@ -74,7 +80,9 @@ describe("ProfileDispatcher: gather while waiting for a rate slot", () => {
     const third = d.load(["d"], NICK);
     await r.grant();
     const outcomes = await Promise.all([first, second, third]);
-    expect(r.calls).toEqual([{ accounts: ["a", "b", "c", "d"], tags: ["Tag_Profile_IM_Level", "Tag_Profile_IM_Nick"] }]);
+    expect(r.calls).toEqual([
+      { accounts: ["a", "b", "c", "d"], tags: ["Tag_Profile_IM_Level", "Tag_Profile_IM_Nick"] },
+    ]);
     expect(outcomes.flat().map(nickOf)).toEqual(["nick-a", "nick-b", "nick-c", "nick-d"]);
     expect(r.slotsDrawn).toBe(1);
   });
@@ -104,7 +112,15 @@ describe("ProfileDispatcher: gather while waiting for a rate slot", () => {
   it("when idle, a read goes out on the first slot: one call, no gathering delay", async () => {
     const reader: PortraitReader = { ...scriptedReader().reader, acquireSlot: async () => {} };
     const seen: string[][] = [];
-    const d = new ProfileDispatcher({ reader: { ...reader, portraitGet: async (accounts) => (seen.push([...accounts]), accounts.map((account) => ({ account, ok: true, items: [] }))) } });
+    const d = new ProfileDispatcher({
+      reader: {
+        ...reader,
+        portraitGet: async (accounts) => (
+          seen.push([...accounts]),
+          accounts.map((account) => ({ account, ok: true, items: [] }))
+        ),
+      },
+    });
     await d.load(["solo"], NICK);
     expect(seen).toEqual([["solo"]]);
   });
@@ -148,7 +164,11 @@ describe("ProfileDispatcher: deduplication", () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     r.answerWith(async (accounts, call) => {
       if (call === 0) await gate;
-      return accounts.map((account) => ({ account, ok: true, items: [{ Tag: "Tag_Profile_IM_Nick", Value: `v${call}` }] }));
+      return accounts.map((account) => ({
+        account,
+        ok: true,
+        items: [{ Tag: "Tag_Profile_IM_Nick", Value: `v${call}` }],
+      }));
     });
     const d = new ProfileDispatcher({ reader: r.reader });
     const before = d.load(["x"], NICK);
@@ -211,15 +231,29 @@ describe("ProfileDispatcher: Tencent's answers", () => {
   it("a whole call refused with an account-class code is split until the bad account is alone", async () => {
     const r = scriptedReader();
     r.answerWith((accounts) => {
-      if (accounts.includes("bad")) throw new TencentApiError(40003, "Err_Profile_Account_Not_Exist", "profile/portrait_get", {});
-      return accounts.map((account) => ({ account, ok: true, items: [{ Tag: "Tag_Profile_IM_Nick", Value: account }] }));
+      if (accounts.includes("bad"))
+        throw new TencentApiError(40003, "Err_Profile_Account_Not_Exist", "profile/portrait_get", {});
+      return accounts.map((account) => ({
+        account,
+        ok: true,
+        items: [{ Tag: "Tag_Profile_IM_Nick", Value: account }],
+      }));
     });
     const d = new ProfileDispatcher({ reader: r.reader });
     const accounts = [...ids(5), "bad", ...ids(2, "v")];
     const pending = d.load(accounts, NICK);
     await r.grantUntil(pending);
     const outcomes = await pending;
-    expect(outcomes.map((o) => (o instanceof ProfileError ? o.extensions.code : "ok"))).toEqual(["ok", "ok", "ok", "ok", "ok", "ACCOUNT_NOT_FOUND", "ok", "ok"]);
+    expect(outcomes.map((o) => (o instanceof ProfileError ? o.extensions.code : "ok"))).toEqual([
+      "ok",
+      "ok",
+      "ok",
+      "ok",
+      "ok",
+      "ACCOUNT_NOT_FOUND",
+      "ok",
+      "ok",
+    ]);
     // 8 → 4+4 → 2+2 → 1+1: every call after the first holds at most half of its parent.
     expect(r.calls.map((c) => c.accounts.length).sort((a, b) => b - a)).toEqual([8, 4, 4, 2, 2, 1, 1]);
   });
@@ -243,13 +277,25 @@ describe("ProfileDispatcher: Tencent's answers", () => {
 
   it("gives up on a transient account after its retries, with UPSTREAM_UNAVAILABLE and Tencent's code", async () => {
     const r = scriptedReader();
-    r.answerWith((accounts) => accounts.map((account) => ({ account, ok: false, code: 40006, info: "try again later", kind: "transient", invalid: false })));
+    r.answerWith((accounts) =>
+      accounts.map((account) => ({
+        account,
+        ok: false,
+        code: 40006,
+        info: "try again later",
+        kind: "transient",
+        invalid: false,
+      })),
+    );
     const d = new ProfileDispatcher({ reader: r.reader, accountRetries: 1 });
     const pending = d.load(["x"], NICK);
     await r.grant();
     await r.grant();
     const [outcome] = await pending;
-    expect((outcome as ProfileError).extensions).toEqual({ code: "UPSTREAM_UNAVAILABLE", tencent: { errorCode: 40006, errorInfo: "try again later" } });
+    expect((outcome as ProfileError).extensions).toEqual({
+      code: "UPSTREAM_UNAVAILABLE",
+      tencent: { errorCode: 40006, errorInfo: "try again later" },
+    });
     expect(r.calls).toHaveLength(2);
   });
 });
@@ -278,7 +324,10 @@ describe("ProfileDispatcher: BATCH_WINDOW_MS", () => {
     const reader: PortraitReader = {
       acquireSlot: async () => {},
       available: () => true,
-      portraitGet: async (accounts) => (calls.push([...accounts]), accounts.map((account) => ({ account, ok: true as const, items: [] }))),
+      portraitGet: async (accounts) => (
+        calls.push([...accounts]),
+        accounts.map((account) => ({ account, ok: true as const, items: [] }))
+      ),
     };
     const d = new ProfileDispatcher({ reader, gatherMs: 30 });
     const first = d.load(["a"], NICK);

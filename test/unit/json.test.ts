@@ -9,6 +9,9 @@ describe("lossless JSON", () => {
   });
 
   it("keeps safe integers as numbers even when long digit runs sit in strings", () => {
-    expect(parseJson('{"id":"12345678901234567890","n":9007199254740991}')).toEqual({ id: "12345678901234567890", n: 9007199254740991 });
+    expect(parseJson('{"id":"12345678901234567890","n":9007199254740991}')).toEqual({
+      id: "12345678901234567890",
+      n: 9007199254740991,
+    });
   });
 });

@@ -38,13 +38,37 @@ describe("TIM_EMULATOR_QUIRKS", () => {
   it.each([
     ["not JSON", "defaults", /TIM_EMULATOR_QUIRKS="defaults" is invalid: expected quirks must be a JSON object/],
     ["an array", "[]", /quirks must be an object/],
-    ["an unknown quirk", '{"defualts": true}', /unknown quirk "defualts"; expected one of wholeCallAccountError, defaults/],
-    ["a whole-call code outside the list", '{"wholeCallAccountError": 40004}', /quirks\.wholeCallAccountError must be one of 40003, 40006, got 40004/],
-    ["a non-standard default", '{"defaults": {"Tag_Profile_Custom_Test": ""}}', /"Tag_Profile_Custom_Test" is not a standard tag/],
-    ["a failure code that is not transient", '{"accountFailures": {"li.na": {"code": 40003, "times": 1}}}', /accountFailures\.li\.na\.code must be one of 40006, 40802/],
-    ["a fractional count", '{"accountFailures": {"li.na": {"code": 40006, "times": 1.5}}}', /times must be a whole number of reads/],
+    [
+      "an unknown quirk",
+      '{"defualts": true}',
+      /unknown quirk "defualts"; expected one of wholeCallAccountError, defaults/,
+    ],
+    [
+      "a whole-call code outside the list",
+      '{"wholeCallAccountError": 40004}',
+      /quirks\.wholeCallAccountError must be one of 40003, 40006, got 40004/,
+    ],
+    [
+      "a non-standard default",
+      '{"defaults": {"Tag_Profile_Custom_Test": ""}}',
+      /"Tag_Profile_Custom_Test" is not a standard tag/,
+    ],
+    [
+      "a failure code that is not transient",
+      '{"accountFailures": {"li.na": {"code": 40003, "times": 1}}}',
+      /accountFailures\.li\.na\.code must be one of 40006, 40802/,
+    ],
+    [
+      "a fractional count",
+      '{"accountFailures": {"li.na": {"code": 40006, "times": 1.5}}}',
+      /times must be a whole number of reads/,
+    ],
     ["a negative delay", '{"writeAnswerDelayMs": -1}', /writeAnswerDelayMs must be a number of ms/],
-    ["an unknown integer mode", '{"integersAsStrings": "uint32"}', /integersAsStrings must be one of "none", "custom", "all"/],
+    [
+      "an unknown integer mode",
+      '{"integersAsStrings": "uint32"}',
+      /integersAsStrings must be one of "none", "custom", "all"/,
+    ],
   ])("fails fast on %s, naming the variable", (_name, raw, message) => {
     expect(() => readEmulatorSettings({ TIM_EMULATOR_QUIRKS: raw })).toThrow(/TIM_EMULATOR_QUIRKS=/);
     expect(() => readEmulatorSettings({ TIM_EMULATOR_QUIRKS: raw })).toThrow(message);
@@ -54,11 +78,21 @@ describe("TIM_EMULATOR_QUIRKS", () => {
 describe("per-account failures", () => {
   it("count down per read, then stop; the probability form draws once per read", () => {
     const counted = new AccountFailures({ accountFailures: { a: { code: 40805, times: 2 } } }, () => 0);
-    expect([counted.take("a"), counted.take("b"), counted.take("a"), counted.take("a")]).toEqual([40805, undefined, 40805, undefined]);
+    expect([counted.take("a"), counted.take("b"), counted.take("a"), counted.take("a")]).toEqual([
+      40805,
+      undefined,
+      40805,
+      undefined,
+    ]);
     expect(counted.remaining()).toEqual({});
 
     const draws = [0.01, 0.5, 0.04, 0.06];
     const rolled = new AccountFailures({ accountFaults: { "40006": 0.05 } }, () => draws.shift()!);
-    expect([rolled.take("a"), rolled.take("a"), rolled.take("b"), rolled.take("b")]).toEqual([40006, undefined, 40006, undefined]);
+    expect([rolled.take("a"), rolled.take("a"), rolled.take("b"), rolled.take("b")]).toEqual([
+      40006,
+      undefined,
+      40006,
+      undefined,
+    ]);
   });
 });

@@ -22,7 +22,7 @@ const client = (options: Partial<ConstructorParameters<typeof TencentClient>[0]>
 describe("the tolerant reader: every answer shape Tencent may send", () => {
   const tags = TagRegistry.fromSpec("Test:string,Score:integer");
 
-  it("reads never-set defaults as absent: \"\" in string and enum fields; valid defaults stay", () => {
+  it('reads never-set defaults as absent: "" in string and enum fields; valid defaults stay', () => {
     const reports: string[] = [];
     const profile = decodeProfile(
       "a",
@@ -36,7 +36,13 @@ describe("the tolerant reader: every answer shape Tencent may send", () => {
       tags,
       (m) => reports.push(m),
     );
-    expect(profile).toEqual({ account: "a", custom: {}, allowType: "AllowType_Type_NeedConfirm", adminForbidType: "AdminForbid_Type_None", level: 0 });
+    expect(profile).toEqual({
+      account: "a",
+      custom: {},
+      allowType: "AllowType_Type_NeedConfirm",
+      adminForbidType: "AdminForbid_Type_None",
+      level: 0,
+    });
     expect(reports).toEqual([]);
   });
 
@@ -60,12 +66,25 @@ describe("the tolerant reader: every answer shape Tencent may send", () => {
       ],
       tags,
     );
-    expect(profile).toEqual({ account: "a", birthday: 20190419, level: 4294967295, custom: { Score: 18446744073709551615n, Test: "42" } });
+    expect(profile).toEqual({
+      account: "a",
+      birthday: 20190419,
+      level: 4294967295,
+      custom: { Score: 18446744073709551615n, Test: "42" },
+    });
   });
 
   it("reads an out-of-range or non-numeric integer as absent, never as an error", () => {
     const reports: string[] = [];
-    const profile = decodeProfile("a", [{ Tag: "Tag_Profile_IM_Level", Value: "4294967296" }, { Tag: "Tag_Profile_IM_Role", Value: "admin" }], tags, (m) => reports.push(m));
+    const profile = decodeProfile(
+      "a",
+      [
+        { Tag: "Tag_Profile_IM_Level", Value: "4294967296" },
+        { Tag: "Tag_Profile_IM_Role", Value: "admin" },
+      ],
+      tags,
+      (m) => reports.push(m),
+    );
     expect(profile).toEqual({ account: "a", custom: {} });
     expect(reports.length).toBeGreaterThan(0);
   });
@@ -86,21 +105,44 @@ describe("the tolerant reader: every answer shape Tencent may send", () => {
     expect(results).toEqual([
       { account: "new1", ok: true, items: [] },
       { account: "new2", ok: true, items: [] },
-      { account: "gone", ok: false, code: 40003, info: "Err_Profile_Account_Not_Exist", kind: "caller", invalid: false },
+      {
+        account: "gone",
+        ok: false,
+        code: 40003,
+        info: "Err_Profile_Account_Not_Exist",
+        kind: "caller",
+        invalid: false,
+      },
     ]);
   });
 
   it("reports an account the answer left out as a transient failure without a Tencent code", async () => {
-    agent.get(ORIGIN).intercept({ path: /portrait_get/, method: "POST" }).reply(200, { UserProfileItem: [], ...OK });
+    agent
+      .get(ORIGIN)
+      .intercept({ path: /portrait_get/, method: "POST" })
+      .reply(200, { UserProfileItem: [], ...OK });
     const [result] = await client().portraitGet(["missing"], ["Tag_Profile_IM_Nick"]);
-    expect(result).toEqual({ account: "missing", ok: false, code: undefined, info: "the answer left this account out", kind: "transient", invalid: false });
+    expect(result).toEqual({
+      account: "missing",
+      ok: false,
+      code: undefined,
+      info: "the answer left this account out",
+      kind: "transient",
+      invalid: false,
+    });
   });
 });
 
 describe("writes are never sent twice once they may have arrived", () => {
   it("a write whose answer timed out is not retried: the caller learns its outcome is unknown", async () => {
-    agent.get(ORIGIN).intercept({ path: /portrait_set/, method: "POST" }).reply(200, OK).delay(300);
-    const error = await client({ timeoutMs: 30 }).portraitSet("a", [{ Tag: "Tag_Profile_IM_Nick", Value: "x" }]).catch((e: unknown) => e);
+    agent
+      .get(ORIGIN)
+      .intercept({ path: /portrait_set/, method: "POST" })
+      .reply(200, OK)
+      .delay(300);
+    const error = await client({ timeoutMs: 30 })
+      .portraitSet("a", [{ Tag: "Tag_Profile_IM_Nick", Value: "x" }])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TencentTransportError);
     expect(error).toMatchObject({ sent: true, kind: "transient" });
     expect(agent.getCallHistory()!.calls()).toHaveLength(1);
@@ -108,23 +150,38 @@ describe("writes are never sent twice once they may have arrived", () => {
 
   it("a write refused before it was sent (connection refused) is retried", async () => {
     const pool = agent.get(ORIGIN);
-    pool.intercept({ path: /portrait_set/, method: "POST" }).replyWithError(Object.assign(new Error("connect ECONNREFUSED 10.0.0.1:443"), { code: "ECONNREFUSED" }));
-    agent.get("https://adminapi.my-imcloud.com").intercept({ path: /portrait_set/, method: "POST" }).reply(200, OK);
+    pool
+      .intercept({ path: /portrait_set/, method: "POST" })
+      .replyWithError(Object.assign(new Error("connect ECONNREFUSED 10.0.0.1:443"), { code: "ECONNREFUSED" }));
+    agent
+      .get("https://adminapi.my-imcloud.com")
+      .intercept({ path: /portrait_set/, method: "POST" })
+      .reply(200, OK);
     await client().portraitSet("a", [{ Tag: "Tag_Profile_IM_Nick", Value: "x" }]);
     expect(agent.getCallHistory()!.calls()).toHaveLength(2);
   });
 
   it("a read whose answer timed out is retried", async () => {
     const pool = agent.get(ORIGIN);
-    pool.intercept({ path: /portrait_get/, method: "POST" }).reply(200, OK).delay(300);
-    pool.intercept({ path: /portrait_get/, method: "POST" }).reply(200, { UserProfileItem: [{ To_Account: "a", ProfileItem: [], ResultCode: 0 }], ...OK });
+    pool
+      .intercept({ path: /portrait_get/, method: "POST" })
+      .reply(200, OK)
+      .delay(300);
+    pool
+      .intercept({ path: /portrait_get/, method: "POST" })
+      .reply(200, { UserProfileItem: [{ To_Account: "a", ProfileItem: [], ResultCode: 0 }], ...OK });
     const [result] = await client({ timeoutMs: 30 }).portraitGet(["a"], ["Tag_Profile_IM_Nick"]);
     expect(result).toMatchObject({ ok: true });
   });
 
   it("error messages name no upstream address; the network layer's words stay in `detail` for the log", async () => {
-    agent.get(ORIGIN).intercept({ path: /portrait_get/, method: "POST" }).replyWithError(Object.assign(new Error("connect ECONNREFUSED 10.1.2.3:443"), { code: "ECONNREFUSED" }));
-    const error = (await client({ maxAttempts: 1 }).portraitGet(["a"], ["Tag_Profile_IM_Nick"]).catch((e: unknown) => e)) as TencentTransportError;
+    agent
+      .get(ORIGIN)
+      .intercept({ path: /portrait_get/, method: "POST" })
+      .replyWithError(Object.assign(new Error("connect ECONNREFUSED 10.1.2.3:443"), { code: "ECONNREFUSED" }));
+    const error = (await client({ maxAttempts: 1 })
+      .portraitGet(["a"], ["Tag_Profile_IM_Nick"])
+      .catch((e: unknown) => e)) as TencentTransportError;
     expect(error.message).toBe("Tencent profile/portrait_get: network error ECONNREFUSED");
     expect(error.message).not.toMatch(/10\.1\.2\.3|console\.tim/);
     expect(error.detail).toMatch(/10\.1\.2\.3/);

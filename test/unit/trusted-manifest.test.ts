@@ -36,9 +36,21 @@ describe("TRUSTED_DOCUMENTS", () => {
     ["a missing file", join(dir, "missing.json"), /cannot read it \(ENOENT\)/],
     ["a file that is not JSON", file("broken.json", "{ not json"), /it is not JSON/],
     ["JSON that is not an object", file("list.json", JSON.stringify([doc])), /not a JSON object/],
-    ["a key that is not a sha256 hash", file("key.json", JSON.stringify({ abc: doc })), /key "abc" is not a sha256 hash/],
-    ["a document that does not hash to its key", file("hash.json", JSON.stringify({ [sha256("{ other }")]: doc })), /does not hash to it/],
-    ["a document that does not parse", file("parse.json", JSON.stringify({ [sha256("{ me {")]: "{ me {" })), /does not parse/],
+    [
+      "a key that is not a sha256 hash",
+      file("key.json", JSON.stringify({ abc: doc })),
+      /key "abc" is not a sha256 hash/,
+    ],
+    [
+      "a document that does not hash to its key",
+      file("hash.json", JSON.stringify({ [sha256("{ other }")]: doc })),
+      /does not hash to it/,
+    ],
+    [
+      "a document that does not parse",
+      file("parse.json", JSON.stringify({ [sha256("{ me {")]: "{ me {" })),
+      /does not parse/,
+    ],
     ["an empty manifest", file("empty.json", "{}"), /holds no documents/],
   ])("refuses %s, naming the variable and the path", (_name, path, reason) => {
     expect(() => settings({ TRUSTED_DOCUMENTS: path })).toThrow(`TRUSTED_DOCUMENTS=${JSON.stringify(path)} is invalid`);
@@ -46,7 +58,11 @@ describe("TRUSTED_DOCUMENTS", () => {
   });
 
   it("refuses an unknown mode, and a mode without a manifest", () => {
-    expect(() => settings({ TRUSTED_DOCUMENTS: MANIFEST, TRUSTED_DOCUMENTS_MODE: "audit" })).toThrow(/TRUSTED_DOCUMENTS_MODE="audit" is invalid: expected one of strict, log/);
-    expect(() => settings({ TRUSTED_DOCUMENTS_MODE: "log" })).toThrow(/TRUSTED_DOCUMENTS_MODE="log" is invalid: expected TRUSTED_DOCUMENTS/);
+    expect(() => settings({ TRUSTED_DOCUMENTS: MANIFEST, TRUSTED_DOCUMENTS_MODE: "audit" })).toThrow(
+      /TRUSTED_DOCUMENTS_MODE="audit" is invalid: expected one of strict, log/,
+    );
+    expect(() => settings({ TRUSTED_DOCUMENTS_MODE: "log" })).toThrow(
+      /TRUSTED_DOCUMENTS_MODE="log" is invalid: expected TRUSTED_DOCUMENTS/,
+    );
   });
 });

@@ -17,7 +17,11 @@ function officialDecode(sig: string): Record<string, unknown> {
 }
 
 function officialEncode(doc: Record<string, unknown>): string {
-  return deflateSync(Buffer.from(JSON.stringify(doc))).toString("base64").replace(/\+/g, "*").replace(/\//g, "-").replace(/=/g, "_");
+  return deflateSync(Buffer.from(JSON.stringify(doc)))
+    .toString("base64")
+    .replace(/\+/g, "*")
+    .replace(/\//g, "-")
+    .replace(/=/g, "_");
 }
 
 describe("UserSig v2", () => {
@@ -60,21 +64,36 @@ describe("UserSig v2", () => {
   it("catches tampering with each signed field", () => {
     const doc = officialDecode(signUserSig(VECTOR));
     const now = VECTOR.time + 10;
-    const tampered = (field: string, value: unknown) => verifyUserSig(officialEncode({ ...doc, [field]: value }), { ...VECTOR, identifier: (field === "TLS.identifier" ? value : VECTOR.identifier) as string, sdkAppId: (field === "TLS.sdkappid" ? value : VECTOR.sdkAppId) as number, now });
+    const tampered = (field: string, value: unknown) =>
+      verifyUserSig(officialEncode({ ...doc, [field]: value }), {
+        ...VECTOR,
+        identifier: (field === "TLS.identifier" ? value : VECTOR.identifier) as string,
+        sdkAppId: (field === "TLS.sdkappid" ? value : VECTOR.sdkAppId) as number,
+        now,
+      });
     expect(tampered("TLS.identifier", "mallory")).toEqual({ ok: false, reason: "hmac-mismatch" });
     expect(tampered("TLS.sdkappid", 1400000002)).toEqual({ ok: false, reason: "hmac-mismatch" });
     expect(tampered("TLS.time", VECTOR.time + 1)).toEqual({ ok: false, reason: "hmac-mismatch" });
     expect(tampered("TLS.expire", VECTOR.expireSeconds + 1)).toEqual({ ok: false, reason: "hmac-mismatch" });
-    expect(tampered("TLS.sig", "AAAA" + (doc["TLS.sig"] as string).slice(4))).toEqual({ ok: false, reason: "hmac-mismatch" });
+    expect(tampered("TLS.sig", "AAAA" + (doc["TLS.sig"] as string).slice(4))).toEqual({
+      ok: false,
+      reason: "hmac-mismatch",
+    });
     expect(tampered("TLS.userbuf", "AAAA")).toEqual({ ok: false, reason: "hmac-mismatch" });
   });
 
   it("names identity mismatches, empty and undecodable sigs", () => {
     const sig = signUserSig(VECTOR);
     const now = VECTOR.time;
-    expect(verifyUserSig(sig, { ...VECTOR, identifier: "bob", now })).toEqual({ ok: false, reason: "identifier-mismatch" });
+    expect(verifyUserSig(sig, { ...VECTOR, identifier: "bob", now })).toEqual({
+      ok: false,
+      reason: "identifier-mismatch",
+    });
     expect(verifyUserSig(sig, { ...VECTOR, sdkAppId: 1, now })).toEqual({ ok: false, reason: "sdkappid-mismatch" });
-    expect(verifyUserSig(sig, { ...VECTOR, secretKey: "another-key", now })).toEqual({ ok: false, reason: "hmac-mismatch" });
+    expect(verifyUserSig(sig, { ...VECTOR, secretKey: "another-key", now })).toEqual({
+      ok: false,
+      reason: "hmac-mismatch",
+    });
     expect(verifyUserSig("", { ...VECTOR, now })).toEqual({ ok: false, reason: "empty" });
     expect(verifyUserSig("not-a-sig", { ...VECTOR, now })).toEqual({ ok: false, reason: "undecodable" });
   });

@@ -42,7 +42,15 @@ export function observabilityPlugin(logger: Logger, metrics: Metrics): ApolloSer
           const outcome = errors?.length ? String(errors[0]?.extensions?.code ?? "ERROR") : "ok";
           const seconds = (performance.now() - started) / 1000;
           metrics.recordOperation(ctx.operationName ?? undefined, outcome, seconds);
-          logger.info({ operation: ctx.operationName ?? null, durationMs: Math.round(seconds * 1e4) / 10, outcome, batched: ctx.requestIsBatched }, "graphql request");
+          logger.info(
+            {
+              operation: ctx.operationName ?? null,
+              durationMs: Math.round(seconds * 1e4) / 10,
+              outcome,
+              batched: ctx.requestIsBatched,
+            },
+            "graphql request",
+          );
           span.setAttribute("graphql.outcome", outcome);
           if (outcome !== "ok") span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
           span.end();
@@ -57,7 +65,10 @@ function logUpstreamDetail(logger: Logger, error: GraphQLError, ctx: GraphQLRequ
   let cause: unknown = error.originalError;
   for (let depth = 0; cause && depth < 4; depth++) {
     if (cause instanceof TencentTransportError && cause.detail) {
-      logger.warn({ operation: ctx.operationName ?? null, api: cause.api, detail: cause.detail }, "upstream transport failure");
+      logger.warn(
+        { operation: ctx.operationName ?? null, api: cause.api, detail: cause.detail },
+        "upstream transport failure",
+      );
       return;
     }
     cause = (cause as { cause?: unknown }).cause;

@@ -35,14 +35,17 @@ export function operationPlugin(policy: OperationPolicy): ApolloServerPlugin<Con
             if (!(policy.anonymousIntrospection && readsOnlySchema(operation))) {
               throw unauthenticated("A bearer token is required (Authorization: Bearer <JWT>)");
             }
-            if (metrics.persistedQueryRegister) throw unauthenticated("A bearer token is required to register a persisted query");
+            if (metrics.persistedQueryRegister)
+              throw unauthenticated("A bearer token is required to register a persisted query");
           }
           const fragments = Object.fromEntries(
             document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
           );
           const over = overBudget(costOf(operation, fragments, request.variables), policy);
           if (over) throw over;
-          const plan = refusedWith400(() => planProfiles(schema, operation, fragments, request.variables ?? {}, ctx.profiles.registry));
+          const plan = refusedWith400(() =>
+            planProfiles(schema, operation, fragments, request.variables ?? {}, ctx.profiles.registry),
+          );
           ctx.plan = plan;
           ctx.profiles.select(plan.tags);
         },
@@ -55,13 +58,19 @@ export function operationPlugin(policy: OperationPolicy): ApolloServerPlugin<Con
  * The one error for an operation (or HTTP batch) that could read more distinct accounts, or ask for
  * more entries, than allowed; undefined when it fits.
  */
-export function overBudget(cost: OperationCost, policy: Pick<OperationPolicy, "maxAccountsPerOperation" | "maxEntriesPerOperation">): GraphQLError | undefined {
+export function overBudget(
+  cost: OperationCost,
+  policy: Pick<OperationPolicy, "maxAccountsPerOperation" | "maxEntriesPerOperation">,
+): GraphQLError | undefined {
   const accounts = cost.accounts.size;
   if (accounts > policy.maxAccountsPerOperation) {
     const max = policy.maxAccountsPerOperation;
-    return new GraphQLError(`This request could read ${accounts} distinct accounts; MAX_ACCOUNTS_PER_OPERATION allows ${max}. Split it into smaller requests.`, {
-      extensions: { code: "ACCOUNT_LIMIT_EXCEEDED", limit: max, accounts, http: { status: 400 } },
-    });
+    return new GraphQLError(
+      `This request could read ${accounts} distinct accounts; MAX_ACCOUNTS_PER_OPERATION allows ${max}. Split it into smaller requests.`,
+      {
+        extensions: { code: "ACCOUNT_LIMIT_EXCEEDED", limit: max, accounts, http: { status: 400 } },
+      },
+    );
   }
   if (cost.entries > policy.maxEntriesPerOperation) {
     const max = policy.maxEntriesPerOperation;
@@ -80,12 +89,16 @@ function refusedWith400<T>(work: () => T): T {
   try {
     return work();
   } catch (error) {
-    if (error instanceof ProfileError) throw new ProfileError(error.message, { ...error.extensions, http: { status: 400 } });
+    if (error instanceof ProfileError)
+      throw new ProfileError(error.message, { ...error.extensions, http: { status: 400 } });
     throw error;
   }
 }
 
 /** Whether an operation only reads the schema (introspection, `_service`): what explorers, codegen and routers need. */
 export function readsOnlySchema(operation: OperationDefinitionNode | undefined): boolean {
-  return !!operation && operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && SCHEMA_FIELDS.has(s.name.value));
+  return (
+    !!operation &&
+    operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && SCHEMA_FIELDS.has(s.name.value))
+  );
 }
