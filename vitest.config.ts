@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 const require = createRequire(import.meta.url);
@@ -18,6 +19,9 @@ export default defineConfig({
     // Integration tests start real servers on ephemeral ports; a few of them wait out
     // retry back-offs and rate-limit windows, so they get more than the 5 s default.
     testTimeout: 30_000,
+    // Most test files wait on sockets and timers, not the CPU: Vitest's default (cores - 1) would
+    // run them one at a time on a 2-core machine, nearly doubling the run.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     hookTimeout: 30_000,
     // The log shows failures: console output of a passing test is dropped, a failing one's is kept.
     silent: "passed-only",
