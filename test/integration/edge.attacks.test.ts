@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { connect } from "node:net";
 import { Readable } from "node:stream";
 import { BatchHttpLink } from "@apollo/client/link/batch-http";
 import { ApolloClient, gql, InMemoryCache } from "@apollo/client";
@@ -11,6 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createAuthenticator } from "../../src/server/auth.js";
 import { get, post, rawExchange } from "../support/http.js";
 import { JWT_SECRET, startService, token, type Service } from "../support/service.js";
+import { openSocket } from "../support/sockets.js";
 
 // The attacks of the issue, each replayed against the service as it is now. Every one of these
 // tests fails on the code before the fix (0ad9feb): there the same request was answered 200 with
@@ -374,23 +374,10 @@ describe("the attacks of the issue, as they land now", () => {
     // 100 sockets stand for 400, against a 300 ms header timeout (the default is 10 s).
     const slow = await startService({}, { http: { headersTimeoutMs: 300 } });
     try {
-      const { port } = new URL(slow.url);
-      const answers = await Promise.all(
-        Array.from(
-          { length: 100 },
-          () =>
-            new Promise<string>((resolve) => {
-              const socket = connect(Number(port), "127.0.0.1", () =>
-                socket.write("GET /graphql HTTP/1.1\r\nHost: x\r\nX-Slow: a"),
-              );
-              let text = "";
-              socket.on("data", (d: Buffer) => (text += d.toString()));
-              socket.on("error", () => undefined);
-              // We never end or destroy it: only the server can close it.
-              socket.on("close", () => resolve(text));
-            }),
-        ),
-      );
+      const sockets = await Promise.all(Array.from({ length: 100 }, () => openSocket(slow.url)));
+      for (const socket of sockets) socket.write("GET /graphql HTTP/1.1\r\nHost: x\r\nX-Slow: a");
+      // We never end or destroy them: only the server can close them.
+      const answers = await Promise.all(sockets.map((socket) => socket.ended));
       for (const text of answers) expect(text === "" || text.startsWith("HTTP/1.1 408")).toBe(true);
       expect(slow.emulator.calls).toEqual([]);
     } finally {
