@@ -1,6 +1,7 @@
 import {
   Kind,
   valueFromASTUntyped,
+  type DocumentNode,
   type FragmentDefinitionNode,
   type OperationDefinitionNode,
   type SelectionSetNode,
@@ -13,6 +14,15 @@ export interface OperationCost {
   accounts: Set<unknown>;
   /** Entries it asks for, repeats included: each is resolved and answered even when Tencent is asked once. */
   entries: number;
+}
+
+/** A document's fragments by name: what `costOf` and the tag-set walk follow spreads through. */
+export function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionNode> {
+  return Object.fromEntries(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
+  );
 }
 
 /**

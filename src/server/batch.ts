@@ -1,7 +1,7 @@
 import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
 import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode } from "graphql";
 import { LRUCache } from "lru-cache";
-import { costOf, type OperationCost } from "../graphql/cost.js";
+import { costOf, fragmentsOf, type OperationCost } from "../graphql/cost.js";
 import { fragmentNesting, MAX_FRAGMENT_NESTING } from "../graphql/nesting.js";
 
 /** One operation of an HTTP batch, as a client sends it. */
@@ -72,11 +72,6 @@ export class BatchCounter {
         ? operations[0]
         : undefined;
     if (!definition) return undefined;
-    const fragments = Object.fromEntries(
-      document.definitions
-        .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-        .map((d) => [d.name.value, d]),
-    );
-    return { definition, fragments };
+    return { definition, fragments: fragmentsOf(document) };
   }
 }

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { GraphQLError, Kind, type OperationDefinitionNode } from "graphql";
-import { costOf, type OperationCost } from "../../graphql/cost.js";
+import { costOf, fragmentsOf, type OperationCost } from "../../graphql/cost.js";
 import type { Context } from "../../graphql/context.js";
 import { planProfiles } from "../../graphql/selection.js";
 import { ProfileError } from "../../profile/errors.js";
@@ -38,9 +38,7 @@ export function operationPlugin(policy: OperationPolicy): ApolloServerPlugin<Con
             if (metrics.persistedQueryRegister)
               throw unauthenticated("A bearer token is required to register a persisted query");
           }
-          const fragments = Object.fromEntries(
-            document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
-          );
+          const fragments = fragmentsOf(document);
           const over = overBudget(costOf(operation, fragments, request.variables), policy);
           if (over) throw over;
           const plan = refusedWith400(() =>
