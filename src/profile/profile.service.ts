@@ -48,7 +48,7 @@ export class ProfileService {
   constructor(options: ProfileServiceOptions) {
     this.#options = options;
     // Until an operation selects, a read asks for every readable tag: never fewer than a caller needs.
-    this.#tags = new Set([...STANDARD_TAGS.map((t) => t.tag), ...options.registry.readableCustom.map((t) => t.tag)]);
+    this.#tags = options.registry.readableTags;
     this.#loader = new DataLoader((accounts) => this.#batch(accounts));
   }
 

@@ -167,10 +167,13 @@ export class TagRegistry {
   readonly custom: readonly CustomTag[];
   /** Every custom tag an admin may read: what `custom` without keys stands for. */
   readonly readableCustom: readonly CustomTag[];
+  /** Every tag a read may ask for: the standard ones and the readable custom ones. */
+  readonly readableTags: ReadonlySet<string>;
 
   constructor(custom: readonly CustomTag[] = []) {
     this.custom = custom;
     this.readableCustom = custom.filter((t) => t.readable);
+    this.readableTags = new Set([...STANDARD_TAGS, ...this.readableCustom].map((t) => t.tag));
     for (const spec of [...STANDARD_TAGS, ...custom]) this.#byTag.set(spec.tag, spec);
     for (const spec of custom) this.#byKey.set(spec.key, spec);
   }
