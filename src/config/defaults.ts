@@ -1,0 +1,99 @@
+/**
+ * Every default value of the service, written once. The config modules fall back to these when a
+ * variable is unset, and the factories (client, budget, cache, dispatcher, server) fall back to the
+ * same values when a caller (a test, a script) leaves an option out: no module repeats a literal.
+ * The README's configuration table lists the variables that set them.
+ */
+export const DEFAULTS = {
+  service: {
+    port: 4000,
+    host: "0.0.0.0",
+    /** REQUEST_DEADLINE_MS: time one request may spend waiting for Tencent, retries included. */
+    requestDeadlineMs: 8_000,
+    /** SHUTDOWN_TIMEOUT_MS. */
+    shutdownTimeoutMs: 10_000,
+    /** How often readiness re-checks the upstream while not ready. */
+    readinessIntervalMs: 2_000,
+  },
+  tencent: {
+    /** TIM_ADMIN_IDENTIFIER: the app admin the service signs as. */
+    adminIdentifier: "administrator",
+    region: "china",
+    /** TIM_RATE_LIMIT: calls per second per API for all replicas together (Tencent's documented cap). */
+    rateLimit: 200,
+  },
+  /** The upstream call policy (src/upstream) and the wire (src/tencent). */
+  upstream: {
+    /** One HTTP attempt; Tencent's own server-side timeout is 3 s. */
+    attemptTimeoutMs: 5_000,
+    /** A whole call, slot waits and retries included, when the caller sets no deadline. */
+    callDeadlineMs: 10_000,
+    /** Attempts per call, the first included. */
+    maxAttempts: 4,
+    backoff: { baseMs: 100, capMs: 2_000 },
+    /** After a throttling code (60007…): Tencent counts per second, so retries start slower. */
+    throttleBackoff: { baseMs: 250, capMs: 2_000 },
+    breaker: { failures: 5, halfOpenAfterMs: 5_000 },
+    /** Keep-alive connections per upstream origin. */
+    connections: 64,
+    /** Validity of the admin UserSig the client mints; renewed at half-life. */
+    userSigTtlSeconds: 86_400,
+  },
+  /** The process-wide read dispatcher. */
+  reads: {
+    /** QUEUE_MAX_ACCOUNTS. */
+    maxQueuedAccounts: 10_000,
+    /** QUEUE_MAX_WAIT_MS. */
+    maxWaitMs: 2_000,
+    /** BATCH_WINDOW_MS: a fixed gathering delay before each call draws its slot. */
+    gatherMs: 0,
+    /** portrait_get calls in flight at once (the connections per host). */
+    maxCallsInFlight: 64,
+    /** Extra attempts for an account whose own answer was a transient code. */
+    accountRetries: 2,
+  },
+  redis: {
+    /** REDIS_KEY_PREFIX. */
+    keyPrefix: "portrait-graph:",
+    /** REDIS_COMMAND_TIMEOUT_MS. */
+    commandTimeoutMs: 200,
+    /** REPLICAS. */
+    replicas: 1,
+    connectTimeoutMs: 1_000,
+    /** How long start-up waits for the first connection before going on without Redis. */
+    initialWaitMs: 1_000,
+    maxReconnectDelayMs: 2_000,
+    /** While degraded, how often the shared budget PINGs Redis. */
+    probeIntervalMs: 1_000,
+  },
+  profileCache: {
+    /** PROFILE_CACHE_TTL_MS; 0: no cache. */
+    ttlMs: 0,
+    /** PROFILE_CACHE_MAX_ENTRIES (in-memory cache). */
+    maxEntries: 10_000,
+    /** PROFILE_CACHE_MAX_ENTRY_BYTES (Redis cache). */
+    maxEntryBytes: 16_384,
+  },
+  limits: {
+    maxUsers: 1000,
+    maxAccountsPerOperation: 1000,
+    maxEntriesPerOperation: 5000,
+    maxBatchOperations: 10,
+    maxAliases: 30,
+    maxDepth: 8,
+    maxTokens: 2000,
+    maxDirectives: 20,
+    bodyLimitBytes: 1_048_576,
+  },
+  http: {
+    corsOrigins: ["*"] as readonly string[],
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
+    keepAliveTimeoutMs: 5_000,
+    maxConnections: 1024,
+  },
+  emulator: {
+    port: 5800,
+    rateLimit: 200,
+  },
+} as const;
