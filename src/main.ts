@@ -7,7 +7,7 @@ import { ADMIN_SCOPE, createAuthenticator } from "./server/auth.js";
 import { createLogger } from "./server/logger.js";
 import { createScaleOut } from "./server/scale.js";
 import { createServer } from "./server/server.js";
-import { TencentClient } from "./tencent/client.js";
+import { createUpstream } from "./upstream/upstream.js";
 
 /** `npm start`: wires configuration, the upstream (Tencent or the embedded emulator) and the server. */
 const settings = readServiceSettings();
@@ -42,7 +42,7 @@ if (settings.embeddedEmulator) {
 
 // With REDIS_URL: one call budget, profile cache and APQ store for every replica.
 const scaleOut = await createScaleOut(settings.scaleOut, tencent.rateLimit, logger);
-const client = new TencentClient({
+const client = createUpstream({
   sdkAppId: tencent.sdkAppId,
   secretKey: tencent.secretKey,
   adminIdentifier: tencent.adminIdentifier,

@@ -33,7 +33,9 @@ export const DEFAULTS = {
     backoff: { baseMs: 100, capMs: 2_000 },
     /** After a throttling code (60007…): Tencent counts per second, so retries start slower. */
     throttleBackoff: { baseMs: 250, capMs: 2_000 },
-    breaker: { failures: 5, halfOpenAfterMs: 5_000 },
+    // A trial call after 1 s: service returns within about a second of Tencent answering again, and a
+    // Tencent still down costs one attempt a second.
+    breaker: { failures: 5, halfOpenAfterMs: 1_000 },
     /** Keep-alive connections per upstream origin. */
     connections: 64,
     /** Validity of the admin UserSig the client mints; renewed at half-life. */

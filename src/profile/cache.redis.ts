@@ -1,8 +1,8 @@
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
-import { LuaScript, withTimeout, type RedisLink } from "../tencent/redis.link.js";
+import { LuaScript, withTimeout, type RedisLink } from "../redis/link.js";
 import { parseJson, stringifyJson } from "../tencent/json.js";
-import type { ProfileItem } from "../tencent/portrait.js";
+import type { WireItem } from "../tencent/portrait.js";
 import type { CacheEntry, CacheLookup, ProfileCache } from "./cache.js";
 
 export interface RedisProfileCacheOptions {
@@ -134,7 +134,7 @@ export class RedisProfileCache implements ProfileCache {
       const version = pairs[2 * i]!;
       const json = pairs[2 * i + 1];
       if (json == null) return { hit: false, version: `${epoch}:${version}` };
-      return { hit: true, items: parseJson(json) as ProfileItem[] };
+      return { hit: true, items: parseJson(json) as WireItem[] };
     });
   }
 

@@ -1,4 +1,4 @@
-import type { ProfileItem } from "../tencent/portrait.js";
+import type { WireItem } from "../tencent/portrait.js";
 
 /**
  * The optional shared profile cache (off by default): one entry per account and tag set, each
@@ -21,7 +21,7 @@ export interface ProfileCache {
 }
 
 export type CacheLookup =
-  | { hit: true; items: ProfileItem[] }
+  | { hit: true; items: WireItem[] }
   /** `version` undefined: the cache could not be read (e.g. Redis away); do not store. */
   | { hit: false; version: string | undefined };
 
@@ -29,7 +29,7 @@ export interface CacheEntry {
   account: string;
   tagKey: string;
   version: string;
-  items: readonly ProfileItem[];
+  items: readonly WireItem[];
 }
 
 /** The cache key of a tag set: its tags sorted and joined, so the same set always maps to the same key. */
@@ -44,7 +44,7 @@ export function tagKeyOf(tags: Iterable<string>): string {
 export function entriesToStore(
   account: string,
   missed: ReadonlyMap<string, string>,
-  items: readonly ProfileItem[],
+  items: readonly WireItem[],
 ): CacheEntry[] {
   return [...missed].map(([tagKey, version]) => {
     const wanted = new Set(tagKey.split(","));

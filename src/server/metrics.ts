@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { DispatcherEvent } from "../profile/dispatcher.js";
-import type { AttemptEvent } from "../tencent/client.js";
+import type { AttemptEvent } from "../tencent/transport.js";
 
 /**
  * The service's Prometheus metrics, on a registry of its own (so several servers in one process,

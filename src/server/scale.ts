@@ -3,8 +3,8 @@ import type { ScaleOutSettings } from "../config.js";
 import type { ProfileCache } from "../profile/cache.js";
 import { MemoryProfileCache } from "../profile/cache.memory.js";
 import { RedisProfileCache } from "../profile/cache.redis.js";
-import type { CallBudget } from "../tencent/budget.js";
-import { RedisBudget } from "../tencent/budget.redis.js";
+import type { CallBudget } from "../upstream/budget.js";
+import { RedisBudget } from "../upstream/budget.redis.js";
 import type { Logger } from "./logger.js";
 import { connectRedis, createApqCache, type RedisConnection } from "./redis.js";
 

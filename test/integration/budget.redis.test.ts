@@ -1,7 +1,7 @@
 import { setMaxListeners } from "node:events";
 import { afterEach, expect, it } from "vitest";
-import type { BudgetMode } from "../../src/tencent/budget.js";
-import { RedisBudget, type RedisLink } from "../../src/tencent/budget.redis.js";
+import type { BudgetMode } from "../../src/upstream/budget.js";
+import { RedisBudget, type RedisLink } from "../../src/upstream/budget.redis.js";
 import { describeRedis, startTcpProxy, useRedis } from "../support/redis.js";
 
 const API = "profile/portrait_get";

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { tagKeyOf, type CacheEntry, type CacheLookup, type ProfileCache } from "../../src/profile/cache.js";
 import { MemoryProfileCache } from "../../src/profile/cache.memory.js";
 import { RedisProfileCache } from "../../src/profile/cache.redis.js";
-import type { RedisLink } from "../../src/tencent/redis.link.js";
+import type { RedisLink } from "../../src/redis/link.js";
 import type { ProfileItem } from "../../src/tencent/portrait.js";
 import { describeRedis, startTcpProxy, useRedis } from "../support/redis.js";
 
