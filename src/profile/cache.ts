@@ -17,8 +17,13 @@ export interface ProfileCache {
    * until it has voided every older entry; others may serve one until then or until the TTL).
    */
   invalidate(account: string): Promise<void>;
+  /** Failures of the store (a cache that cannot fail has none); returns a function that stops listening. */
+  onError?(listener: (error: unknown, operation: CacheOperation) => void): () => void;
   close(): Promise<void>;
 }
+
+/** What a cache was doing when its store failed. */
+export type CacheOperation = "get" | "set" | "invalidate" | "epoch";
 
 export type CacheLookup =
   | { hit: true; items: WireItem[] }

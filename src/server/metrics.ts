@@ -76,6 +76,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly cacheErrors = new Counter({
+    name: "portrait_graph_profile_cache_errors_total",
+    help: "Failures of the shared profile cache's store (Redis), by operation; each one is a miss, never a request failure.",
+    labelNames: ["operation"] as const,
+    registers: [this.registry],
+  });
+
   readonly redisUp = new Gauge({
     name: "portrait_graph_redis_up",
     help: "1 while Redis answers, 0 while it does not (only when REDIS_URL is set).",

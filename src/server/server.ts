@@ -119,6 +119,7 @@ export async function createServer(options: ServerOptions) {
       else metrics.circuitOpen.set({ api: event.api }, event.open ? 1 : 0);
     }),
     dispatcher.observe(metrics.recordDispatch),
+    options.cache?.onError?.((_error, operation) => metrics.cacheErrors.inc({ operation })) ?? (() => {}),
   ];
   const trusted = options.trustedDocuments ? trustedDocuments(options.trustedDocuments, logger) : undefined;
   const apqStore = options.apqCache ?? new InMemoryLRUCache<string>({ maxSize: 32 * 1024 * 1024 });

@@ -280,7 +280,8 @@ describeRedis("RedisProfileCache", () => {
     try {
       const link = await fx.connect({ url: proxy.url, maxReconnectDelayMs: 100 });
       const errors: string[] = [];
-      const cache = make({ client: link.client, onError: (_, operation) => errors.push(operation) });
+      const cache = make({ client: link.client });
+      cache.onError((_, operation) => errors.push(operation));
       const other = make(); // a replica that still reaches Redis
       const [alice, bob] = accountsFor("alice", "bob");
       await fill(cache, alice!, NICK, nick("old Alice"));
