@@ -23,25 +23,31 @@ export type Gender =
 
 /** Fields to change; those left out keep their value. Checked in full before anything is written. */
 export type ProfileInput = {
-  /** Admins only (token scope profile:admin). */
+  /** Tag_Profile_IM_AdminForbidType: whether an admin has stopped this user from sending. Admins only (token scope profile:admin). */
   adminForbidType?: AdminForbidType | null | undefined;
+  /** Tag_Profile_IM_AllowType: how friend requests are handled. */
   allowType?: AllowType | null | undefined;
-  /** YYYYMMDD, e.g. 19920314. */
+  /** Tag_Profile_IM_BirthDay: YYYYMMDD as a number, e.g. 19920314. */
   birthday?: number | null | undefined;
   /** Custom tags by key, e.g. {"Test": "hi", "Score": 42}. Integers beyond 2^53 go as decimal strings. */
   custom?: Record<string, unknown> | null | undefined;
+  /** Tag_Profile_IM_Gender. */
   gender?: Gender | null | undefined;
-  /** Avatar URL, at most 500 bytes. */
+  /** Tag_Profile_IM_Image: avatar URL, at most 500 bytes of UTF-8. */
   image?: string | null | undefined;
+  /** Tag_Profile_IM_Language: an app-defined code. */
   language?: number | null | undefined;
+  /** Tag_Profile_IM_Level: app-defined. */
   level?: number | null | undefined;
-  /** At most 16 bytes of UTF-8. */
+  /** Tag_Profile_IM_Location: at most 16 bytes of UTF-8. */
   location?: string | null | undefined;
+  /** Tag_Profile_IM_MsgSettings: bit 0 set = do not receive messages. */
   msgSettings?: number | null | undefined;
-  /** At most 500 bytes of UTF-8. */
+  /** Tag_Profile_IM_Nick: at most 500 bytes of UTF-8. */
   nick?: string | null | undefined;
+  /** Tag_Profile_IM_Role: app-defined. */
   role?: number | null | undefined;
-  /** At most 500 bytes of UTF-8. */
+  /** Tag_Profile_IM_SelfSignature: at most 500 bytes of UTF-8. */
   selfSignature?: string | null | undefined;
 };
 
