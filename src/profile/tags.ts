@@ -67,11 +67,11 @@ export const MAX_STRING_BYTES = 500;
 export const UINT32_MAX = 4_294_967_295;
 export const UINT64_MAX = 18_446_744_073_709_551_615n;
 
-export const GENDER: TagEnum = {
+const GENDER: TagEnum = {
   name: "Gender",
   values: { UNKNOWN: "Gender_Type_Unknown", FEMALE: "Gender_Type_Female", MALE: "Gender_Type_Male" },
 };
-export const ALLOW_TYPE: TagEnum = {
+const ALLOW_TYPE: TagEnum = {
   name: "AllowType",
   values: {
     NEED_CONFIRM: "AllowType_Type_NeedConfirm",
@@ -79,7 +79,7 @@ export const ALLOW_TYPE: TagEnum = {
     DENY_ANY: "AllowType_Type_DenyAny",
   },
 };
-export const ADMIN_FORBID_TYPE: TagEnum = {
+const ADMIN_FORBID_TYPE: TagEnum = {
   name: "AdminForbidType",
   values: { NONE: "AdminForbid_Type_None", SEND_OUT: "AdminForbid_Type_SendOut" },
 };

@@ -98,33 +98,31 @@ describe("the GraphQL profile types and the tag registry (src/profile/tags.ts)",
   });
 
   it("a field the registry gains and the types lack is reported", () => {
-    const extra: StandardTag = {
-      kind: "standard",
-      tag: "Tag_Profile_IM_Mood",
-      field: "nick",
-      type: "string",
-      adminOnly: false,
-    };
-    const grown = [...STANDARD_TAGS, { ...extra, field: "mood" as StandardTag["field"] }];
+    // As if Tencent added Tag_Profile_IM_Mood and only the registry were told.
+    const mood = { kind: "standard", tag: "Tag_Profile_IM_Mood", field: "mood", type: "string", adminOnly: false };
+    const grown = [...STANDARD_TAGS, mood as unknown as StandardTag];
     expect(mismatches(schema, grown)).toEqual([
-      expect.stringMatching(/^Profile has fields .*; the registry lists .*, role, mood$/),
-      expect.stringMatching(/^ProfileInput has fields .*; the registry lists .*, role, mood$/),
+      expect.stringMatching(/^Profile has fields .*, role; the registry lists .*, role, mood$/),
+      expect.stringMatching(/^ProfileInput has fields .*, role; the registry lists .*, role, mood$/),
     ]);
   });
 
   it("an enum value the registry gains, or a wire value it changes, is reported", () => {
-    const grown = STANDARD_TAGS.map((spec) =>
+    const withValues = (spec: StandardTag, values: Record<string, string>): StandardTag => ({
+      ...spec,
+      enum: { ...spec.enum!, values },
+      values: Object.values(values),
+    });
+    const changed = STANDARD_TAGS.map((spec) =>
       spec.field === "allowType"
-        ? { ...spec, enum: { ...spec.enum!, values: { ...spec.enum!.values, FRIENDS_ONLY: "AllowType_Type_Friends" } } }
+        ? withValues(spec, { ...spec.enum!.values, FRIENDS_ONLY: "AllowType_Type_Friends" })
         : spec.field === "gender"
-          ? { ...spec, enum: { ...spec.enum!, values: { ...spec.enum!.values, MALE: "Gender_Type_Man" } } }
+          ? withValues(spec, { ...spec.enum!.values, MALE: "Gender_Type_Man" })
           : spec,
     );
-    expect(mismatches(schema, grown)).toEqual([
+    expect(mismatches(schema, changed)).toEqual([
       expect.stringMatching(/^enum Gender is .*"MALE":"Gender_Type_Male".*the registry has .*"MALE":"Gender_Type_Man"/),
-      "gender's value list differs from its enum",
       expect.stringMatching(/^enum AllowType is .*, the registry has .*FRIENDS_ONLY/),
-      "allowType's value list differs from its enum",
     ]);
   });
 
