@@ -3,6 +3,7 @@ import { SignJWT } from "jose";
 import { readServiceSettings } from "./config.js";
 import { createEmulator } from "./emulator/emulator.js";
 import { DEMO_ACCOUNTS } from "./emulator/seed.js";
+import { buildSubgraph } from "./graphql/schema.js";
 import { ADMIN_SCOPE, createAuthenticator } from "./server/auth.js";
 import { createLogger } from "./server/logger.js";
 import { createScaleOut } from "./server/scale.js";
@@ -65,6 +66,7 @@ const server = await createServer({
   limits: settings.limits,
   http: settings.http,
   anonymousIntrospection: settings.anonymousIntrospection,
+  schema: await buildSubgraph({ rootFields: settings.rootFields }),
   requestDeadlineMs: settings.requestDeadlineMs,
   queue: settings.queue,
   ...(scaleOut.cache ? { cache: scaleOut.cache } : {}),
