@@ -14,6 +14,8 @@ export const DEFAULTS = {
     shutdownTimeoutMs: 10_000,
     /** How often readiness re-checks the upstream while not ready. */
     readinessIntervalMs: 2_000,
+    /** ROOT_FIELDS: `all` (user, users, me) or `none` (beside a users subgraph that owns them). */
+    rootFields: "all" as "all" | "none",
   },
   tencent: {
     /** TIM_ADMIN_IDENTIFIER: the app admin the service signs as. */
