@@ -5,6 +5,8 @@ import type { CacheEntry, CacheLookup, ProfileCache } from "./cache.js";
 export interface MemoryProfileCacheOptions {
   /** How long an entry may be served (PROFILE_CACHE_TTL_MS, > 0). */
   ttlMs: number;
+  /** How old an entry may be and still be served, marked stale, when Tencent cannot answer (STALE_IF_ERROR_MS). Default 0. */
+  staleMs?: number;
   /** Entries kept (PROFILE_CACHE_MAX_ENTRIES); the least recently used go first. */
   maxEntries: number;
   /** Tests only: the clock TTLs are measured with. */
@@ -13,6 +15,7 @@ export interface MemoryProfileCacheOptions {
 
 interface Entry {
   version: number;
+  storedAt: number;
   items: readonly WireItem[];
 }
 
@@ -30,6 +33,8 @@ interface Entry {
 export class MemoryProfileCache implements ProfileCache {
   readonly #entries: LRUCache<string, Entry>;
   readonly #versions: LRUCache<string, number>;
+  readonly #ttlMs: number;
+  readonly #clock: { now(): number };
   #counter = 0;
   #floor = 0;
 
@@ -38,9 +43,12 @@ export class MemoryProfileCache implements ProfileCache {
     if (!(Number.isInteger(options.maxEntries) && options.maxEntries >= 1)) {
       throw new RangeError(`maxEntries must be an integer >= 1, got ${options.maxEntries}`);
     }
+    this.#ttlMs = options.ttlMs;
+    this.#clock = options.clock ?? performance;
     this.#entries = new LRUCache<string, Entry>({
       max: options.maxEntries,
-      ttl: options.ttlMs,
+      // Kept as long as a stale entry may still serve; fresh for ttlMs of that.
+      ttl: Math.max(options.ttlMs, options.staleMs ?? 0),
       ...(options.clock ? { perf: options.clock, ttlResolution: 0 } : {}),
     });
     this.#versions = new LRUCache<string, number>({
@@ -55,8 +63,10 @@ export class MemoryProfileCache implements ProfileCache {
     return accounts.map((account): CacheLookup => {
       const version = this.#versionOf(account);
       const entry = this.#entries.get(entryKey(account, tagKey));
-      if (entry && entry.version === version) return { hit: true, items: [...entry.items] };
-      return { hit: false, version: String(version) };
+      if (!entry || entry.version !== version) return { hit: false, version: String(version) };
+      const ageMs = this.#clock.now() - entry.storedAt;
+      if (ageMs <= this.#ttlMs) return { hit: true, items: [...entry.items] };
+      return { hit: false, version: String(version), stale: { items: [...entry.items], ageMs } };
     });
   }
 
@@ -66,6 +76,7 @@ export class MemoryProfileCache implements ProfileCache {
       if (version !== String(current)) continue;
       this.#entries.set(entryKey(account, tagKey), {
         version: current,
+        storedAt: this.#clock.now(),
         items: items.map((item) => Object.freeze({ ...item })),
       });
     }

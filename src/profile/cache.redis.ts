@@ -11,8 +11,10 @@ export interface RedisProfileCacheOptions {
   client: RedisLink;
   /** Prepended to every key. Default `portrait-graph:`. */
   keyPrefix?: string;
-  /** How long an entry lives (PROFILE_CACHE_TTL_MS, > 0). */
+  /** How long an entry is served (PROFILE_CACHE_TTL_MS, > 0). */
   ttlMs: number;
+  /** How old an entry may be and still be served, marked stale, when Tencent cannot answer (STALE_IF_ERROR_MS). Default 0. */
+  staleMs?: number;
   /** A serialized entry larger than this is not stored (PROFILE_CACHE_MAX_ENTRY_BYTES). Default 16 384. */
   maxEntryBytes?: number;
   /** A Redis round trip slower than this counts as failed. Default 200 ms. */
@@ -20,29 +22,29 @@ export interface RedisProfileCacheOptions {
 }
 
 /*
- * Keys (p = key prefix):
- *   p profile:epoch                          INCR'd after an outage in which an invalidate failed
- *   p profile:v:<account>                    the account's version, INCR'd by every write
- *   p profile:e:<epoch>:<tag set>:<account>  "<version>:<items as JSON>", with the TTL
- * The tag set is a hash of the tag key, so keys stay short and ':'-free up to the account.
+ * Keys (p = key prefix), each account's keys sharing one hash slot (`{<account>}`), so every
+ * script touches one slot per account and the layout works on Redis Cluster too:
+ *   p profile:epoch                              INCR'd after an outage in which an invalidate failed
+ *   p profile:{<account>}:v                      the account's version, INCR'd by every change
+ *   p profile:{<account>}:e:<epoch>:<tag set>    "<version>:<stored at, ms>:<items as JSON>", with the TTL
+ * The tag set is a hash of the tag key, so keys stay short.
  *
- * The version and epoch keys have no TTL and must never be evicted (if `profile:v:alice` vanished,
- * her version would read 0 again and an old entry stamped 0 could match): run Redis with
+ * The version and epoch keys have no TTL and must never be evicted (if the version key vanished,
+ * the version would read 0 again and an old entry stamped 0 could match): run Redis with
  * `maxmemory-policy volatile-lru` (or volatile-lfu / volatile-ttl), which evicts only keys with a
- * TTL, i.e. entries. They cost one small key per account ever written through the service.
- *
- * The scripts build keys from the prefix: one Redis (or one primary), not Redis Cluster.
+ * TTL, i.e. entries. They cost one small key per account ever changed.
  */
 
-/** Every lookup of a batch in one round trip: the epoch, then per account its version and entry (if stamped with it). */
+/**
+ * Lookups: KEYS are, per account, its version key then its entry key (under the epoch read just
+ * before). Returns Redis's time (ms), then per account its version and entry (if stamped with it).
+ */
 const GET = new LuaScript(`
-local p = ARGV[1]
-local epoch = redis.call('GET', p .. 'profile:epoch') or '0'
-local out = { epoch }
-for i = 3, #ARGV do
-  local account = ARGV[i]
-  local version = redis.call('GET', p .. 'profile:v:' .. account) or '0'
-  local entry = redis.call('GET', p .. 'profile:e:' .. epoch .. ':' .. ARGV[2] .. ':' .. account)
+local t = redis.call('TIME')
+local out = { tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) }
+for i = 1, #KEYS, 2 do
+  local version = redis.call('GET', KEYS[i]) or '0'
+  local entry = redis.call('GET', KEYS[i + 1])
   out[#out + 1] = version
   if entry and string.sub(entry, 1, #version + 1) == version .. ':' then
     out[#out + 1] = string.sub(entry, #version + 2)
@@ -54,18 +56,19 @@ return out
 `);
 
 /**
- * Compare-and-set: stores each entry only if epoch and version are still those its lookup saw
- * (the token "<epoch>:<version>"). ARGV: prefix, TTL in ms, then account, tag set, token, JSON per entry.
+ * Compare-and-set: stores each entry only if its account's version is still the one its lookup saw
+ * (the entry key carries the epoch the lookup saw). KEYS per entry: version key, entry key; ARGV:
+ * the entry's lifetime (ms), then per entry the version seen and the JSON.
  */
 const SET = new LuaScript(`
-local p = ARGV[1]
-local epoch = redis.call('GET', p .. 'profile:epoch') or '0'
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local stored = 0
-for i = 3, #ARGV, 4 do
-  local account = ARGV[i]
-  local version = redis.call('GET', p .. 'profile:v:' .. account) or '0'
-  if ARGV[i + 2] == epoch .. ':' .. version then
-    redis.call('SET', p .. 'profile:e:' .. epoch .. ':' .. ARGV[i + 1] .. ':' .. account, version .. ':' .. ARGV[i + 3], 'PX', ARGV[2])
+for i = 1, #KEYS, 2 do
+  local n = (i + 1) / 2
+  local version = redis.call('GET', KEYS[i]) or '0'
+  if ARGV[2 * n] == version then
+    redis.call('SET', KEYS[i + 1], version .. ':' .. now .. ':' .. ARGV[2 * n + 1], 'PX', ARGV[1])
     stored = stored + 1
   end
 end
@@ -80,6 +83,8 @@ return stored
  * A lookup returns the token "<epoch>:<version>" for each miss; `set` stores an entry only if that
  * token is still current, so a read that began before a write can never store what it fetched
  * after the write bumped the version. `invalidate` is one INCR, seen by every replica at once.
+ * Entries are kept up to `staleMs` when that is longer than the TTL: past the TTL a lookup is a
+ * miss that carries the entry as `stale`, for the reader to serve if Tencent cannot answer.
  *
  * When Redis is away: lookups are misses without a token (nothing gets stored), and an invalidate
  * that fails (or times out: it may or may not have landed) still resolves, because the write itself
@@ -93,6 +98,7 @@ export class RedisProfileCache implements ProfileCache {
   readonly #client: RedisLink;
   readonly #prefix: string;
   readonly #ttlMs: number;
+  readonly #staleMs: number;
   readonly #maxEntryBytes: number;
   readonly #timeoutMs: number;
   readonly #errorListeners = new Set<(error: unknown, operation: CacheOperation) => void>();
@@ -106,6 +112,7 @@ export class RedisProfileCache implements ProfileCache {
     this.#client = options.client;
     this.#prefix = options.keyPrefix ?? DEFAULTS.redis.keyPrefix;
     this.#ttlMs = Math.ceil(options.ttlMs);
+    this.#staleMs = Math.ceil(options.staleMs ?? 0);
     this.#maxEntryBytes = options.maxEntryBytes ?? DEFAULTS.profileCache.maxEntryBytes;
     this.#timeoutMs = options.commandTimeoutMs ?? DEFAULTS.redis.commandTimeoutMs;
     this.#client.on("ready", this.#onReady);
@@ -120,33 +127,46 @@ export class RedisProfileCache implements ProfileCache {
     const unavailable = () => accounts.map((): CacheLookup => ({ hit: false, version: undefined }));
     if (accounts.length === 0) return [];
     if (this.dirty && !(await this.#bumpEpoch())) return unavailable();
+    let epoch: string;
     let reply: unknown;
     try {
-      reply = await GET.run(this.#client, [], [this.#prefix, tagHash(tagKey), ...accounts], this.#timeoutMs);
+      const stored = await withTimeout(this.#client.sendCommand(["GET", this.#epochKey()]), this.#timeoutMs);
+      epoch = typeof stored === "string" ? stored : "0";
+      const tags = tagHash(tagKey);
+      const keys = accounts.flatMap((account) => [this.#versionKey(account), this.#entryKey(account, epoch, tags)]);
+      reply = await GET.run(this.#client, keys, [], this.#timeoutMs);
     } catch (error) {
       this.#failed(error, "get");
       return unavailable();
     }
-    const [epoch, ...pairs] = reply as (string | null)[];
+    const [now, ...pairs] = reply as [number, ...(string | null | false)[]];
     return accounts.map((_, i): CacheLookup => {
-      const version = pairs[2 * i]!;
-      const json = pairs[2 * i + 1];
-      if (json == null) return { hit: false, version: `${epoch}:${version}` };
-      return { hit: true, items: parseJson(json) as WireItem[] };
+      const version = String(pairs[2 * i]);
+      const token = `${epoch}:${version}`;
+      const entry = pairs[2 * i + 1];
+      if (typeof entry !== "string") return { hit: false, version: token };
+      const at = entry.indexOf(":");
+      const ageMs = Math.max(0, Number(now) - Number(entry.slice(0, at)));
+      const items = parseJson(entry.slice(at + 1)) as WireItem[];
+      if (ageMs <= this.#ttlMs) return { hit: true, items };
+      return { hit: false, version: token, stale: { items, ageMs } };
     });
   }
 
   async set(entries: readonly CacheEntry[]): Promise<void> {
     if (this.dirty && !(await this.#bumpEpoch())) return;
-    const args: string[] = [];
+    const keys: string[] = [];
+    const args: string[] = [String(Math.max(this.#ttlMs, this.#staleMs))];
     for (const { account, tagKey, version, items } of entries) {
       const json = stringifyJson(items);
       if (Buffer.byteLength(json) > this.#maxEntryBytes) continue;
-      args.push(account, tagHash(tagKey), version, json);
+      const split = version.indexOf(":");
+      keys.push(this.#versionKey(account), this.#entryKey(account, version.slice(0, split), tagHash(tagKey)));
+      args.push(version.slice(split + 1), json);
     }
-    if (args.length === 0) return;
+    if (keys.length === 0) return;
     try {
-      await SET.run(this.#client, [], [this.#prefix, String(this.#ttlMs), ...args], this.#timeoutMs);
+      await SET.run(this.#client, keys, args, this.#timeoutMs);
     } catch (error) {
       this.#failed(error, "set");
     }
@@ -154,7 +174,7 @@ export class RedisProfileCache implements ProfileCache {
 
   async invalidate(account: string): Promise<void> {
     try {
-      await withTimeout(this.#client.sendCommand(["INCR", `${this.#prefix}profile:v:${account}`]), this.#timeoutMs);
+      await withTimeout(this.#client.sendCommand(["INCR", this.#versionKey(account)]), this.#timeoutMs);
     } catch (error) {
       this.#failedInvalidates++;
       this.#failed(error, "invalidate");
@@ -191,9 +211,21 @@ export class RedisProfileCache implements ProfileCache {
     return true;
   }
 
+  #epochKey(): string {
+    return `${this.#prefix}profile:epoch`;
+  }
+
+  #versionKey(account: string): string {
+    return `${this.#prefix}profile:{${account}}:v`;
+  }
+
+  #entryKey(account: string, epoch: string, tags: string): string {
+    return `${this.#prefix}profile:{${account}}:e:${epoch}:${tags}`;
+  }
+
   #bumpOnce(): Promise<boolean> {
     const covers = this.#failedInvalidates;
-    this.#bumping ??= withTimeout(this.#client.sendCommand(["INCR", `${this.#prefix}profile:epoch`]), this.#timeoutMs)
+    this.#bumping ??= withTimeout(this.#client.sendCommand(["INCR", this.#epochKey()]), this.#timeoutMs)
       .then(
         () => {
           this.#coveredInvalidates = Math.max(this.#coveredInvalidates, covers);

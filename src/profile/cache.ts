@@ -26,9 +26,19 @@ export interface ProfileCache {
 export type CacheOperation = "get" | "set" | "invalidate" | "epoch";
 
 export type CacheLookup =
+  /** A fresh entry (no older than the TTL). */
   | { hit: true; items: WireItem[] }
-  /** `version` undefined: the cache could not be read (e.g. Redis away); do not store. */
-  | { hit: false; version: string | undefined };
+  /**
+   * A miss. `version` undefined: the cache could not be read (e.g. Redis away); do not store.
+   * `stale`: an entry past its TTL but not invalidated, kept for serving when Tencent cannot answer.
+   */
+  | { hit: false; version: string | undefined; stale?: StaleEntry };
+
+/** An entry past its TTL, still current (no change since), within STALE_IF_ERROR_MS. */
+export interface StaleEntry {
+  items: WireItem[];
+  ageMs: number;
+}
 
 export interface CacheEntry {
   account: string;

@@ -5,8 +5,8 @@ import type { CircuitState } from "../upstream/breaker.js";
 import { TencentCircuitOpenError } from "../upstream/errors.js";
 import type { Slot } from "../upstream/slot.js";
 import type { CallOptions } from "../upstream/upstream.js";
-import { entriesToStore, tagKeyOf, type ProfileCache } from "./cache.js";
-import { accountError, readError, throttled, upstreamError, type ProfileError } from "./errors.js";
+import { entriesToStore, tagKeyOf, type ProfileCache, type StaleEntry } from "./cache.js";
+import { accountError, ErrorCode, ProfileError, readError, throttled, upstreamError } from "./errors.js";
 import { ReadQueue, settle, type Entry, type ReadOutcome, type Waiter } from "./read.queue.js";
 
 export type { ReadOutcome } from "./read.queue.js";
@@ -37,9 +37,17 @@ export interface DispatcherOptions {
   cache?: ProfileCache;
 }
 
-export type DispatcherEvent = { type: "call"; accounts: number; slotWaitMs: number };
+export type DispatcherEvent =
+  | { type: "call"; accounts: number; slotWaitMs: number }
+  /** One load's cache lookups. */
+  | { type: "cache"; hits: number; misses: number }
+  /** An account served stale from the cache because Tencent could not answer (the outcome's code). */
+  | { type: "stale"; reason: string };
 
 const API = PORTRAIT_GET;
+
+/** The failures a stale cached profile may stand in for: Tencent (or the way to it) could not answer. */
+const STALE_ON: ReadonlySet<string> = new Set([ErrorCode.UPSTREAM_UNAVAILABLE, ErrorCode.UPSTREAM_THROTTLED]);
 
 /**
  * The one process-wide read path to `portrait_get`. Accounts asked for by concurrent requests wait
@@ -111,13 +119,20 @@ export class ProfileDispatcher {
     const tagKey = tagKeyOf(tags);
     const lookups = this.#cache ? await this.#cache.get(accounts, tagKey).catch(() => undefined) : undefined;
     if (signal?.aborted) return accounts.map(() => readError(signal.reason));
+    if (lookups) {
+      const hits = lookups.filter((l) => l.hit).length;
+      this.#emit({ type: "cache", hits, misses: lookups.length - hits });
+    }
     const waiting: { entry: Entry; waiter: Waiter }[] = [];
     const outcomes = Promise.all(
       accounts.map((account, i) => {
         const lookup = lookups?.[i];
         if (lookup?.hit) return { ok: true as const, account, items: lookup.items };
+        const stale = lookup?.stale;
         return new Promise<ReadOutcome>((resolve) => {
-          const waiter: Waiter = { resolve };
+          const waiter: Waiter = {
+            resolve: stale ? (outcome) => resolve(this.#orStale(account, outcome, stale)) : resolve,
+          };
           const entry = this.#enqueue(account, tags, tagKey, lookup?.version, waiter);
           if (entry) waiting.push({ entry, waiter });
         });
@@ -150,6 +165,23 @@ export class ProfileDispatcher {
 
   close(): void {
     this.#queue.close();
+  }
+
+  /**
+   * Serve-stale-on-error: when Tencent cannot answer for an account (circuit open, throttled, queue
+   * full, down, past the deadline) and the cache still holds its last value within
+   * STALE_IF_ERROR_MS, that value is the answer, marked stale. A caller's or the account's own error
+   * (not found, no permission) is never hidden.
+   */
+  #orStale(account: string, outcome: ReadOutcome, stale: StaleEntry): ReadOutcome {
+    if (!(outcome instanceof ProfileError) || !STALE_ON.has(outcome.extensions.code)) return outcome;
+    const reason = outcome.extensions.code;
+    this.#emit({ type: "stale", reason });
+    return { ok: true, account, items: stale.items, stale: { ageMs: stale.ageMs, reason } };
+  }
+
+  #emit(event: DispatcherEvent): void {
+    for (const listener of this.#listeners) listener(event);
   }
 
   /** Join a call in flight, or the waiting entry of the account, or queue a new one; undefined when refused at once. */
@@ -204,8 +236,7 @@ export class ProfileDispatcher {
         this.#acquiring = false;
         const group = this.#take();
         if (group.length > 0) {
-          for (const listener of this.#listeners)
-            listener({ type: "call", accounts: group.length, slotWaitMs: performance.now() - started });
+          this.#emit({ type: "call", accounts: group.length, slotWaitMs: performance.now() - started });
           void this.#send(group, granted);
         }
         this.#pump();

@@ -1,8 +1,12 @@
 import type { WireItem } from "../tencent/portrait.js";
 import type { ProfileError } from "./errors.js";
 
-/** An account's profile fields, or why it could not be read. */
-export type ReadOutcome = { ok: true; account: string; items: WireItem[] } | ProfileError;
+/**
+ * An account's profile fields, or why it could not be read. `stale`: Tencent could not answer
+ * (`reason`, the error it would have been) and these are the cached fields, `ageMs` old.
+ */
+export type ReadOutcome =
+  { ok: true; account: string; items: WireItem[]; stale?: { ageMs: number; reason: string } } | ProfileError;
 
 /** One caller waiting for an account. */
 export interface Waiter {

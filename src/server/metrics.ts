@@ -76,6 +76,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly cacheLookups = new Counter({
+    name: "portrait_graph_profile_cache_lookups_total",
+    help: "Profile cache lookups, by result (hit, miss): the hit rate is hit / (hit + miss).",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+
+  readonly staleServed = new Counter({
+    name: "portrait_graph_profile_stale_served_total",
+    help: "Profiles served stale from the cache (within STALE_IF_ERROR_MS) because Tencent could not answer, by the error they stood in for.",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+
   readonly cacheErrors = new Counter({
     name: "portrait_graph_profile_cache_errors_total",
     help: "Failures of the shared profile cache's store (Redis), by operation; each one is a miss, never a request failure.",
@@ -111,8 +125,23 @@ export class Metrics {
   };
 
   recordDispatch = (event: DispatcherEvent): void => {
-    this.accountsPerCall.observe(event.accounts);
-    this.slotWait.observe(event.slotWaitMs / 1000);
+    switch (event.type) {
+      case "call":
+        this.accountsPerCall.observe(event.accounts);
+        this.slotWait.observe(event.slotWaitMs / 1000);
+        break;
+      case "cache":
+        if (event.hits > 0) this.cacheLookups.inc({ result: "hit" }, event.hits);
+        if (event.misses > 0) this.cacheLookups.inc({ result: "miss" }, event.misses);
+        break;
+      case "stale":
+        this.staleServed.inc({ reason: event.reason });
+        break;
+      default: {
+        const unreachable: never = event;
+        throw new Error(`unknown dispatcher event ${JSON.stringify(unreachable)}`);
+      }
+    }
   };
 
   async render(): Promise<{ contentType: string; body: string }> {

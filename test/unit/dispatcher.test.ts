@@ -323,6 +323,59 @@ describe("ProfileDispatcher: the shared cache", () => {
   });
 });
 
+describe("ProfileDispatcher: serve stale on upstream failure", () => {
+  /** A cache whose entry for `x` is past its TTL (5 s) but within STALE_IF_ERROR_MS (60 s). */
+  async function staleCache() {
+    let now = 0;
+    const cache = new MemoryProfileCache({ ttlMs: 5_000, staleMs: 60_000, maxEntries: 10, clock: { now: () => now } });
+    const [lookup] = await cache.get(["x"], "Tag_Profile_IM_Nick");
+    await cache.set([
+      {
+        account: "x",
+        tagKey: "Tag_Profile_IM_Nick",
+        version: (lookup as { version: string }).version,
+        items: [{ Tag: "Tag_Profile_IM_Nick", Value: "cached" }],
+      },
+    ]);
+    now += 7_000;
+    return cache;
+  }
+
+  it("while the circuit is open, a cached profile within STALE_IF_ERROR_MS is served, marked stale", async () => {
+    const r = scriptedReader();
+    r.setCircuit("open");
+    const events: string[] = [];
+    const d = new ProfileDispatcher({ reader: r.reader, cache: await staleCache() });
+    d.observe((e) => e.type === "stale" && events.push(e.reason));
+    const [outcome] = await d.load(["x"], NICK);
+    expect(outcome).toEqual({
+      ok: true,
+      account: "x",
+      items: [{ Tag: "Tag_Profile_IM_Nick", Value: "cached" }],
+      stale: { ageMs: 7_000, reason: "UPSTREAM_UNAVAILABLE" },
+    });
+    expect(events).toEqual(["UPSTREAM_UNAVAILABLE"]);
+    expect(r.slotsDrawn).toBe(0);
+  });
+
+  it("when Tencent answers, the fresh value is served, not the stale one; an account's own error is never hidden", async () => {
+    const r = scriptedReader();
+    const d = new ProfileDispatcher({ reader: r.reader, cache: await staleCache() });
+    const fresh = d.load(["x"], NICK);
+    await r.grant();
+    expect((await fresh).map(nickOf)).toEqual(["nick-x"]);
+
+    const r2 = scriptedReader();
+    r2.answerWith((accounts) =>
+      accounts.map((account) => ({ account, ok: false, code: 40003, info: "gone", kind: "caller", invalid: false })),
+    );
+    const d2 = new ProfileDispatcher({ reader: r2.reader, cache: await staleCache() });
+    const gone = d2.load(["x"], NICK);
+    await r2.grant();
+    expect(((await gone)[0] as ProfileError).extensions.code).toBe("ACCOUNT_NOT_FOUND");
+  });
+});
+
 describe("ProfileDispatcher: BATCH_WINDOW_MS", () => {
   it("with a gathering delay, reads of separate turns share a call even when slots are free", async () => {
     const calls: string[][] = [];
