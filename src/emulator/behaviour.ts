@@ -198,6 +198,11 @@ export function parseQuirks(value: unknown, name = "quirks"): Quirks {
         if (mode !== "none") quirks.integersAsStrings = mode;
         break;
       }
+      case "accountLists": {
+        const shape = oneOf(v, ["current", "split", "legacy"] as const, at);
+        if (shape !== "current") quirks.accountLists = shape;
+        break;
+      }
       case "writeApplyDelayMs":
       case "writeAnswerDelayMs": {
         if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {

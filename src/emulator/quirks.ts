@@ -26,6 +26,14 @@ export interface Quirks {
   writeApplyDelayMs?: number;
   /** portrait_set is applied at once but answered only after this delay. */
   writeAnswerDelayMs?: number;
+  /**
+   * How portrait_get lists failed accounts. Default (the current docs' samples): one
+   * `Fail_Account` of every account whose ResultCode is not 0, left out when empty. `"split"`
+   * (the legacy Web SDK sample): malformed and deregistered accounts in `Invalid_Account`, the
+   * others in `Fail_Account`, each left out when empty. `"legacy"` (the old portrait_get samples):
+   * split, and both lists always present, `[]` when empty.
+   */
+  accountLists?: "split" | "legacy";
 }
 
 export const WHOLE_CALL_ACCOUNT_CODES = [40003, 40006] as const;
@@ -66,6 +74,7 @@ export const QUIRK_NAMES = [
   "integersAsStrings",
   "writeApplyDelayMs",
   "writeAnswerDelayMs",
+  "accountLists",
 ] as const satisfies readonly (keyof Quirks)[];
 
 /** ResultInfo / ErrorInfo of each account-class code the emulator answers. */
