@@ -45,9 +45,9 @@ export type EmptyProfileCode = (typeof EMPTY_PROFILE_CODES)[number];
 
 /**
  * Per-account "try again" codes: 40006 is the current documented sample; the 408xx are the old
- * portrait_get task and read failures.
+ * portrait_get failures whose text says to try again (40806, "custom field length invalid", too).
  */
-export const ACCOUNT_FAILURE_CODES = [40006, 40802, 40805, 40808, 40810, 40812] as const;
+export const ACCOUNT_FAILURE_CODES = [40006, 40802, 40805, 40806, 40808, 40810, 40812] as const;
 export type AccountFailureCode = (typeof ACCOUNT_FAILURE_CODES)[number];
 export type AccountFaults = Partial<Record<`${AccountFailureCode}`, number>>;
 export interface AccountFailure {
@@ -83,6 +83,7 @@ export const ACCOUNT_CODE_INFO: Readonly<Record<number, string>> = {
   40006: "Err_Profile_PortraitGet_Read_Custom_Data_Fail",
   40802: "Err_Profile_PortraitGet_Standard_Task_Fail: try again later",
   40805: "Err_Profile_PortraitGet_Custom_Task_Fail: try again later",
+  40806: "Err_Profile_PortraitGet_Custom_Length_Invalid: try again later",
   40807: "Err_Profile_PortraitGet_Standard_Key_Not_Exist: the account has no profile data",
   40808: "Err_Profile_PortraitGet_Standard_Read_Fail: try again later",
   40809: "Err_Profile_PortraitGet_Custom_Key_Not_Exist: the account has no profile data",

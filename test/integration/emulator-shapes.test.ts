@@ -201,7 +201,7 @@ describe("per-account transient failures (accountFailures, accountFaults)", () =
     ]);
   });
 
-  it.each([40802, 40805, 40808, 40810, 40812])(
+  it.each([40802, 40805, 40806, 40808, 40810, 40812])(
     "the old retryable %i can be configured at run time, and is gone by default",
     async (code) => {
       const emu = await start();
