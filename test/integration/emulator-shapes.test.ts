@@ -120,7 +120,14 @@ describe("defaults for fields never set (defaults)", () => {
     ]);
   });
 
-  it("by default omits them; an object of defaults replaces some (AllowType_Type_AllowAny, as old docs have it)", async () => {
+  it("answers a never-set AllowType with AllowType_Type_AllowAny, the default the Web SDK doc names", async () => {
+    const emu = await start({ quirks: { defaults: true } });
+    expect(profileOf(await get(emu, ["alex.chen"], ["Tag_Profile_IM_AllowType"]))).toEqual([
+      { Tag: "Tag_Profile_IM_AllowType", Value: "AllowType_Type_AllowAny" },
+    ]);
+  });
+
+  it("by default omits them; an object of defaults replaces some", async () => {
     const emu = await start();
     const tags = [NICK, "Tag_Profile_IM_Gender", "Tag_Profile_IM_AllowType", "Tag_Profile_IM_Role"];
     expect(profileOf(await get(emu, ["alex.chen"], tags))).toEqual([
@@ -128,13 +135,13 @@ describe("defaults for fields never set (defaults)", () => {
       { Tag: "Tag_Profile_IM_Gender", Value: "Gender_Type_Unknown" },
     ]);
     const config = await control(emu, "/emulator/config", {
-      quirks: { defaults: { Tag_Profile_IM_AllowType: "AllowType_Type_AllowAny" } },
+      quirks: { defaults: { Tag_Profile_IM_AllowType: "AllowType_Type_NeedConfirm" } },
     });
-    expect(config.body.quirks).toEqual({ defaults: { Tag_Profile_IM_AllowType: "AllowType_Type_AllowAny" } });
+    expect(config.body.quirks).toEqual({ defaults: { Tag_Profile_IM_AllowType: "AllowType_Type_NeedConfirm" } });
     expect(profileOf(await get(emu, ["alex.chen"], tags))).toEqual([
       { Tag: NICK, Value: "Alex Chen 陈" },
       { Tag: "Tag_Profile_IM_Gender", Value: "Gender_Type_Unknown" },
-      { Tag: "Tag_Profile_IM_AllowType", Value: "AllowType_Type_AllowAny" },
+      { Tag: "Tag_Profile_IM_AllowType", Value: "AllowType_Type_NeedConfirm" },
       { Tag: "Tag_Profile_IM_Role", Value: 0 },
     ]);
     const bad = await control(emu, "/emulator/config", { quirks: { defaults: { Tag_Profile_IM_Gender: "Male" } } });
