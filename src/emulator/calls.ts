@@ -4,6 +4,7 @@ export const EMULATOR_APIS = [
   "profile/portrait_set",
   "im_open_login_svc/account_import",
   "im_open_login_svc/multiaccount_import",
+  "im_open_login_svc/account_delete",
 ] as const;
 export type EmulatorApi = (typeof EMULATOR_APIS)[number];
 
@@ -75,5 +76,9 @@ export function describeCall(
     };
   }
   if (api === "profile/portrait_set" && typeof body.From_Account === "string") return { accounts: [body.From_Account] };
+  if (api === "im_open_login_svc/account_delete" && Array.isArray(body.DeleteItem)) {
+    const ids = body.DeleteItem.map((item: { UserID?: unknown } | null) => item?.UserID);
+    return { accounts: ids.filter((id): id is string => typeof id === "string") };
+  }
   return {};
 }

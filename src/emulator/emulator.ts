@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleepFor } from "node:timers/promises";
 import { TagRegistry } from "../profile/tags.js";
-import { validateAccountImport, multiAccountImport } from "./account.handlers.js";
+import { accountDelete, multiAccountImport, validateAccountImport } from "./account.handlers.js";
 import { handleApi, type ApiDeps, type Handler } from "./api.js";
 import type { AppCredentials } from "./auth.js";
 import type { Faults, Latency } from "./behaviour.js";
@@ -119,6 +119,11 @@ export async function createEmulator(options: EmulatorOptions) {
     },
     "im_open_login_svc/multiaccount_import": async (body) => {
       const answer = multiAccountImport(store, body);
+      await store.flush();
+      return answer;
+    },
+    "im_open_login_svc/account_delete": async (body) => {
+      const answer = accountDelete(store, body);
       await store.flush();
       return answer;
     },

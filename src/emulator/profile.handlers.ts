@@ -59,9 +59,11 @@ export function portraitGet(
   const accounts = to as string[];
   const wholeCall = wholeCallAccountError(accounts, store, shape.quirks);
   if (wholeCall) throw wholeCall;
-  // Legacy protocol: the sequence of the newest profile among those asked; equal → send no data.
+  // Legacy protocol: one account's own sequence; for several, the sum of theirs, which grows by one
+  // with every write of any of them (their maximum would miss a write of one behind another).
+  // Equal to the caller's → send no data.
   let current = 0;
-  if (legacy !== undefined) for (const id of accounts) current = Math.max(current, store.get(id)?.seq ?? 0);
+  if (legacy !== undefined) for (const id of new Set(accounts)) current += store.get(id)?.seq ?? 0;
   const sendData = legacy === undefined || legacy !== current;
 
   // Every failed account in request order, and the malformed or deregistered ones among them.
