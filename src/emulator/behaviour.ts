@@ -54,7 +54,7 @@ export function parseFaults(value: unknown, name = "faults"): Faults {
  * `"kind:probability,…"` or `{kind: probability}` over a fixed set of kinds, adding up to at most 1.
  * `noun` names a kind in errors ("unknown fault …").
  */
-function parseProbabilities<K extends string>(
+export function parseProbabilities<K extends string>(
   value: unknown,
   kinds: readonly K[],
   noun: string,

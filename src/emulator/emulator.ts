@@ -7,8 +7,10 @@ import { accountDelete, multiAccountImport, validateAccountImport } from "./acco
 import { handleApi, type ApiDeps, type Handler } from "./api.js";
 import type { AppCredentials } from "./auth.js";
 import type { Faults, Latency } from "./behaviour.js";
+import type { CallbackOptions } from "./callback.settings.js";
+import { CallbackSender } from "./callbacks.js";
 import { CallLog, type EmulatorApi } from "./calls.js";
-import { handleControl } from "./control.js";
+import { handleControl, type OtherWriter } from "./control.js";
 import { ok } from "./envelope.js";
 import { send } from "./http.js";
 import { portraitGet, validatePortraitSet } from "./profile.handlers.js";
@@ -17,6 +19,7 @@ import { RuntimeBehaviour } from "./runtime.js";
 import { DEMO_ACCOUNTS, seedItems } from "./seed.js";
 import { AccountStore } from "./store.js";
 
+export type { CallbackDelivery } from "./callbacks.js";
 export type { CallRecord } from "./calls.js";
 
 export interface EmulatorOptions {
@@ -41,6 +44,11 @@ export interface EmulatorOptions {
   nowMs?: () => number;
   /** A sustained whole-call failure from the start (see `outage.ts`); none by default. */
   outage?: { code: number | string; calls?: number; forMs?: number; untilMs?: number; apis?: string[] };
+  /**
+   * Profile.CallbackPortraitSet after every profile change, e.g. `{urls: [receiver], token}`;
+   * the fields and quirks are in callback.settings.ts. Off by default.
+   */
+  callbacks?: CallbackOptions;
   random?: () => number;
   /**
    * How the emulator waits out latency and write delays; a test can pass its own to decide when
@@ -86,6 +94,13 @@ export async function createEmulator(options: EmulatorOptions) {
     await store.flush();
   }
 
+  const callbacks = new CallbackSender({
+    sdkAppId: options.sdkAppId,
+    nowMs,
+    random,
+    sleep,
+    signal: closing.signal,
+  });
   const behaviour = new RuntimeBehaviour(
     {
       rateLimit: options.rateLimit ?? 200,
@@ -95,19 +110,27 @@ export async function createEmulator(options: EmulatorOptions) {
     },
     random,
     nowMs,
+    callbacks,
   );
   if (options.outage) behaviour.configure({ outage: options.outage });
+  if (options.callbacks) behaviour.configure({ callbacks: options.callbacks });
   const log = new CallLog();
   const quirks = () => behaviour.current.quirks;
+
+  /** A profile write, from the REST API or another writer: checked, applied, then reported. */
+  async function writeProfile(body: Record<string, unknown>, writer: Required<OtherWriter>): Promise<void> {
+    const { account, items } = validatePortraitSet(store, tags, body, quirks());
+    store.apply(account, items);
+    await store.flush();
+    callbacks.notify({ account, ...writer, items: [...items] });
+  }
 
   const handlers: Record<EmulatorApi, Handler> = {
     "profile/portrait_get": (body) =>
       portraitGet(store, tags, body, { quirks: quirks(), failures: behaviour.failures }),
-    "profile/portrait_set": async (body) => {
+    "profile/portrait_set": async (body, caller) => {
       await wait(quirks().writeApplyDelayMs);
-      const { account, items } = validatePortraitSet(store, tags, body, quirks());
-      store.apply(account, items);
-      await store.flush();
+      await writeProfile(body, { platform: "RESTAPI", operator: caller.identifier, clientIp: caller.clientIp });
       await wait(quirks().writeAnswerDelayMs);
       return ok();
     },
@@ -130,11 +153,21 @@ export async function createEmulator(options: EmulatorOptions) {
   };
 
   const api: ApiDeps = { handlers, behaviour, log, app, nowSeconds, random, wait };
+  /** Another writer (a user's client SDK by default) changes a profile behind the service's back. */
+  const changeProfile = (account: unknown, items: unknown, writer: OtherWriter = {}) =>
+    writeProfile(
+      { From_Account: account, ProfileItem: items },
+      {
+        platform: writer.platform ?? "iOS",
+        operator: writer.operator ?? (typeof account === "string" ? account : ""),
+        clientIp: writer.clientIp ?? "127.0.0.1",
+      },
+    );
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://emulator");
     const handled = url.pathname.startsWith("/emulator/")
-      ? handleControl(req, res, url, behaviour, log)
+      ? handleControl(req, res, url, { behaviour, log, callbacks, changeProfile })
       : handleApi(req, res, url, api);
     handled.catch((error: unknown) => {
       if (!res.headersSent) send(res, 500, JSON.stringify({ error: String(error) }), "application/json");
@@ -163,6 +196,18 @@ export async function createEmulator(options: EmulatorOptions) {
     },
     stats: () => log.summarize(),
     resetStats: () => log.clear(),
+    /** Every profile-change callback sent or dropped, oldest first (see `CallbackDelivery`). */
+    callbacks: callbacks.log,
+    /** Resolves when no callback is on its way. */
+    callbacksSettled: () => callbacks.settled(),
+    /**
+     * Another writer changes a profile, as POST /emulator/profile does: checked like portrait_set
+     * (an EnvelopeError with Tencent's code otherwise), applied, and reported by callback.
+     *
+     *   await emulator.changeProfile("li.na", [{ Tag: "Tag_Profile_IM_Nick", Value: "娜娜" }], { platform: "Android" });
+     */
+    changeProfile: (account: string, items: readonly { Tag: string; Value: unknown }[], writer?: OtherWriter) =>
+      changeProfile(account, items, writer),
     async close(): Promise<void> {
       // Calls still waiting out a delay end now rather than when their timers would.
       closing.abort();

@@ -6,15 +6,17 @@ import {
   parseRateLimit,
   type Behaviour,
 } from "./behaviour.js";
+import type { CallbackSender } from "./callbacks.js";
 import { AccountFailures } from "./failure.quirks.js";
 import { Outage, parseOutage, type OutageCode } from "./outage.js";
 import { Throttle } from "./throttle.js";
 
-const SETTINGS = ["rateLimit", "latencyMs", "faults", "quirks", "outage"] as const;
+const SETTINGS = ["rateLimit", "latencyMs", "faults", "quirks", "outage", "callbacks"] as const;
 
 /**
- * The emulator's behaviour as it is now, with the state that goes with it: one throttle per API
- * and the per-account failures still due. Changed at run time by POST /emulator/config.
+ * The emulator's behaviour as it is now, with the state that goes with it: one throttle per API,
+ * the per-account failures still due, an outage in progress and the profile-change callbacks.
+ * Changed at run time by POST /emulator/config.
  */
 export class RuntimeBehaviour {
   readonly current: Behaviour;
@@ -27,6 +29,8 @@ export class RuntimeBehaviour {
     readonly random: () => number,
     /** The emulator's clock in ms, for `outage` times. */
     readonly nowMs: () => number = Date.now,
+    /** Where the `callbacks` setting goes. */
+    readonly callbacks?: CallbackSender,
   ) {
     this.current = { ...initial };
     this.#failures = new AccountFailures(initial.quirks, random);
@@ -60,8 +64,9 @@ export class RuntimeBehaviour {
   /**
    * Change behaviour; settings left out stay as they are. `faults` and `quirks` are replaced as a
    * whole (`{}` clears them) and a new `quirks` restarts the `accountFailures` counts. A new
-   * `outage` replaces the one in progress (`null` or `{}` ends it). Nothing changes when any
-   * setting is invalid.
+   * `outage` replaces the one in progress (`null` or `{}` ends it). `callbacks` changes the
+   * fields it names (see callback.settings.ts) and restarts the counted callback quirks. Nothing
+   * changes when any setting is invalid.
    */
   configure(patch: Record<string, unknown>): void {
     const unknown = Object.keys(patch).filter((key) => !(SETTINGS as readonly string[]).includes(key));
@@ -73,19 +78,30 @@ export class RuntimeBehaviour {
     if (patch.faults !== undefined) next.faults = parseFaults(patch.faults);
     const quirks = patch.quirks !== undefined ? parseQuirks(patch.quirks) : undefined;
     const outage = patch.outage !== undefined ? parseOutage(patch.outage, this.nowMs()) : undefined;
+    if (patch.callbacks !== undefined && !this.callbacks) throw new RangeError("callbacks: not available here");
+    const callbacks = patch.callbacks !== undefined ? this.callbacks!.parse(patch.callbacks) : undefined;
     // Every setting is valid: apply them.
     if (quirks) {
       next.quirks = quirks;
       this.#failures = new AccountFailures(quirks, this.random);
     }
     if (patch.outage !== undefined) this.#outage = outage && new Outage(outage);
+    if (callbacks) this.callbacks!.apply(callbacks);
     if (next.rateLimit !== this.current.rateLimit) this.#throttles = new Map();
     Object.assign(this.current, next);
   }
 
-  /** What GET /emulator/config shows; `outage` only while one lasts. */
-  describe(): ReturnType<typeof describeBehaviour> & { outage?: ReturnType<Outage["describe"]> } {
+  /** What GET /emulator/config shows; `outage` only while one lasts, `callbacks` only when configured. */
+  describe(): ReturnType<typeof describeBehaviour> & {
+    outage?: ReturnType<Outage["describe"]>;
+    callbacks?: ReturnType<CallbackSender["describe"]>;
+  } {
     const outage = this.#outage?.describe(this.nowMs());
-    return { ...describeBehaviour(this.current, this.#failures.remaining()), ...(outage ? { outage } : {}) };
+    const callbacks = this.callbacks?.settings.urls.length ? this.callbacks.describe() : undefined;
+    return {
+      ...describeBehaviour(this.current, this.#failures.remaining()),
+      ...(outage ? { outage } : {}),
+      ...(callbacks ? { callbacks } : {}),
+    };
   }
 }

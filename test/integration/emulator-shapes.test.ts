@@ -390,7 +390,9 @@ describe("POST /emulator/config", () => {
     const emu = await start();
     expect(await control(emu, "/emulator/config", { quirk: { defaults: true } })).toEqual({
       status: 400,
-      body: { error: 'unknown setting "quirk"; expected one of rateLimit, latencyMs, faults, quirks, outage' },
+      body: {
+        error: 'unknown setting "quirk"; expected one of rateLimit, latencyMs, faults, quirks, outage, callbacks',
+      },
     });
     const bad = await control(emu, "/emulator/config", { rateLimit: 5, quirks: { defaults: true, shoeSize: 42 } });
     expect(bad.status).toBe(400);
