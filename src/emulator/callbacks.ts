@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { request } from "undici";
 import { DEFAULTS } from "../config/defaults.js";
+import { redactUrl } from "../config/env.js";
 import type { TagValue } from "../profile/tags.js";
 import { stringifyJson } from "../tencent/json.js";
 import { CallbackQuirks } from "./callback.quirks.js";
@@ -96,12 +97,12 @@ export class CallbackSender {
     this.#quirks = new CallbackQuirks(settings, this.options.random);
   }
 
-  /** What GET /emulator/config shows under `callbacks` (the token only as "set"). */
+  /** What GET /emulator/config shows under `callbacks` (the token only as "set", no URL password). */
   describe() {
     const s = this.#settings;
     const quirks = this.#quirks.remaining();
     return {
-      urls: s.urls,
+      urls: s.urls.map(shown),
       ...(s.token !== undefined ? { token: "(set)" } : {}),
       delayMs: s.delayMs,
       ...(Object.keys(quirks).length > 0 ? { quirks } : {}),
@@ -135,7 +136,9 @@ export class CallbackSender {
     const token = this.#settings.token;
     const send = async (copy?: 2) => {
       await Promise.all(
-        urls.map((url) => this.#post(url, body, change, token, quirks, { ...record, url, ...(copy ? { copy } : {}) })),
+        urls.map((url) =>
+          this.#post(url, body, change, token, quirks, { ...record, url: shown(url), ...(copy ? { copy } : {}) }),
+        ),
       );
     };
     // A duplicate is the same body again, signed as of its own sending.
@@ -145,7 +148,8 @@ export class CallbackSender {
     };
     this.#track(async () => {
       if (quirks.includes("drop")) {
-        for (const url of urls) this.#record({ ...record, url, at: this.options.nowMs(), outcome: "dropped" });
+        for (const url of urls)
+          this.#record({ ...record, url: shown(url), at: this.options.nowMs(), outcome: "dropped" });
       } else {
         if (quirks.includes("delay")) await this.options.sleep(this.#settings.delayMs, this.options.signal);
         if (quirks.includes("outOfOrder")) {
@@ -222,4 +226,9 @@ export class CallbackSender {
     if (this.log.length >= MAX_LOG) this.log.splice(0, this.log.length - MAX_LOG + 1);
     this.log.push(delivery);
   }
+}
+
+// A URL as logs and GET /emulator/config show it: a password in it is masked.
+function shown(url: string): string {
+  return url.includes("@") ? redactUrl(url) : url;
 }

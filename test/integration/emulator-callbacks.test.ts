@@ -238,6 +238,15 @@ describe("configuring callbacks", () => {
     expect(emu.behaviour).not.toHaveProperty("callbacks");
   });
 
+  it("never shows a password of a callback URL", async () => {
+    const emu = await startEmulator({ rateLimit: 0, callbacks: { urls: ["http://hook:s3cret@127.0.0.1:9/cb"] } });
+    cleanup.push(() => emu.close());
+    expect(emu.behaviour.callbacks!.urls).toEqual(["http://hook:***@127.0.0.1:9/cb"]);
+    await setNick(emu, "li.na", "密");
+    await emu.callbacksSettled();
+    expect(JSON.stringify([emu.behaviour, emu.callbacks])).not.toContain("s3cret");
+  });
+
   it("GET /emulator/callbacks lists the deliveries; DELETE clears them", async () => {
     const { emu } = await setup();
     await setNick(emu, "li.na", "记录");
