@@ -99,5 +99,12 @@ export const DEFAULTS = {
   emulator: {
     port: 5800,
     rateLimit: 200,
+    /** The emulator's profile-change callbacks (Profile.CallbackPortraitSet). */
+    callbacks: {
+      /** One delivery waits this long for the receiver's answer, then counts as failed. */
+      timeoutMs: 2_000,
+      /** What the `delay` callback quirk holds a callback back by. */
+      delayMs: 1_000,
+    },
   },
 } as const;

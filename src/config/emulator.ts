@@ -7,6 +7,7 @@ import {
   type Latency,
   type Quirks,
 } from "../emulator/behaviour.js";
+import { parseCallbackSettings, type CallbackSettings } from "../emulator/callback.settings.js";
 import type { TagRegistry } from "../profile/tags.js";
 import { ConfigError, customTags, nonEmpty, number, wrap, type Env } from "./env.js";
 import { EMULATOR_DEFAULTS, sdkAppId } from "./tencent.js";
@@ -18,6 +19,8 @@ export interface EmulatorRuntime {
   quirks: Quirks;
   dataFile: string | undefined;
   seed: boolean;
+  /** Profile.CallbackPortraitSet to TIM_EMULATOR_CALLBACK_URL, signed with TIM_EMULATOR_CALLBACK_TOKEN. */
+  callbacks: CallbackSettings | undefined;
 }
 
 export interface EmulatorSettings extends EmulatorRuntime {
@@ -50,7 +53,28 @@ export function readEmulatorRuntime(env: Env): EmulatorRuntime {
     quirks: wrap("TIM_EMULATOR_QUIRKS", env.TIM_EMULATOR_QUIRKS, "", parseQuirks),
     dataFile: env.TIM_EMULATOR_DATA?.trim() || undefined,
     seed: seedSetting(env.TIM_EMULATOR_SEED),
+    callbacks: callbackSettings(env),
   };
+}
+
+/** TIM_EMULATOR_CALLBACK_URL (comma-separated) and TIM_EMULATOR_CALLBACK_TOKEN; none: no callbacks. */
+function callbackSettings(env: Env): CallbackSettings | undefined {
+  const urls = env.TIM_EMULATOR_CALLBACK_URL?.trim() ?? "";
+  const token = env.TIM_EMULATOR_CALLBACK_TOKEN?.trim() ?? "";
+  if (urls === "") {
+    if (token !== "")
+      throw new ConfigError("TIM_EMULATOR_CALLBACK_URL", "", "a URL when TIM_EMULATOR_CALLBACK_TOKEN is set");
+    return undefined;
+  }
+  const settings = wrap("TIM_EMULATOR_CALLBACK_URL", urls, "", (raw) =>
+    parseCallbackSettings({ urls: raw }, undefined, "urls"),
+  );
+  try {
+    return token === "" ? settings : parseCallbackSettings({ token }, settings, "token");
+  } catch (error) {
+    // The token is a secret: the error names its length, never its value.
+    throw new ConfigError("TIM_EMULATOR_CALLBACK_TOKEN", `<${token.length} characters>`, (error as Error).message);
+  }
 }
 
 function seedSetting(raw: string | undefined): boolean {

@@ -5,6 +5,7 @@ import { EnvelopeError, isValidUserId, MAX_USERID_BYTES, ok, type Envelope } fro
 const NICK = STANDARD_TAGS.find((t) => t.field === "nick")!;
 const IMAGE = STANDARD_TAGS.find((t) => t.field === "image")!;
 const MAX_IMPORT_ACCOUNTS = 100;
+const MAX_DELETE_ACCOUNTS = 100;
 
 /** `v4/im_open_login_svc/account_import`: `{UserID, Nick?, FaceUrl?}`; importing again updates. */
 export function validateAccountImport(body: Record<string, unknown>): {
@@ -44,4 +45,29 @@ export function multiAccountImport(store: AccountStore, body: Record<string, unk
     else failed.push(id);
   }
   return ok({ FailAccounts: failed }, false);
+}
+
+/**
+ * `v4/im_open_login_svc/account_delete`: `{DeleteItem: [{UserID}…]}`, 1 to 100 accounts, answered
+ * with a `ResultItem` per account: 0, or 70107 for an account that does not exist (never imported,
+ * malformed or already deleted). A deleted account's profile is gone; reads answer it as invalid.
+ */
+export function accountDelete(store: AccountStore, body: Record<string, unknown>): Envelope {
+  const list = body.DeleteItem;
+  const ids = Array.isArray(list) ? list.map((item: unknown) => (item as { UserID?: unknown } | null)?.UserID) : [];
+  if (!Array.isArray(list) || ids.length === 0 || ids.length > MAX_DELETE_ACCOUNTS) {
+    throw new EnvelopeError(
+      70402,
+      `invalid parameter: DeleteItem must be an array of 1 to ${MAX_DELETE_ACCOUNTS} {"UserID": …}`,
+    );
+  }
+  if (ids.some((id) => typeof id !== "string")) {
+    throw new EnvelopeError(70402, 'invalid parameter: each DeleteItem needs a string "UserID"');
+  }
+  const results = (ids as string[]).map((id) =>
+    store.delete(id)
+      ? { ResultCode: 0, ResultInfo: "", UserID: id }
+      : { ResultCode: 70107, ResultInfo: "Err_TLS_PT_Open_Login_Account_Not_Exist", UserID: id },
+  );
+  return ok({ ResultItem: results }, false);
 }

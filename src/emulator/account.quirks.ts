@@ -24,12 +24,13 @@ export function wholeCallAccountError(
 }
 
 /**
- * The outcome of one account, checked in this order: malformed UserID (`invalidAccountCode`), a
- * transient failure due (`accountFailures` / `accountFaults`), never imported (`notFoundCode`),
+ * The outcome of one account, checked in this order: malformed UserID or deregistered account
+ * (`invalidAccountCode`), a transient failure due (`accountFailures` / `accountFaults`), never imported (`notFoundCode`),
  * no profile data at all (`emptyProfileCode`), else its record.
  */
 export function accountSlot(id: string, store: AccountStore, quirks: Quirks, failures: AccountFailures): AccountSlot {
-  if (!isValidUserId(id)) {
+  // A deregistered account is as illegal as a malformed one (the Web SDK doc's "注销过的账户").
+  if (!isValidUserId(id) || store.isDeleted(id)) {
     const code = quirks.invalidAccountCode ?? 40003;
     return {
       ok: false,
@@ -53,10 +54,10 @@ export function accountSlot(id: string, store: AccountStore, quirks: Quirks, fai
   return { ok: true, record };
 }
 
-/** portrait_set's code for an account it cannot write: malformed, or never imported. */
+/** portrait_set's code for an account it cannot write: malformed, deregistered, or never imported. */
 export function unwritableAccount(account: string, store: AccountStore, quirks: Quirks): EnvelopeError | undefined {
-  // Both answer 40003 by default, with the same text.
-  if (!isValidUserId(account))
+  // All answer 40003 by default, with the same text.
+  if (!isValidUserId(account) || store.isDeleted(account))
     return new EnvelopeError(quirks.invalidAccountCode ?? 40003, `Err_Profile_Account_Not_Exist: ${account}`);
   if (!store.get(account))
     return new EnvelopeError(quirks.notFoundCode ?? 40003, `Err_Profile_Account_Not_Exist: ${account}`);

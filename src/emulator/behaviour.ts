@@ -54,7 +54,7 @@ export function parseFaults(value: unknown, name = "faults"): Faults {
  * `"kind:probability,…"` or `{kind: probability}` over a fixed set of kinds, adding up to at most 1.
  * `noun` names a kind in errors ("unknown fault …").
  */
-function parseProbabilities<K extends string>(
+export function parseProbabilities<K extends string>(
   value: unknown,
   kinds: readonly K[],
   noun: string,
@@ -196,6 +196,11 @@ export function parseQuirks(value: unknown, name = "quirks"): Quirks {
       case "integersAsStrings": {
         const mode = oneOf(v, ["none", "custom", "all"] as const, at);
         if (mode !== "none") quirks.integersAsStrings = mode;
+        break;
+      }
+      case "accountLists": {
+        const shape = oneOf(v, ["current", "split", "legacy"] as const, at);
+        if (shape !== "current") quirks.accountLists = shape;
         break;
       }
       case "writeApplyDelayMs":

@@ -1,10 +1,26 @@
+/** The REST APIs the emulator serves, as `<service>/<command>` after `/v4/`. */
+export const EMULATOR_APIS = [
+  "profile/portrait_get",
+  "profile/portrait_set",
+  "im_open_login_svc/account_import",
+  "im_open_login_svc/multiaccount_import",
+  "im_open_login_svc/account_delete",
+] as const;
+export type EmulatorApi = (typeof EMULATOR_APIS)[number];
+
+/** HTTP statuses the emulator answers instead of an envelope: a gateway's, or an injected fault's. */
+export type HttpOutcome = "404" | "500" | "502" | "503" | "504";
+
 /** One REST call the emulator answered, for tests and benchmarks that count upstream calls. */
 export interface CallRecord {
+  /** e.g. `profile/portrait_get`; for a path outside `/v4/`, the path itself. */
   api: string;
   /** When the request arrived, in ms since the epoch (count calls per second with it). */
   at: number;
-  /** ErrorCode answered, or the HTTP status / "drop" of an injected network fault. */
-  outcome: number | "502" | "drop";
+  /** ErrorCode answered, or the HTTP status / "drop" of a network-level answer. */
+  outcome: number | HttpOutcome | "drop";
+  /** Set when the outcome was injected: by the `outage` setting, or rolled from `faults`. */
+  injected?: "outage" | "fault";
   /** portrait_get: the accounts asked; portrait_set: the account written. */
   accounts?: string[];
   tags?: string[];
@@ -27,15 +43,20 @@ export class CallLog {
     this.calls.length = 0;
   }
 
-  /** What GET /emulator/stats answers: calls and outcomes per API, then every call. */
+  /**
+   * What GET /emulator/stats answers: calls and outcomes per API, how many outcomes were injected
+   * (by an `outage`, or rolled from `faults`), then every call.
+   */
   summarize() {
     const byApi: Record<string, { calls: number; outcomes: Record<string, number> }> = {};
+    const injected = { outage: 0, fault: 0 };
     for (const call of this.calls) {
       const entry = (byApi[call.api] ??= { calls: 0, outcomes: {} });
       entry.calls++;
       entry.outcomes[String(call.outcome)] = (entry.outcomes[String(call.outcome)] ?? 0) + 1;
+      if (call.injected) injected[call.injected]++;
     }
-    return { total: this.calls.length, byApi, calls: this.calls };
+    return { total: this.calls.length, byApi, injected, calls: this.calls };
   }
 }
 
@@ -55,5 +76,9 @@ export function describeCall(
     };
   }
   if (api === "profile/portrait_set" && typeof body.From_Account === "string") return { accounts: [body.From_Account] };
+  if (api === "im_open_login_svc/account_delete" && Array.isArray(body.DeleteItem)) {
+    const ids = body.DeleteItem.map((item: { UserID?: unknown } | null) => item?.UserID);
+    return { accounts: ids.filter((id): id is string => typeof id === "string") };
+  }
   return {};
 }

@@ -1,22 +1,25 @@
 import { setMaxListeners } from "node:events";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleepFor } from "node:timers/promises";
 import { TagRegistry } from "../profile/tags.js";
-import { stringifyJson } from "../tencent/json.js";
-import { validateAccountImport, multiAccountImport } from "./account.handlers.js";
-import { checkQuery, type AppCredentials } from "./auth.js";
-import { pickLatency, rollFault, type Faults, type Latency } from "./behaviour.js";
-import { CallLog, describeCall } from "./calls.js";
-import { handleControl } from "./control.js";
-import { EnvelopeError, fail, ok, type Envelope } from "./envelope.js";
-import { MAX_BODY_BYTES, parseBody, readBody, send } from "./http.js";
+import { accountDelete, multiAccountImport, validateAccountImport } from "./account.handlers.js";
+import { handleApi, type ApiDeps, type Handler } from "./api.js";
+import type { AppCredentials } from "./auth.js";
+import type { Faults, Latency } from "./behaviour.js";
+import type { CallbackOptions } from "./callback.settings.js";
+import { CallbackSender } from "./callbacks.js";
+import { CallLog, type EmulatorApi } from "./calls.js";
+import { handleControl, type OtherWriter } from "./control.js";
+import { ok } from "./envelope.js";
+import { send } from "./http.js";
 import { portraitGet, validatePortraitSet } from "./profile.handlers.js";
 import type { Quirks } from "./quirks.js";
 import { RuntimeBehaviour } from "./runtime.js";
 import { DEMO_ACCOUNTS, seedItems } from "./seed.js";
 import { AccountStore } from "./store.js";
 
+export type { CallbackDelivery } from "./callbacks.js";
 export type { CallRecord } from "./calls.js";
 
 export interface EmulatorOptions {
@@ -37,6 +40,15 @@ export interface EmulatorOptions {
   seed?: boolean;
   /** Clock for UserSig expiry, in seconds. */
   nowSeconds?: () => number;
+  /** Clock for `outage` times and callback event times, in ms since the epoch. */
+  nowMs?: () => number;
+  /** A sustained whole-call failure from the start (see `outage.ts`); none by default. */
+  outage?: { code: number | string; calls?: number; forMs?: number; untilMs?: number; apis?: string[] };
+  /**
+   * Profile.CallbackPortraitSet after every profile change, e.g. `{urls: [receiver], token}`;
+   * the fields and quirks are in callback.settings.ts. Off by default.
+   */
+  callbacks?: CallbackOptions;
   random?: () => number;
   /**
    * How the emulator waits out latency and write delays; a test can pass its own to decide when
@@ -44,10 +56,6 @@ export interface EmulatorOptions {
    */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
-
-type Handler = (body: Record<string, unknown>) => Envelope | Promise<Envelope>;
-
-const PROFILE_APIS = new Set(["profile/portrait_get", "profile/portrait_set"]);
 
 /**
  * The local Tencent profile REST API.
@@ -63,6 +71,7 @@ export async function createEmulator(options: EmulatorOptions) {
   const tags = options.tags;
   const random = options.random ?? Math.random;
   const nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+  const nowMs = options.nowMs ?? Date.now;
   const closing = new AbortController();
   // Every call waiting out a delay listens on this one signal; hundreds at once are expected.
   setMaxListeners(0, closing.signal);
@@ -85,6 +94,13 @@ export async function createEmulator(options: EmulatorOptions) {
     await store.flush();
   }
 
+  const callbacks = new CallbackSender({
+    sdkAppId: options.sdkAppId,
+    nowMs,
+    random,
+    sleep,
+    signal: closing.signal,
+  });
   const behaviour = new RuntimeBehaviour(
     {
       rateLimit: options.rateLimit ?? 200,
@@ -93,18 +109,28 @@ export async function createEmulator(options: EmulatorOptions) {
       quirks: options.quirks ?? {},
     },
     random,
+    nowMs,
+    callbacks,
   );
+  if (options.outage) behaviour.configure({ outage: options.outage });
+  if (options.callbacks) behaviour.configure({ callbacks: options.callbacks });
   const log = new CallLog();
   const quirks = () => behaviour.current.quirks;
 
-  const handlers: Record<string, Handler> = {
+  /** A profile write, from the REST API or another writer: checked, applied, then reported. */
+  async function writeProfile(body: Record<string, unknown>, writer: Required<OtherWriter>): Promise<void> {
+    const { account, items } = validatePortraitSet(store, tags, body, quirks());
+    store.apply(account, items);
+    await store.flush();
+    callbacks.notify({ account, ...writer, items: [...items] });
+  }
+
+  const handlers: Record<EmulatorApi, Handler> = {
     "profile/portrait_get": (body) =>
       portraitGet(store, tags, body, { quirks: quirks(), failures: behaviour.failures }),
-    "profile/portrait_set": async (body) => {
+    "profile/portrait_set": async (body, caller) => {
       await wait(quirks().writeApplyDelayMs);
-      const { account, items } = validatePortraitSet(store, tags, body, quirks());
-      store.apply(account, items);
-      await store.flush();
+      await writeProfile(body, { platform: "RESTAPI", operator: caller.identifier, clientIp: caller.clientIp });
       await wait(quirks().writeAnswerDelayMs);
       return ok();
     },
@@ -119,60 +145,30 @@ export async function createEmulator(options: EmulatorOptions) {
       await store.flush();
       return answer;
     },
+    "im_open_login_svc/account_delete": async (body) => {
+      const answer = accountDelete(store, body);
+      await store.flush();
+      return answer;
+    },
   };
 
-  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const at = Date.now();
-    const api = url.pathname.slice("/v4/".length);
-    const profileApi = PROFILE_APIS.has(api);
-    const body = await readBody(req);
-    await wait(pickLatency(behaviour.current.latency, random));
-
-    const fault = rollFault(behaviour.current.faults, random);
-    if (fault === "drop") {
-      log.record({ api, at, outcome: "drop" });
-      req.socket.destroy();
-      return;
-    }
-    if (fault === "502") {
-      log.record({ api, at, outcome: "502" });
-      send(res, 502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html");
-      return;
-    }
-
-    let answer: Envelope;
-    let parsed: Record<string, unknown> | undefined;
-    try {
-      const handler = handlers[api];
-      if (!handler) throw new EnvelopeError(60009, `wrong resource: no API at ${url.pathname}`);
-      if (req.method !== "POST") throw new EnvelopeError(60002, `HTTP method ${req.method} is not supported; use POST`);
-      if (behaviour.throttleFor(api)?.tryTake() === false) {
-        throw new EnvelopeError(
-          60007,
-          `REST API call frequency exceeded: at most ${behaviour.current.rateLimit} calls per second`,
-        );
-      }
-      checkQuery(url.searchParams, app, nowSeconds());
-      if (body === undefined) throw new EnvelopeError(60003, `request body is larger than ${MAX_BODY_BYTES} bytes`);
-      parsed = parseBody(body);
-      if (fault === "40006") throw new EnvelopeError(40006, "Err_Profile_Internal_Error: injected fault, retry later");
-      if (fault === "70500") throw new EnvelopeError(70500, "internal server error: injected fault, retry later");
-      answer = await handler(parsed);
-    } catch (error) {
-      if (!(error instanceof EnvelopeError)) throw error;
-      answer = fail(error.code, error.info, profileApi);
-    }
-    // A call refused before its body was read (throttled, bad UserSig) still records what it asked for.
-    parsed ??= body === undefined ? undefined : parseQuietly(body);
-    log.record({ api, at, outcome: answer.ErrorCode, ...describeCall(api, parsed, answer) });
-    send(res, 200, stringifyJson(answer), "application/json; charset=utf-8");
-  }
+  const api: ApiDeps = { handlers, behaviour, log, app, nowSeconds, random, wait };
+  /** Another writer (a user's client SDK by default) changes a profile behind the service's back. */
+  const changeProfile = (account: unknown, items: unknown, writer: OtherWriter = {}) =>
+    writeProfile(
+      { From_Account: account, ProfileItem: items },
+      {
+        platform: writer.platform ?? "iOS",
+        operator: writer.operator ?? (typeof account === "string" ? account : ""),
+        clientIp: writer.clientIp ?? "127.0.0.1",
+      },
+    );
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://emulator");
     const handled = url.pathname.startsWith("/emulator/")
-      ? handleControl(req, res, url, behaviour, log)
-      : handleApi(req, res, url);
+      ? handleControl(req, res, url, { behaviour, log, callbacks, changeProfile })
+      : handleApi(req, res, url, api);
     handled.catch((error: unknown) => {
       if (!res.headersSent) send(res, 500, JSON.stringify({ error: String(error) }), "application/json");
     });
@@ -200,6 +196,18 @@ export async function createEmulator(options: EmulatorOptions) {
     },
     stats: () => log.summarize(),
     resetStats: () => log.clear(),
+    /** Every profile-change callback sent or dropped, oldest first (see `CallbackDelivery`). */
+    callbacks: callbacks.log,
+    /** Resolves when no callback is on its way. */
+    callbacksSettled: () => callbacks.settled(),
+    /**
+     * Another writer changes a profile, as POST /emulator/profile does: checked like portrait_set
+     * (an EnvelopeError with Tencent's code otherwise), applied, and reported by callback.
+     *
+     *   await emulator.changeProfile("li.na", [{ Tag: "Tag_Profile_IM_Nick", Value: "娜娜" }], { platform: "Android" });
+     */
+    changeProfile: (account: string, items: readonly { Tag: string; Value: unknown }[], writer?: OtherWriter) =>
+      changeProfile(account, items, writer),
     async close(): Promise<void> {
       // Calls still waiting out a delay end now rather than when their timers would.
       closing.abort();
@@ -211,11 +219,3 @@ export async function createEmulator(options: EmulatorOptions) {
 }
 
 export type Emulator = Awaited<ReturnType<typeof createEmulator>>;
-
-function parseQuietly(text: string): Record<string, unknown> | undefined {
-  try {
-    return parseBody(text);
-  } catch {
-    return undefined;
-  }
-}

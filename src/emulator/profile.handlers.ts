@@ -59,17 +59,21 @@ export function portraitGet(
   const accounts = to as string[];
   const wholeCall = wholeCallAccountError(accounts, store, shape.quirks);
   if (wholeCall) throw wholeCall;
-  // Legacy protocol: the sequence of the newest profile among those asked; equal → send no data.
+  // Legacy protocol: one account's own sequence; for several, the sum of theirs, which grows by one
+  // with every write of any of them (their maximum would miss a write of one behind another).
+  // Equal to the caller's → send no data.
   let current = 0;
-  if (legacy !== undefined) for (const id of accounts) current = Math.max(current, store.get(id)?.seq ?? 0);
+  if (legacy !== undefined) for (const id of new Set(accounts)) current += store.get(id)?.seq ?? 0;
   const sendData = legacy === undefined || legacy !== current;
 
+  // Every failed account in request order, and the malformed or deregistered ones among them.
   const failed = new Set<string>();
   const invalid = new Set<string>();
   const items = accounts.map((id) => {
     const slot = accountSlot(id, store, shape.quirks, shape.failures);
     if (!slot.ok) {
-      (slot.list === "Invalid_Account" ? invalid : failed).add(id);
+      failed.add(id);
+      if (slot.list === "Invalid_Account") invalid.add(id);
       return { To_Account: id, ResultCode: slot.code, ResultInfo: slot.info };
     }
     if (!sendData) return { To_Account: id, ResultCode: 0, ResultInfo: "" };
@@ -83,10 +87,25 @@ export function portraitGet(
 
   return ok({
     UserProfileItem: items,
-    ...(failed.size > 0 ? { Fail_Account: [...failed] } : {}),
-    ...(invalid.size > 0 ? { Invalid_Account: [...invalid] } : {}),
+    ...accountLists(failed, invalid, shape.quirks.accountLists),
     ...(legacy !== undefined ? { CurrentStandardSequence: current } : {}),
   });
+}
+
+/** `Fail_Account` / `Invalid_Account` in the shape quirk `accountLists` asks for (see quirks.ts). */
+function accountLists(
+  failed: ReadonlySet<string>,
+  invalid: ReadonlySet<string>,
+  shape: Quirks["accountLists"],
+): { Fail_Account?: string[]; Invalid_Account?: string[] } {
+  // The current docs know one list: every account that failed, for whatever reason.
+  if (shape === undefined) return failed.size > 0 ? { Fail_Account: [...failed] } : {};
+  const others = [...failed].filter((id) => !invalid.has(id));
+  if (shape === "legacy") return { Fail_Account: others, Invalid_Account: [...invalid] };
+  return {
+    ...(others.length > 0 ? { Fail_Account: others } : {}),
+    ...(invalid.size > 0 ? { Invalid_Account: [...invalid] } : {}),
+  };
 }
 
 /**

@@ -26,6 +26,14 @@ export interface Quirks {
   writeApplyDelayMs?: number;
   /** portrait_set is applied at once but answered only after this delay. */
   writeAnswerDelayMs?: number;
+  /**
+   * How portrait_get lists failed accounts. Default (the current docs' samples): one
+   * `Fail_Account` of every account whose ResultCode is not 0, left out when empty. `"split"`
+   * (the legacy Web SDK sample): malformed and deregistered accounts in `Invalid_Account`, the
+   * others in `Fail_Account`, each left out when empty. `"legacy"` (the old portrait_get samples):
+   * split, and both lists always present, `[]` when empty.
+   */
+  accountLists?: "split" | "legacy";
 }
 
 export const WHOLE_CALL_ACCOUNT_CODES = [40003, 40006] as const;
@@ -37,9 +45,9 @@ export type EmptyProfileCode = (typeof EMPTY_PROFILE_CODES)[number];
 
 /**
  * Per-account "try again" codes: 40006 is the current documented sample; the 408xx are the old
- * portrait_get task and read failures.
+ * portrait_get failures whose text says to try again (40806, "custom field length invalid", too).
  */
-export const ACCOUNT_FAILURE_CODES = [40006, 40802, 40805, 40808, 40810, 40812] as const;
+export const ACCOUNT_FAILURE_CODES = [40006, 40802, 40805, 40806, 40808, 40810, 40812] as const;
 export type AccountFailureCode = (typeof ACCOUNT_FAILURE_CODES)[number];
 export type AccountFaults = Partial<Record<`${AccountFailureCode}`, number>>;
 export interface AccountFailure {
@@ -66,6 +74,7 @@ export const QUIRK_NAMES = [
   "integersAsStrings",
   "writeApplyDelayMs",
   "writeAnswerDelayMs",
+  "accountLists",
 ] as const satisfies readonly (keyof Quirks)[];
 
 /** ResultInfo / ErrorInfo of each account-class code the emulator answers. */
@@ -74,6 +83,7 @@ export const ACCOUNT_CODE_INFO: Readonly<Record<number, string>> = {
   40006: "Err_Profile_PortraitGet_Read_Custom_Data_Fail",
   40802: "Err_Profile_PortraitGet_Standard_Task_Fail: try again later",
   40805: "Err_Profile_PortraitGet_Custom_Task_Fail: try again later",
+  40806: "Err_Profile_PortraitGet_Custom_Length_Invalid: try again later",
   40807: "Err_Profile_PortraitGet_Standard_Key_Not_Exist: the account has no profile data",
   40808: "Err_Profile_PortraitGet_Standard_Read_Fail: try again later",
   40809: "Err_Profile_PortraitGet_Custom_Key_Not_Exist: the account has no profile data",

@@ -6,8 +6,17 @@ import type { TagValue } from "../profile/tags.js";
 export interface AccountRecord {
   /** Tag → value; a tag never set is absent. */
   profile: Map<string, TagValue>;
-  /** The legacy `CurrentStandardSequence`: bumped on every change of this profile. */
+  /**
+   * This account's legacy `StandardSequence`: 0 for an account never written, +1 with every write
+   * of it (and with its deletion), never with another account's.
+   */
   seq: number;
+}
+
+interface StateFile {
+  accounts?: Record<string, { seq: number; profile: Record<string, TagValue> }>;
+  /** Deregistered accounts and their last sequence. */
+  deleted?: Record<string, number>;
 }
 
 /**
@@ -16,8 +25,10 @@ export interface AccountRecord {
  * either the old state or the new, never a torn file.
  */
 export class AccountStore {
+  /** The live accounts: imported and not deleted since. */
   readonly accounts = new Map<string, AccountRecord>();
-  #seq = 0;
+  /** Deregistered accounts (`account_delete`), with their last sequence. */
+  readonly #deleted = new Map<string, number>();
   #inFlight: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
 
@@ -33,27 +44,38 @@ export class AccountStore {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
       throw error;
     }
-    const doc = parseJson(text) as {
-      seq?: number;
-      accounts?: Record<string, { seq: number; profile: Record<string, TagValue> }>;
-    };
+    // Files written before sequences were per account carry a global `seq`; it is not needed.
+    const doc = parseJson(text) as StateFile;
     this.accounts.clear();
+    this.#deleted.clear();
     for (const [id, rec] of Object.entries(doc.accounts ?? {})) {
       this.accounts.set(id, { seq: rec.seq, profile: new Map(Object.entries(rec.profile)) });
     }
-    this.#seq = doc.seq ?? 0;
+    for (const [id, seq] of Object.entries(doc.deleted ?? {})) this.#deleted.set(id, seq);
     return true;
   }
 
+  /** A live account's record; undefined for one never imported or deleted. */
   get(id: string): AccountRecord | undefined {
     return this.accounts.get(id);
   }
 
-  /** Create the account if needed and apply every item at once; returns the record. */
+  /** True for an account that was imported and then deregistered (`account_delete`). */
+  isDeleted(id: string): boolean {
+    return this.#deleted.has(id);
+  }
+
+  /**
+   * Create the account if needed (an import revives a deleted one, with an empty profile) and
+   * apply every item at once; a write of at least one item is one step of its sequence.
+   */
   apply(id: string, items: ReadonlyMap<string, TagValue> | Iterable<[string, TagValue]>): AccountRecord {
     let record = this.accounts.get(id);
     if (!record) {
-      record = { profile: new Map(), seq: 0 };
+      // A revived account goes on from its last sequence, so a legacy reader never mistakes the
+      // new profile for the one it saw before the deletion.
+      record = { profile: new Map(), seq: this.#deleted.get(id) ?? 0 };
+      this.#deleted.delete(id);
       this.accounts.set(id, record);
     }
     let changed = false;
@@ -61,8 +83,17 @@ export class AccountStore {
       record.profile.set(tag, value);
       changed = true;
     }
-    if (changed || record.seq === 0) record.seq = ++this.#seq;
+    if (changed) record.seq++;
     return record;
+  }
+
+  /** Deregister a live account: its profile is gone; false when there was no such account. */
+  delete(id: string): boolean {
+    const record = this.accounts.get(id);
+    if (!record) return false;
+    this.accounts.delete(id);
+    this.#deleted.set(id, record.seq + 1);
+    return true;
   }
 
   /** Persist the current state; concurrent callers share one write that starts after their change. */
@@ -85,7 +116,7 @@ export class AccountStore {
     const file = this.file!;
     const accounts: Record<string, { seq: number; profile: Record<string, TagValue> }> = {};
     for (const [id, rec] of this.accounts) accounts[id] = { seq: rec.seq, profile: Object.fromEntries(rec.profile) };
-    const text = stringifyJson({ version: 1, seq: this.#seq, accounts });
+    const text = stringifyJson({ version: 1, accounts, deleted: Object.fromEntries(this.#deleted) });
     await mkdir(dirname(file), { recursive: true });
     const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
     const handle = await open(tmp, "w");

@@ -2,14 +2,17 @@ import type { TagRegistry, TagSpec, TagValue } from "../profile/tags.js";
 import type { Quirks } from "./quirks.js";
 import type { AccountRecord } from "./store.js";
 
-/** What Tencent answers for a standard field never set, when it answers at all (quirk `defaults`). */
+/**
+ * What Tencent answers for a standard field never set, when it answers at all (quirk `defaults`).
+ * AllowType's is the one the Web SDK profile doc marks "（默认）" (default): AllowAny.
+ */
 export const TENCENT_DEFAULTS: Readonly<Record<string, TagValue>> = {
   Tag_Profile_IM_Nick: "",
   Tag_Profile_IM_Gender: "Gender_Type_Unknown",
   Tag_Profile_IM_BirthDay: 0,
   Tag_Profile_IM_Location: "",
   Tag_Profile_IM_SelfSignature: "",
-  Tag_Profile_IM_AllowType: "AllowType_Type_NeedConfirm",
+  Tag_Profile_IM_AllowType: "AllowType_Type_AllowAny",
   Tag_Profile_IM_Language: 0,
   Tag_Profile_IM_Image: "",
   Tag_Profile_IM_MsgSettings: 0,

@@ -1,5 +1,4 @@
-import type { WireItem } from "../tencent/portrait.js";
-import { UINT32_MAX, type StandardField, type TagRegistry, type TagSpec, type TagValue } from "./tags.js";
+import { UINT32_MAX, UINT64_MAX, type StandardField, type TagRegistry, type TagSpec, type TagValue } from "./tags.js";
 
 /** A profile as the domain sees it: standard fields by name, custom fields by console key. */
 export type ProfileData = { [F in StandardField]?: string | number } & {
@@ -8,35 +7,50 @@ export type ProfileData = { [F in StandardField]?: string | number } & {
   readonly custom: Record<string, TagValue>;
 };
 
-/** Where the reader reports a value it could not use (logged once per tag and value). */
+/** Where the reader reports a value it could not use (logged once per tag and reason). */
 export type AnomalyReporter = (message: string) => void;
+
+/**
+ * One `{Tag, Value}` as it came off the wire. Nothing about it is trusted: Tencent documents
+ * `uint64_t/string/bytes`, but a JSON answer can hold any kind of value.
+ */
+export interface WireProfileItem {
+  readonly Tag: unknown;
+  readonly Value: unknown;
+}
 
 /**
  * Tencent's `[{Tag, Value}]` → a `ProfileData`, tolerant of every shape the service may send
  * (docs/tencent-contract.md): `""` and defaults of never-set fields, integers as decimal strings,
  * and enum values this version does not know. A value that cannot be used reads as null (absent)
- * and is reported, never an error for the caller. Tags the registry does not know are ignored.
+ * and is reported with the reason, never an error for the caller and never dropped in silence:
+ * a tag the registry does not know, a value of the wrong JSON kind (object, array, boolean, null),
+ * an integer out of range, an unknown enum value.
  */
 export function decodeProfile(
   account: string,
-  items: readonly WireItem[],
+  items: readonly WireProfileItem[],
   tags: TagRegistry,
   report: AnomalyReporter = () => {},
 ): ProfileData {
   const profile: Record<string, unknown> = { account, custom: {} };
   const custom = profile.custom as Record<string, TagValue>;
-  for (const { Tag, Value } of items) {
-    const spec = tags.byTag(Tag);
-    if (!spec) continue;
-    if (!isTagValue(Value)) {
+  for (const item of items) {
+    const { Tag: tag, Value: raw } = item;
+    if (typeof tag !== "string") {
+      once(report, `tag:${typeof tag}`, `a ProfileItem from Tencent has no string Tag (${kindOf(tag)}), ignored`);
+      continue;
+    }
+    const spec = tags.byTag(tag);
+    if (!spec) {
       once(
         report,
-        `${Tag}:${typeof Value}`,
-        `${Tag} from Tencent is not a string or a number (${kindOf(Value)}), read as null`,
+        `unknown:${tag}`,
+        `${clip(tag)} from Tencent is not a tag this service knows (not standard, not in TIM_CUSTOM_TAGS), ignored`,
       );
       continue;
     }
-    const value = readValue(spec, Value, report);
+    const value = readValue(spec, raw, report);
     if (value === undefined) continue;
     if (spec.kind === "standard") profile[spec.field] = typeof value === "bigint" ? Number(value) : value;
     else custom[spec.key] = value;
@@ -44,8 +58,18 @@ export function decodeProfile(
   return profile as ProfileData;
 }
 
-function readValue(spec: TagSpec, value: TagValue, report: AnomalyReporter): TagValue | undefined {
-  if (spec.type === "string") {
+function readValue(spec: TagSpec, value: unknown, report: AnomalyReporter): TagValue | undefined {
+  if (typeof value !== "string" && typeof value !== "number" && typeof value !== "bigint") {
+    const kind = kindOf(value);
+    once(
+      report,
+      `${spec.tag}:${kind}`,
+      `${spec.tag} from Tencent ${kind === "undefined" ? "has no Value" : `is a JSON ${kind}`}, not ${spec.type === "string" || spec.type === "bytes" ? "a string" : "an integer"}; read as null`,
+    );
+    return undefined;
+  }
+  if (spec.type === "string" || spec.type === "bytes") {
+    // A number where a string is declared is still the value, in decimal.
     if (typeof value !== "string") return String(value);
     if (value === "") return undefined; // never set
     if (spec.kind === "standard" && spec.values && !spec.values.includes(value)) {
@@ -59,7 +83,7 @@ function readValue(spec: TagSpec, value: TagValue, report: AnomalyReporter): Tag
     return value;
   }
   const n = toInteger(value);
-  const max = spec.type === "uint32" ? BigInt(UINT32_MAX) : 18_446_744_073_709_551_615n;
+  const max = spec.type === "uint32" ? BigInt(UINT32_MAX) : UINT64_MAX;
   if (n === undefined || n < 0n || n > max) {
     once(
       report,
@@ -78,12 +102,17 @@ function toInteger(value: TagValue): bigint | undefined {
   return /^\d{1,20}$/.test(value.trim()) ? BigInt(value.trim()) : undefined;
 }
 
-function isTagValue(value: unknown): value is TagValue {
-  return typeof value === "string" || typeof value === "number" || typeof value === "bigint";
+/** The JSON kind of a value, as a reason names it. */
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  return typeof value === "object" ? "object" : typeof value;
 }
 
-function kindOf(value: unknown): string {
-  return value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+// A tag is the upstream's text: only a short, printable prefix of it goes into a log line.
+function clip(text: string): string {
+  const printable = text.replace(/[^\x20-\x7e]/g, "?");
+  return JSON.stringify(printable.length > 64 ? `${printable.slice(0, 64)}…` : printable);
 }
 
 const reported = new Set<string>();

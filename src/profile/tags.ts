@@ -54,7 +54,11 @@ export interface CustomTag extends TagBase {
   kind: "custom";
   /** The console key: the tag without `Tag_Profile_Custom_`. */
   key: string;
-  type: "string" | "integer";
+  /**
+   * `bytes` is Tencent's third value type (`uint64_t/string/bytes`). On the JSON wire it is a
+   * string, kept exactly as sent (the service does not decode it) and held to string rules.
+   */
+  type: "string" | "integer" | "bytes";
   maxBytes?: number;
   readable: boolean;
   writable: boolean;
@@ -138,7 +142,7 @@ export interface ValueViolation {
 
 /** Check one value against its tag's rules; `undefined` when it is acceptable. */
 export function checkTagValue(spec: TagSpec, value: unknown): ValueViolation | undefined {
-  if (spec.type === "string") {
+  if (spec.type === "string" || spec.type === "bytes") {
     if (typeof value !== "string") return { code: 40610, rule: "must be a string" };
     if (spec.kind === "standard" && spec.values && !spec.values.includes(value)) {
       return { code: 40605, rule: `must be one of ${spec.values.join(", ")}` };
@@ -158,8 +162,9 @@ export function checkTagValue(spec: TagSpec, value: unknown): ValueViolation | u
 
 /**
  * Parse `TIM_CUSTOM_TAGS`: `Key:type[:access]` entries separated by commas, e.g.
- * `Test:string,Score:integer,Secret:string:w`. Types: `string` (≤ 500 bytes) or `integer`
- * (uint64). Access: `rw` (default), `r` (read-only) or `w` (write-only), as set in the console.
+ * `Test:string,Score:integer,Avatar:bytes,Secret:string:w`. Types: `string` (≤ 500 bytes),
+ * `integer` (uint64) or `bytes` (a string on the JSON wire, ≤ 500 bytes, passed through unchanged).
+ * Access: `rw` (default), `r` (read-only) or `w` (write-only), as set in the console.
  */
 export function parseCustomTags(spec: string): CustomTag[] {
   const tags: CustomTag[] = [];
@@ -173,8 +178,8 @@ export function parseCustomTags(spec: string): CustomTag[] {
         `custom tag "${entry}": expected Key:type[:access] with a key of 1 to 16 letters, digits or _`,
       );
     }
-    if (type !== "string" && type !== "integer") {
-      throw new RangeError(`custom tag "${entry}": type must be string or integer, got "${type}"`);
+    if (type !== "string" && type !== "integer" && type !== "bytes") {
+      throw new RangeError(`custom tag "${entry}": type must be string, integer or bytes, got "${type}"`);
     }
     if (access !== "rw" && access !== "r" && access !== "w") {
       throw new RangeError(`custom tag "${entry}": access must be rw, r or w, got "${access}"`);
@@ -188,7 +193,7 @@ export function parseCustomTags(spec: string): CustomTag[] {
       adminOnly: false,
       readable: access.includes("r"),
       writable: access.includes("w"),
-      ...(type === "string" ? { maxBytes: MAX_STRING_BYTES } : {}),
+      ...(type !== "integer" ? { maxBytes: MAX_STRING_BYTES } : {}),
     });
   }
   return tags;

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
@@ -286,20 +286,6 @@ describe("state", () => {
       ],
     });
     expect(await readFile(dataFile, "utf8")).toContain("18446744073709551615");
-  });
-
-  it("a crash mid-write leaves the last complete state: only a temp file is ever torn", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "pg-emu-"));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    const dataFile = join(dir, "state.json");
-    const first = await setup({ dataFile });
-    await first.client.portraitSet("li.na", [{ Tag: NICK, Value: "写入前" }]);
-    await first.emu.close();
-    // What a crash during the next write leaves behind: a truncated temp file beside the real one.
-    await writeFile(join(dir, `.state.json.${process.pid}.tmp`), '{"version":1,"accou');
-    const second = await setup({ dataFile });
-    const [r] = await second.client.portraitGet(["li.na"], [NICK]);
-    expect(r).toMatchObject({ ok: true, items: [{ Tag: NICK, Value: "写入前" }] });
   });
 
   it("is in memory by default, with the demo accounts unless TIM_EMULATOR_SEED=none", async () => {

@@ -52,7 +52,7 @@ describe("whole-call account failure (wholeCallAccountError)", () => {
   it("by default, an unknown or malformed account fails only its own slot", async () => {
     const emu = await start();
     const body = await get(emu, ["zhang.wei", "ghost", "x".repeat(33)]);
-    expect(body).toMatchObject({ ...ENVELOPE_OK, Fail_Account: ["ghost"], Invalid_Account: ["x".repeat(33)] });
+    expect(body).toMatchObject({ ...ENVELOPE_OK, Fail_Account: ["ghost", "x".repeat(33)] });
   });
 
   it.each([
@@ -120,7 +120,14 @@ describe("defaults for fields never set (defaults)", () => {
     ]);
   });
 
-  it("by default omits them; an object of defaults replaces some (AllowType_Type_AllowAny, as old docs have it)", async () => {
+  it("answers a never-set AllowType with AllowType_Type_AllowAny, the default the Web SDK doc names", async () => {
+    const emu = await start({ quirks: { defaults: true } });
+    expect(profileOf(await get(emu, ["alex.chen"], ["Tag_Profile_IM_AllowType"]))).toEqual([
+      { Tag: "Tag_Profile_IM_AllowType", Value: "AllowType_Type_AllowAny" },
+    ]);
+  });
+
+  it("by default omits them; an object of defaults replaces some", async () => {
     const emu = await start();
     const tags = [NICK, "Tag_Profile_IM_Gender", "Tag_Profile_IM_AllowType", "Tag_Profile_IM_Role"];
     expect(profileOf(await get(emu, ["alex.chen"], tags))).toEqual([
@@ -128,13 +135,13 @@ describe("defaults for fields never set (defaults)", () => {
       { Tag: "Tag_Profile_IM_Gender", Value: "Gender_Type_Unknown" },
     ]);
     const config = await control(emu, "/emulator/config", {
-      quirks: { defaults: { Tag_Profile_IM_AllowType: "AllowType_Type_AllowAny" } },
+      quirks: { defaults: { Tag_Profile_IM_AllowType: "AllowType_Type_NeedConfirm" } },
     });
-    expect(config.body.quirks).toEqual({ defaults: { Tag_Profile_IM_AllowType: "AllowType_Type_AllowAny" } });
+    expect(config.body.quirks).toEqual({ defaults: { Tag_Profile_IM_AllowType: "AllowType_Type_NeedConfirm" } });
     expect(profileOf(await get(emu, ["alex.chen"], tags))).toEqual([
       { Tag: NICK, Value: "Alex Chen 陈" },
       { Tag: "Tag_Profile_IM_Gender", Value: "Gender_Type_Unknown" },
-      { Tag: "Tag_Profile_IM_AllowType", Value: "AllowType_Type_AllowAny" },
+      { Tag: "Tag_Profile_IM_AllowType", Value: "AllowType_Type_NeedConfirm" },
       { Tag: "Tag_Profile_IM_Role", Value: 0 },
     ]);
     const bad = await control(emu, "/emulator/config", { quirks: { defaults: { Tag_Profile_IM_Gender: "Male" } } });
@@ -201,7 +208,7 @@ describe("per-account transient failures (accountFailures, accountFaults)", () =
     ]);
   });
 
-  it.each([40802, 40805, 40808, 40810, 40812])(
+  it.each([40802, 40805, 40806, 40808, 40810, 40812])(
     "the old retryable %i can be configured at run time, and is gone by default",
     async (code) => {
       const emu = await start();
@@ -256,8 +263,7 @@ describe("legacy account codes (notFoundCode, invalidAccountCode)", () => {
         { To_Account: "ghost", ResultCode: 10001, ResultInfo: "帐号不存在" },
         { To_Account: "x".repeat(33), ResultCode: 10002, ResultInfo: "帐号非法" },
       ],
-      Fail_Account: ["ghost"],
-      Invalid_Account: ["x".repeat(33)],
+      Fail_Account: ["ghost", "x".repeat(33)],
       ...ENVELOPE_OK,
     });
     expect(
@@ -384,7 +390,9 @@ describe("POST /emulator/config", () => {
     const emu = await start();
     expect(await control(emu, "/emulator/config", { quirk: { defaults: true } })).toEqual({
       status: 400,
-      body: { error: 'unknown setting "quirk"; expected one of rateLimit, latencyMs, faults, quirks' },
+      body: {
+        error: 'unknown setting "quirk"; expected one of rateLimit, latencyMs, faults, quirks, outage, callbacks',
+      },
     });
     const bad = await control(emu, "/emulator/config", { rateLimit: 5, quirks: { defaults: true, shoeSize: 42 } });
     expect(bad.status).toBe(400);

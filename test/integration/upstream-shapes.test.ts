@@ -118,7 +118,7 @@ describe("2. defaults for never-set fields, unknown enum values, no profile data
         birthday: 0,
         location: null,
         selfSignature: null,
-        allowType: "NEED_CONFIRM",
+        allowType: "ALLOW_ANY",
         language: 0,
         image: null,
         msgSettings: 0,

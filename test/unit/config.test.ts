@@ -70,7 +70,10 @@ describe("configuration from the environment", () => {
     ],
     [{ TIM_REGION: "mars" }, /TIM_REGION="mars" is invalid: expected one of china, singapore/],
     [{ PORT: "70000" }, /PORT="70000" is invalid: expected an integer >= 0 and <= 65535/],
-    [{ TIM_CUSTOM_TAGS: "Score:float" }, /TIM_CUSTOM_TAGS="Score:float" is invalid: .*type must be string or integer/],
+    [
+      { TIM_CUSTOM_TAGS: "Score:float" },
+      /TIM_CUSTOM_TAGS="Score:float" is invalid: .*type must be string, integer or bytes/,
+    ],
     [{ MAX_USERS: "0" }, /MAX_USERS="0"/],
     [{ MAX_ACCOUNTS_PER_OPERATION: "-1" }, /MAX_ACCOUNTS_PER_OPERATION="-1"/],
     [{ ANONYMOUS_INTROSPECTION: "perhaps" }, /ANONYMOUS_INTROSPECTION="perhaps" is invalid: expected true or false/],

@@ -17,6 +17,7 @@ describe("TIM_EMULATOR_QUIRKS", () => {
       integersAsStrings: "all",
       writeApplyDelayMs: 100,
       writeAnswerDelayMs: 4000,
+      accountLists: "legacy",
     };
     expect(readEmulatorSettings({ TIM_EMULATOR_QUIRKS: JSON.stringify(all) }).quirks).toEqual(all);
   });
@@ -31,6 +32,7 @@ describe("TIM_EMULATOR_QUIRKS", () => {
         invalidAccountCode: 40003,
         integersAsStrings: "none",
         writeAnswerDelayMs: 0,
+        accountLists: "current",
       }),
     ).toEqual({});
   });
