@@ -22,8 +22,9 @@ export default defineConfig(
         "error",
         { allowThrowingAny: true, allowThrowingUnknown: true },
       ],
-      // `const { http: _http, ...rest } = x` is how a field is dropped from a copy.
-      "@typescript-eslint/no-unused-vars": ["error", { ignoreRestSiblings: true }],
+      // `const { http: _http, ...rest } = x` is how a field is dropped from a copy; a `_`-named
+      // parameter is one type-graphql needs to declare an argument the resolver does not read.
+      "@typescript-eslint/no-unused-vars": ["error", { ignoreRestSiblings: true, argsIgnorePattern: "^_" }],
     },
   },
   {

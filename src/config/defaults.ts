@@ -80,6 +80,8 @@ export const DEFAULTS = {
   },
   limits: {
     maxUsers: 1000,
+    /** MAX_SUBSCRIPTION_IDS: accounts one profileChanged subscription may follow. */
+    maxSubscriptionIds: 100,
     maxAccountsPerOperation: 1000,
     maxEntriesPerOperation: 5000,
     maxBatchOperations: 10,

@@ -10,6 +10,8 @@ import { readTencentSettings, type TencentSettings } from "./tencent.js";
 export interface Limits {
   /** Largest `users(ids)` list. */
   maxUsers: number;
+  /** Largest `profileChanged(ids)` list. */
+  maxSubscriptionIds: number;
   /** Distinct accounts one operation, or one HTTP batch, may read. */
   maxAccountsPerOperation: number;
   /** Entries one operation, or one HTTP batch, may ask for: ids in `users` lists, `user` aliases, `_entities` representations, repeats included. */
@@ -130,6 +132,10 @@ export function readServiceSettings(env: Env = process.env): ServiceSettings {
     warnings,
     limits: {
       maxUsers: number("MAX_USERS", env.MAX_USERS, 1000, { min: 1, integer: true }),
+      maxSubscriptionIds: number("MAX_SUBSCRIPTION_IDS", env.MAX_SUBSCRIPTION_IDS, DEFAULTS.limits.maxSubscriptionIds, {
+        min: 1,
+        integer: true,
+      }),
       maxAccountsPerOperation: number("MAX_ACCOUNTS_PER_OPERATION", env.MAX_ACCOUNTS_PER_OPERATION, 1000, {
         min: 1,
         integer: true,

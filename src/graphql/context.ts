@@ -1,3 +1,4 @@
+import type { ChangeHub } from "../profile/changes/hub.js";
 import type { ProfileService } from "../profile/profile.service.js";
 import type { Viewer } from "../profile/viewer.js";
 import type { ProfilePlan } from "./selection.js";
@@ -13,4 +14,8 @@ export interface Context {
   plan: ProfilePlan | undefined;
   /** Largest `users(ids)` list. */
   maxUsers: number;
+  /** Profile changes, for `profileChanged` (undefined: live updates are off). */
+  changes?: ChangeHub | undefined;
+  /** Largest `profileChanged(ids)` list. */
+  maxSubscriptionIds: number;
 }

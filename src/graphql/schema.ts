@@ -2,9 +2,10 @@ import "reflect-metadata";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import { printSchemaWithDirectives } from "@graphql-tools/utils";
 import { parse, type GraphQLSchema } from "graphql";
-import { buildSchema, createResolversMap } from "type-graphql";
+import { buildSchema, createResolversMap, type PubSub } from "type-graphql";
 import { ProfileMutation } from "./profile.mutation.js";
 import { ProfileResolver } from "./profile.resolver.js";
+import { ProfileSubscription } from "./profile.subscription.js";
 import { resolveEntities, resolveUserReference } from "./user.reference.js";
 import { UserQueries, UserResolver } from "./user.resolver.js";
 
@@ -29,17 +30,32 @@ export interface SubgraphOptions {
 }
 
 /**
+ * type-graphql requires a PubSub once any subscription exists, even when every subscription brings
+ * its own `subscribe` (ours reads the change hub, see profile.subscription.ts). None uses topics,
+ * so this one is never called; if one ever did, it says so.
+ */
+const NO_TOPICS: PubSub = {
+  publish() {
+    throw new Error("subscriptions read the change hub; no topic-based PubSub is configured");
+  },
+  subscribe() {
+    throw new Error("subscriptions read the change hub; no topic-based PubSub is configured");
+  },
+};
+
+/**
  * Build the subgraph: type-graphql's schema, printed with its directives, handed to
  * `buildSubgraphSchema` together with type-graphql's resolvers and `User.__resolveReference`.
  *
  *   const schema = await buildSubgraph({ rootFields: "none" });
  */
 export async function buildSubgraph(options: SubgraphOptions = {}): Promise<GraphQLSchema> {
-  const fields = [UserResolver, ProfileResolver, ProfileMutation] as const;
+  const fields = [UserResolver, ProfileResolver, ProfileMutation, ProfileSubscription] as const;
   const schema = await buildSchema({
     resolvers: options.rootFields === "none" ? [...fields] : [UserQueries, ...fields],
     validate: false,
     skipCheck: true,
+    pubSub: NO_TOPICS,
   });
   const resolvers = createResolversMap(schema) as Record<string, Record<string, unknown>>;
   return buildSubgraphSchema({

@@ -57,6 +57,13 @@ export class ProfileService {
     return new ProfileService(this.#options);
   }
 
+  /** The same operation again (another event of a subscription): a fresh memo, the same tags. */
+  renew(): ProfileService {
+    const next = new ProfileService(this.#options);
+    next.#tags = this.#tags;
+    return next;
+  }
+
   get registry(): TagRegistry {
     return this.#options.registry;
   }

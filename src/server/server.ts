@@ -60,6 +60,7 @@ export interface ServerOptions {
 
 export const DEFAULT_LIMITS: Limits = {
   maxUsers: 1000,
+  maxSubscriptionIds: 100,
   maxAccountsPerOperation: 1000,
   maxEntriesPerOperation: 5000,
   maxBatchOperations: 10,
@@ -210,7 +211,13 @@ export async function createServer(options: ServerOptions) {
         deadline: performance.now() + deadlineMs,
         report: (message) => logger.warn(message),
       });
-      return { viewer, profiles, plan: undefined, maxUsers: limits.maxUsers };
+      return {
+        viewer,
+        profiles,
+        plan: undefined,
+        maxUsers: limits.maxUsers,
+        maxSubscriptionIds: limits.maxSubscriptionIds,
+      };
     },
   });
   app.route({

@@ -1,0 +1,123 @@
+import { Arg, ID, Resolver, Root, Subscription as SubscriptionField, type SubscribeResolverData } from "type-graphql";
+import { decodeProfile } from "../profile/codec.js";
+import type { ChangeEvent } from "../profile/changes/change.js";
+import type { ChangeHub } from "../profile/changes/hub.js";
+import { SubscriptionEndedError, type Subscription } from "../profile/changes/subscription.js";
+import { ProfileError } from "../profile/errors.js";
+import type { TagRegistry } from "../profile/tags.js";
+import { ChangeSource, ProfileChange } from "./change.type.js";
+import type { Context } from "./context.js";
+import { badInput } from "./errors.js";
+import { assertAuthenticated, userIdError } from "./viewer.js";
+
+interface Args {
+  ids: string[];
+  after?: string | null;
+}
+
+/**
+ * `Subscription.profileChanged`: the changes of the given accounts as they happen, from Tencent's
+ * profile-change callbacks (any writer) and this service's own setProfile, on every replica. Each
+ * change carries a cursor; subscribing again with `after` replays what was missed inside the
+ * stream's window, or fails with CURSOR_EXPIRED when the cursor is older (read afresh then).
+ */
+@Resolver()
+export class ProfileSubscription {
+  @SubscriptionField(() => ProfileChange, {
+    description:
+      "Changes of these accounts' profiles as they happen (at most the configured number of ids, default 100). " +
+      "`after`: a cursor from an earlier change, to resume without missing one (within the retained window).",
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, Args, Context>) => subscribe(args, context),
+  })
+  profileChanged(
+    @Root() change: ProfileChange,
+    @Arg("ids", () => [ID]) _ids: string[],
+    @Arg("after", () => String, { nullable: true }) _after?: string | null,
+  ): ProfileChange {
+    return change;
+  }
+}
+
+async function subscribe(args: Args, ctx: Context): Promise<AsyncIterable<ProfileChange>> {
+  assertAuthenticated(ctx);
+  const hub = ctx.changes;
+  if (!hub) {
+    throw new ProfileError("Live profile changes are not available on this service", { code: "UPSTREAM_UNAVAILABLE" });
+  }
+  if (args.ids.length === 0 || args.ids.length > ctx.maxSubscriptionIds) {
+    throw badInput([{ field: "ids", rule: `must hold 1 to ${ctx.maxSubscriptionIds} ids (got ${args.ids.length})` }]);
+  }
+  const errors = args.ids.map((id, i) => userIdError(id, `ids[${i}]`)).filter((e) => e !== undefined);
+  if (errors.length > 0) throw errors[0]!;
+  return changes(hub, new Set(args.ids), args.after ?? undefined, ctx);
+}
+
+/**
+ * The subscription's changes, mapped for GraphQL. A hand-written iterator rather than an async
+ * generator: a client that unsubscribes while no change comes must end the subscription at once,
+ * and a generator suspended on its next change would only see `return()` after that change.
+ */
+async function changes(
+  hub: ChangeHub,
+  accounts: ReadonlySet<string>,
+  after: string | undefined,
+  ctx: Context,
+): Promise<AsyncIterableIterator<ProfileChange>> {
+  let subscription: Subscription;
+  try {
+    subscription = await hub.subscribe(accounts, after === undefined ? {} : { after });
+  } catch (error) {
+    throw asGraphQLError(error);
+  }
+  const iterator: AsyncIterableIterator<ProfileChange> = {
+    async next() {
+      try {
+        const result = await subscription.next();
+        if (result.done) return { value: undefined, done: true };
+        // Each change is executed on its own: a fresh read memo, so `user.profile` is read anew.
+        ctx.profiles = ctx.profiles.renew();
+        return { value: toChange(result.value, ctx.profiles.registry), done: false };
+      } catch (error) {
+        throw asGraphQLError(error);
+      }
+    },
+    async return() {
+      subscription.end();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}
+
+/** A change as the subscriber may see it: only tags a read may return. */
+export function toChange(event: ChangeEvent, registry: TagRegistry): ProfileChange {
+  const { change } = event;
+  const readable = change.items.filter((item) => registry.readableTags.has(item.Tag));
+  const changedFields = readable.map((item) => {
+    const spec = registry.byTag(item.Tag)!;
+    return spec.kind === "standard" ? spec.field : `custom.${spec.key}`;
+  });
+  return {
+    cursor: event.cursor,
+    user: { id: change.account },
+    changedFields,
+    changes: decodeProfile(change.account, readable, registry),
+    source: change.source === "callback" ? ChangeSource.CALLBACK : ChangeSource.SET_PROFILE,
+    platform: change.platform,
+    eventTime: change.eventTime,
+  };
+}
+
+function asGraphQLError(error: unknown): unknown {
+  if (!(error instanceof SubscriptionEndedError)) return error;
+  const code =
+    error.reason === "cursor-expired"
+      ? "CURSOR_EXPIRED"
+      : error.reason === "slow"
+        ? "SUBSCRIBER_TOO_SLOW"
+        : "SHUTTING_DOWN";
+  return new ProfileError(error.message, { code } as never);
+}
