@@ -95,12 +95,12 @@ export class MemoryWatch {
   /** One line per `every` seconds: RSS, heap total/used, external, array buffers (MiB). */
   timeline(every: number): string[] {
     const f = (bytes: number) => (bytes / MiB).toFixed(0).padStart(4);
+    // The first sample of every `every` seconds, and the last (stop()'s) unless it follows one shown.
     const shown = this.samples.filter(
-      (s, i) =>
-        i === 0 ||
-        i === this.samples.length - 1 ||
-        Math.floor(s.t / every) > Math.floor(this.samples[i - 1]!.t / every),
+      (s, i) => i === 0 || Math.floor(s.t / every) > Math.floor(this.samples[i - 1]!.t / every),
     );
+    const last = this.samples.at(-1)!;
+    if (shown.at(-1) !== last && last.t - shown.at(-1)!.t >= 1) shown.push(last);
     return shown.map(
       (s) =>
         `  ${s.t.toFixed(0).padStart(4)} s  rss ${f(s.rss)}  heapTotal ${f(s.heapTotal)}  heapUsed ${f(s.heapUsed)}  external ${f(s.external)}  arrayBuffers ${f(s.arrayBuffers)}`,
