@@ -23,7 +23,10 @@ export async function resetCalls(url: string): Promise<void> {
 /** The portrait_get calls the emulator recorded since the last reset. */
 export async function portraitGets(url: string): Promise<CallRecord[]> {
   const res = await request(`${url}/emulator/stats`);
-  const stats = (await res.body.json()) as { calls: CallRecord[] };
+  const stats = (await res.body.json()) as { calls: CallRecord[]; dropped?: number };
+  // The emulator's call log is bounded (src/emulator/calls.ts): figures from a partial list would be wrong.
+  if (stats.dropped)
+    throw new Error(`the emulator dropped ${stats.dropped} call records since the last reset: shorten BENCH_SECONDS`);
   return stats.calls.filter((call) => call.api === "profile/portrait_get");
 }
 

@@ -10,12 +10,16 @@
  * the service (createServer), and the load: SOAK_READERS clients reading 1–10 random accounts,
  * SOAK_WRITERS clients each writing its own accounts one write at a time.
  *
- * It prints request counts by outcome, upstream attempts per successful call by API, RSS at the
- * start and the end, and a verdict. Exit code 1 when an acknowledged write does not read back, a
- * read answered wrong data, or any request got INTERNAL_SERVER_ERROR.
+ * It prints request counts by outcome, upstream attempts per successful call by API, memory every
+ * 10 s (RSS, V8 heap, external), and a verdict. Exit code 1 when an acknowledged write does not
+ * read back, a read answered wrong data, any request got INTERNAL_SERVER_ERROR, or RSS left its
+ * band after the warm-up: it may rise at most SOAK_RSS_BAND_MIB above its value at the end of the
+ * first SOAK_WARMUP_SECONDS of load (see memory.ts and the README's "Memory" for why that band).
+ * `npm run soak` runs Node with `--max-old-space-size=1024`, as the README recommends for the
+ * service; without it V8 lets garbage grow up to 4× the live heap before it collects.
  *
  * Knobs: SOAK_SECONDS (default 60), SOAK_READERS (32), SOAK_WRITERS (8), SOAK_CLIENT_RATE (100),
- * SOAK_UPSTREAM_RATE (50).
+ * SOAK_UPSTREAM_RATE (50), SOAK_WARMUP_SECONDS (20), SOAK_RSS_BAND_MIB (48).
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { SignJWT } from "jose";
@@ -27,6 +31,8 @@ import { createLogger } from "../../src/server/logger.js";
 import { createServer } from "../../src/server/server.js";
 import { createUpstream } from "../../src/upstream/upstream.js";
 import { WriteLedger, type ReadBack, type WriteOutcome } from "./ledger.js";
+import { heapLimit, MemoryWatch } from "./memory.js";
+import { UpstreamTally } from "./tally.js";
 
 const knob = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
@@ -38,6 +44,10 @@ const READERS = knob("SOAK_READERS", 32);
 const WRITERS = knob("SOAK_WRITERS", 8);
 const CLIENT_RATE = knob("SOAK_CLIENT_RATE", 100);
 const UPSTREAM_RATE = knob("SOAK_UPSTREAM_RATE", 50);
+const WARMUP_SECONDS = knob("SOAK_WARMUP_SECONDS", 20);
+const RSS_BAND_MIB = knob("SOAK_RSS_BAND_MIB", 48);
+if (WARMUP_SECONDS >= SECONDS)
+  throw new Error(`SOAK_WARMUP_SECONDS (${WARMUP_SECONDS}) must be less than SOAK_SECONDS (${SECONDS})`);
 
 const APP = { sdkAppId: 1400000000, secretKey: "soak-secret-key", adminIdentifier: "administrator" };
 const JWT_SECRET = "soak-jwt-secret-soak-jwt-secret-0123456789";
@@ -116,9 +126,8 @@ async function main() {
     }
   };
 
-  const mib = () => Math.round(process.memoryUsage().rss / 1048576);
-  const rss = { start: mib(), peak: mib() };
-  const sampler = setInterval(() => (rss.peak = Math.max(rss.peak, mib())), 1000);
+  const memory = new MemoryWatch();
+  const upstream = new UpstreamTally(emulator);
   const counts = { read: new Map<string, number>(), write: new Map<string, number>() };
   const count = (kind: "read" | "write", outcome: string) =>
     counts[kind].set(outcome, (counts[kind].get(outcome) ?? 0) + 1);
@@ -128,7 +137,8 @@ async function main() {
   };
   const ledger = new WriteLedger((account) => `nick-${account}|-`, APPLY_LATE_MS + 60 + 100);
   const wrongReads: string[] = [];
-  emulator.resetStats();
+  upstream.start();
+  memory.start();
   const started = performance.now();
   const until = started + SECONDS * 1000;
 
@@ -173,8 +183,8 @@ async function main() {
   });
   await Promise.all([...readers, ...writers]);
   const loadSeconds = (performance.now() - started) / 1000;
-  const stats = emulator.stats();
-  const accountFaults = stats.calls.reduce((n, c) => n + (c.results?.filter((r) => r === 40006).length ?? 0), 0);
+  memory.stop();
+  upstream.stop();
 
   // Calm upstream; let writes that were to land late land; then read every written account back.
   emulator.configure({ faults: {}, quirks: {}, latencyMs: 0, rateLimit: 0 });
@@ -193,8 +203,6 @@ async function main() {
     if (judged === "mismatch") mismatches.push(`${account}: read ${actual}, acknowledged ${expected}`);
   }
   const unknown = ledger.unknownSummary((account) => readBack.get(account));
-  const rssEnd = mib();
-  clearInterval(sampler);
 
   const line = (map: Map<string, number>) =>
     [...map]
@@ -207,14 +215,14 @@ async function main() {
     `\nportrait-graph soak — Node ${process.version}, ${loadSeconds.toFixed(1)} s, ${READERS} readers, ${WRITERS} writers over ${WRITTEN.length} of ${ACCOUNTS.length} accounts`,
   );
   console.log(
-    `faults: latency 20-60 ms, HTTP 502 ${FAULTS["502"]}, dropped connection ${FAULTS.drop} (per call), per-account 40006 ${ACCOUNT_FAULTS["40006"]} (per account read; ${accountFaults} answered),`,
+    `faults: latency 20-60 ms, HTTP 502 ${FAULTS["502"]}, dropped connection ${FAULTS.drop} (per call), per-account 40006 ${ACCOUNT_FAULTS["40006"]} (per account read; ${upstream.accountFaults} answered),`,
   );
   console.log(
     `        upstream ${UPSTREAM_RATE} calls/s per API vs client ${CLIENT_RATE}/s, write answer ${ANSWER_LATE_MS} ms late / write applied ${APPLY_LATE_MS} ms late on ${LATE_WRITES} of writes each, client timeout ${CLIENT_TIMEOUT_MS} ms`,
   );
   console.log(`reads  (${total(counts.read)}): ${line(counts.read)}`);
   console.log(`writes (${total(counts.write)}): ${line(counts.write)}`);
-  for (const [api, { calls, outcomes }] of Object.entries(stats.byApi)) {
+  for (const [api, { calls, outcomes }] of Object.entries(upstream.byApi)) {
     const ok = outcomes["0"] ?? 0;
     const others = Object.entries(outcomes)
       .filter(([k]) => k !== "0")
@@ -224,18 +232,32 @@ async function main() {
       `upstream ${api}: ${calls} attempts / ${ok} successful = ${(calls / Math.max(1, ok)).toFixed(3)} per needed call (${others || "no failures"})`,
     );
   }
-  console.log(`RSS: start ${rss.start} MiB, end ${rssEnd} MiB, peak ${rss.peak} MiB`);
+  if (upstream.dropped > 0)
+    console.log(`  (the emulator dropped ${upstream.dropped} call records before they were counted)`);
+  const band = memory.band(WARMUP_SECONDS, RSS_BAND_MIB);
+  const limit = heapLimit();
+  const mib = (n: number | undefined) => (n === undefined ? "?" : n.toFixed(0));
+  console.log(
+    `memory (MiB; V8 heap limit ${mib(limit.limitMiB)}, so V8 lets the old space grow to about ${limit.maxGrowingFactor.toFixed(1)}× the live heap before a full GC):`,
+  );
+  for (const line of memory.timeline(10)) console.log(line);
+  console.log(
+    `RSS after the ${WARMUP_SECONDS} s warm-up: ${mib(band.atWarmup)} at its end, then ${mib(band.min)}–${mib(band.max)} (end ${mib(band.end)}): rose ${mib(band.rise)} MiB, band ${RSS_BAND_MIB} MiB: ${band.held ? "held" : "EXCEEDED"}`,
+  );
+  console.log(
+    `live heap after major GCs (${band.majorGcs} during the load): ${mib(band.liveAfterWarmup)} MiB after the warm-up, ${mib(band.liveAtEnd)} MiB at the last`,
+  );
   console.log(
     `read-back of ${ledger.accounts().length} written accounts: ${line(verdicts)}; writes answered outcome unknown: ${unknown.unknown} (as their account's last write: ${unknown.lastAndLanded} landed, ${unknown.lastAndNotLanded} did not)`,
   );
   for (const m of mismatches.slice(0, 20)) console.log(`  MISMATCH ${m}`);
   for (const w of wrongReads.slice(0, 20)) console.log(`  WRONG READ ${w}`);
 
-  const failed = mismatches.length > 0 || wrongReads.length > 0 || internal > 0;
+  const failed = mismatches.length > 0 || wrongReads.length > 0 || internal > 0 || !band.held;
   console.log(
     failed
-      ? `verdict: FAIL — ${mismatches.length} acknowledged writes did not read back, ${wrongReads.length} wrong reads, ${internal} INTERNAL_SERVER_ERROR`
-      : `verdict: PASS — all ${verdicts.get("acknowledged") ?? 0} acknowledged writes read back (${verdicts.get("unknown-landed") ?? 0} accounts hold a later unknown-outcome write), no wrong read, no INTERNAL_SERVER_ERROR`,
+      ? `verdict: FAIL — ${mismatches.length} acknowledged writes did not read back, ${wrongReads.length} wrong reads, ${internal} INTERNAL_SERVER_ERROR, RSS rose ${mib(band.rise)} MiB after the warm-up (band ${RSS_BAND_MIB})`
+      : `verdict: PASS — all ${verdicts.get("acknowledged") ?? 0} acknowledged writes read back (${verdicts.get("unknown-landed") ?? 0} accounts hold a later unknown-outcome write), no wrong read, no INTERNAL_SERVER_ERROR, RSS within ${RSS_BAND_MIB} MiB of its value after the warm-up`,
   );
 
   await pool.close();
