@@ -33,7 +33,10 @@ async function nicks(ids: string[], perCall: number): Promise<(string | null)[]>
   const chunks: string[][] = [];
   for (let i = 0; i < ids.length; i += perCall) chunks.push(ids.slice(i, i + perCall));
   const answers = await Promise.all(chunks.map((chunk) => client.portraitGet(chunk, [NICK])));
-  return answers.flat().map((r) => (r.ok ? String(r.items.find((item) => item.Tag === NICK)?.Value ?? "") : null));
+  return answers.flat().map((r) => {
+    const nick = r.ok ? r.items.find((item) => item.Tag === NICK)?.Value : undefined;
+    return r.ok ? (typeof nick === "string" ? nick : "") : null;
+  });
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

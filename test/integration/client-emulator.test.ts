@@ -74,9 +74,7 @@ describe("Tencent's documented samples replayed through the client", () => {
       UserProfileItem: [sampleItem(1, SAMPLE_TAGS)],
       ...envelope,
     });
-    expect(
-      await client.call("profile/portrait_get", { To_Account: ["id1", "id2", "id3"], TagList: [NICK] }),
-    ).toEqual({
+    expect(await client.call("profile/portrait_get", { To_Account: ["id1", "id2", "id3"], TagList: [NICK] })).toEqual({
       UserProfileItem: [1, 2, 3].map((n) => sampleItem(n, [NICK])),
       ...envelope,
     });
