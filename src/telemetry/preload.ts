@@ -1,4 +1,4 @@
-import { readTelemetrySettings } from "../config/telemetry.js";
+import { readTelemetrySettings, TELEMETRY_SERVICE_NAME } from "../config/telemetry.js";
 import { onShutdown } from "./lifecycle.js";
 
 /**
@@ -7,27 +7,50 @@ import { onShutdown } from "./lifecycle.js";
  *   node --import ./dist/src/telemetry/preload.js dist/src/main.js
  *   NODE_OPTIONS="--import ./dist/src/telemetry/preload.js" node dist/src/main.js
  *
- * With `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) set, it starts the
- * OpenTelemetry Node SDK with an OTLP trace exporter that the standard `OTEL_*` variables configure
- * (`OTEL_EXPORTER_OTLP_PROTOCOL`: http/protobuf by default, or http/json, grpc; headers, sampler,
- * batch delays, resource attributes), service name `portrait-graph`. Without one it does nothing:
- * the SDK is not even loaded, and the service's spans stay no-op calls.
+ * With `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) set, it registers the
+ * OpenTelemetry Node tracer provider with a batching OTLP/HTTP exporter, which the standard
+ * `OTEL_*` variables configure (protocol, headers, timeout, compression, `OTEL_BSP_*`,
+ * `OTEL_TRACES_SAMPLER`, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`); the service is named
+ * `portrait-graph` unless they name it. Without an endpoint it does nothing: no SDK module is even
+ * loaded, and the service's spans stay no-op calls.
  *
  * The service makes its spans through `@opentelemetry/api` (one per GraphQL operation, one per
- * Tencent attempt). The SDK adds one server span per HTTP request (`@opentelemetry/instrumentation-http`,
- * probes and `/metrics` left out), which every span of that request belongs to: a Tencent call made
- * for the request is a child of it, beside the operation span, in the request's trace (and an
- * incoming W3C `traceparent` continues the caller's trace).
+ * Tencent attempt). The preload adds one server span per HTTP request (`instrumentation-http`;
+ * probes and `/metrics` left out), which is active while the request runs: the operation span and
+ * the Tencent attempts made for the request are its children, in the request's trace, which
+ * continues an incoming W3C `traceparent`.
  */
 const settings = readTelemetrySettings();
 
 if (settings.enabled) {
-  const [{ NodeSDK }, { HttpInstrumentation }] = await Promise.all([
-    import("@opentelemetry/sdk-node"),
-    import("@opentelemetry/instrumentation-http"),
-  ]);
-  const sdk = new NodeSDK({
-    ...(settings.serviceName ? { serviceName: settings.serviceName } : {}),
+  const [{ NodeTracerProvider, BatchSpanProcessor }, resources, { registerInstrumentations }, { HttpInstrumentation }] =
+    await Promise.all([
+      import("@opentelemetry/sdk-trace-node"),
+      import("@opentelemetry/resources"),
+      import("@opentelemetry/instrumentation"),
+      import("@opentelemetry/instrumentation-http"),
+    ]);
+  // Each exporter reads OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT, _HEADERS, _TIMEOUT and _COMPRESSION itself.
+  const { OTLPTraceExporter } =
+    settings.protocol === "http/json"
+      ? await import("@opentelemetry/exporter-trace-otlp-http")
+      : await import("@opentelemetry/exporter-trace-otlp-proto");
+  const provider = new NodeTracerProvider({
+    // Later sources win: the default name, then OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES, host and process.
+    resource: resources
+      .defaultResource()
+      .merge(resources.resourceFromAttributes({ "service.name": TELEMETRY_SERVICE_NAME }))
+      .merge(
+        resources.detectResources({
+          detectors: [resources.envDetector, resources.hostDetector, resources.processDetector],
+        }),
+      ),
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
+  });
+  // The global tracer provider, the AsyncLocalStorage context manager, W3C trace context and baggage.
+  provider.register();
+  registerInstrumentations({
+    tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({
         // Probes and scrapes every few seconds would bury the requests in traces of their own.
@@ -36,14 +59,9 @@ if (settings.enabled) {
         disableOutgoingRequestInstrumentation: true,
       }),
     ],
-    // The service's metrics are Prometheus `/metrics` and its logs are stdout: without their own
-    // OTEL_*_EXPORTER the SDK would also push OTLP metrics and logs to the endpoint.
-    ...(settings.metrics ? {} : { metricReaders: [] }),
-    ...(settings.logs ? {} : { logRecordProcessors: [] }),
   });
-  sdk.start();
   // Spans still in the batch are exported when the service stops (SIGTERM), within SHUTDOWN_TIMEOUT_MS.
-  onShutdown(() => sdk.shutdown());
+  onShutdown(() => provider.shutdown());
 }
 
 const UNTRACED_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);

@@ -7,14 +7,12 @@ import { readTelemetrySettings } from "../../src/config/telemetry.js";
 import { startOtlpReceiver, type ReceivedSpan } from "./otlp-receiver.js";
 
 describe("telemetry settings (the standard OTEL_* variables)", () => {
-  it("exports nothing unless an OTLP endpoint is set, and names the service portrait-graph", () => {
+  it("exports nothing unless an OTLP endpoint is set; OTLP/HTTP protobuf by default", () => {
     expect(readTelemetrySettings({}).enabled).toBe(false);
     expect(readTelemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: " " }).enabled).toBe(false);
     expect(readTelemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" })).toEqual({
       enabled: true,
-      serviceName: "portrait-graph",
-      metrics: false,
-      logs: false,
+      protocol: "http/protobuf",
     });
     expect(readTelemetrySettings({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://c:4318/v1/traces" }).enabled).toBe(true);
     expect(
@@ -23,26 +21,28 @@ describe("telemetry settings (the standard OTEL_* variables)", () => {
     ).toBe(false);
   });
 
-  it("leaves the service name, OTLP metrics and logs to the SDK when their own variables are set", () => {
+  it("takes the traces protocol before the general one", () => {
     const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" };
-    expect(readTelemetrySettings({ ...endpoint, OTEL_SERVICE_NAME: "profiles-eu" }).serviceName).toBeUndefined();
+    expect(readTelemetrySettings({ ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" }).protocol).toBe("http/json");
     expect(
-      readTelemetrySettings({ ...endpoint, OTEL_RESOURCE_ATTRIBUTES: "deployment.environment=prod,service.name=x" })
-        .serviceName,
-    ).toBeUndefined();
-    expect(
-      readTelemetrySettings({ ...endpoint, OTEL_METRICS_EXPORTER: "otlp", OTEL_LOGS_EXPORTER: "otlp" }),
-    ).toMatchObject({ metrics: true, logs: true });
+      readTelemetrySettings({
+        ...endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/protobuf",
+      }).protocol,
+    ).toBe("http/protobuf");
   });
 
-  it("refuses an endpoint that is not an http(s) URL, and an unknown protocol, naming the variable", () => {
+  it("refuses an endpoint that is not an http(s) URL, and grpc or an unknown protocol, naming the variable", () => {
     expect(() => readTelemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" })).toThrow(ConfigError);
     expect(() => readTelemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" })).toThrow(
       /OTEL_EXPORTER_OTLP_ENDPOINT/,
     );
-    expect(() =>
-      readTelemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_PROTOCOL: "http" }),
-    ).toThrow(/OTEL_EXPORTER_OTLP_PROTOCOL.*http\/protobuf, http\/json, grpc/);
+    for (const protocol of ["grpc", "http"]) {
+      expect(() =>
+        readTelemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_PROTOCOL: protocol }),
+      ).toThrow(/OTEL_EXPORTER_OTLP_PROTOCOL.*http\/protobuf or http\/json/);
+    }
   });
 });
 
@@ -78,7 +78,6 @@ describe("OpenTelemetry export through the preload", () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
       OTEL_BSP_SCHEDULE_DELAY: "60000",
-      OTEL_NODE_RESOURCE_DETECTORS: "env",
     });
     try {
       // Probes are not traced.
