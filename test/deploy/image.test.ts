@@ -27,8 +27,8 @@ const one = (stage: Stage, keyword: string) => {
 const copiedFromBuild = runtime.instructions
   .filter((i) => i.keyword === "COPY" && i.flags.from === build.name)
   .map((i) => i.args.split(/\s+/));
-/** The service's own entry points as the image and the compose file run them. */
-const ENTRIES = ["dist/src/main.js", "dist/src/telemetry/preload.js", "dist/src/emulator/main.js"];
+/** The entry points the image, the compose file and the README run in a container. */
+const ENTRIES = ["dist/src/main.js", "dist/src/telemetry/preload.js", "dist/src/emulator/main.js", "dist/src/token.js"];
 
 describe("Dockerfile", () => {
   it("builds in one stage (npm ci, npm run build) and runs from another with production dependencies only", () => {
