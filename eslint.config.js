@@ -34,6 +34,10 @@ export default defineConfig(
     },
   },
   // Root config files and the codegen transform are outside tsconfig.json: linted without types.
-  { files: ["*.js", "*.ts", "**/*.mjs"], extends: [tseslint.configs.disableTypeChecked] },
+  {
+    files: ["*.js", "*.cjs", "*.ts", "**/*.mjs"],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: { module: "writable" } },
+  },
   prettier,
 );

@@ -3,12 +3,13 @@ import { SignJWT } from "jose";
 import { readServiceSettings } from "./config.js";
 import { createEmulator } from "./emulator/emulator.js";
 import { DEMO_ACCOUNTS } from "./emulator/seed.js";
+import { buildSubgraph } from "./graphql/schema.js";
 import { ADMIN_SCOPE, createAuthenticator } from "./server/auth.js";
 import { createLogger } from "./server/logger.js";
 import { createScaleOut } from "./server/scale.js";
 import { createServer } from "./server/server.js";
 import { runShutdownHooks } from "./telemetry/lifecycle.js";
-import { TencentClient } from "./tencent/client.js";
+import { createUpstream } from "./upstream/upstream.js";
 
 /** `npm start`: wires configuration, the upstream (Tencent or the embedded emulator) and the server. */
 const settings = readServiceSettings();
@@ -43,7 +44,7 @@ if (settings.embeddedEmulator) {
 
 // With REDIS_URL: one call budget, profile cache and APQ store for every replica.
 const scaleOut = await createScaleOut(settings.scaleOut, tencent.rateLimit, logger);
-const client = new TencentClient({
+const client = createUpstream({
   sdkAppId: tencent.sdkAppId,
   secretKey: tencent.secretKey,
   adminIdentifier: tencent.adminIdentifier,
@@ -66,6 +67,7 @@ const server = await createServer({
   limits: settings.limits,
   http: settings.http,
   anonymousIntrospection: settings.anonymousIntrospection,
+  schema: await buildSubgraph({ rootFields: settings.rootFields }),
   requestDeadlineMs: settings.requestDeadlineMs,
   queue: settings.queue,
   ...(scaleOut.cache ? { cache: scaleOut.cache } : {}),

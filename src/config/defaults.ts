@@ -14,6 +14,8 @@ export const DEFAULTS = {
     shutdownTimeoutMs: 10_000,
     /** How often readiness re-checks the upstream while not ready. */
     readinessIntervalMs: 2_000,
+    /** ROOT_FIELDS: `all` (user, users, me) or `none` (beside a users subgraph that owns them). */
+    rootFields: "all" as "all" | "none",
   },
   tencent: {
     /** TIM_ADMIN_IDENTIFIER: the app admin the service signs as. */
@@ -33,7 +35,9 @@ export const DEFAULTS = {
     backoff: { baseMs: 100, capMs: 2_000 },
     /** After a throttling code (60007…): Tencent counts per second, so retries start slower. */
     throttleBackoff: { baseMs: 250, capMs: 2_000 },
-    breaker: { failures: 5, halfOpenAfterMs: 5_000 },
+    // A trial call after 1 s: service returns within about a second of Tencent answering again, and a
+    // Tencent still down costs one attempt a second.
+    breaker: { failures: 5, halfOpenAfterMs: 1_000 },
     /** Keep-alive connections per upstream origin. */
     connections: 64,
     /** Validity of the admin UserSig the client mints; renewed at half-life. */

@@ -1,4 +1,5 @@
 import { Buffer } from "node:buffer";
+import { DEFAULTS } from "./defaults.js";
 import { loadManifest, type TrustedDocuments } from "../server/trusted-documents.js";
 import { readEmulatorRuntime, type EmulatorRuntime } from "./emulator.js";
 import { ConfigError, flag, nonEmpty, number, oneOf, type Env } from "./env.js";
@@ -54,6 +55,8 @@ export interface ServiceSettings {
   http: HttpSettings;
   /** Whether callers without a token may read the schema (introspection, `_service`). */
   anonymousIntrospection: boolean;
+  /** ROOT_FIELDS: `all`, or `none` beside a users subgraph that owns `user`/`users`/`me` (src/graphql/schema.ts). */
+  rootFields: "all" | "none";
   /** Time a request may spend waiting for Tencent, retries included. */
   requestDeadlineMs: number;
   /** Bounds of the process-wide read queue. */
@@ -156,6 +159,7 @@ export function readServiceSettings(env: Env = process.env): ServiceSettings {
       maxConnections: number("MAX_CONNECTIONS", env.MAX_CONNECTIONS, 1024, { min: 1, integer: true }),
     },
     anonymousIntrospection: flag("ANONYMOUS_INTROSPECTION", env.ANONYMOUS_INTROSPECTION, !production),
+    rootFields: oneOf("ROOT_FIELDS", env.ROOT_FIELDS, DEFAULTS.service.rootFields, ["all", "none"] as const),
     requestDeadlineMs: number("REQUEST_DEADLINE_MS", env.REQUEST_DEADLINE_MS, 8_000, { min: 100, integer: true }),
     queue: {
       maxQueuedAccounts: number("QUEUE_MAX_ACCOUNTS", env.QUEUE_MAX_ACCOUNTS, 10_000, { min: 1, integer: true }),

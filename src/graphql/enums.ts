@@ -1,29 +1,24 @@
 import { registerEnumType } from "type-graphql";
+import { STANDARD_TAGS, type StandardField, type TagEnum } from "../profile/tags.js";
 
-// GraphQL names on the left, Tencent's wire values on the right: resolvers pass Tencent values through.
-export enum Gender {
-  UNKNOWN = "Gender_Type_Unknown",
-  FEMALE = "Gender_Type_Female",
-  MALE = "Gender_Type_Male",
+/**
+ * The GraphQL enums of the standard fields with a closed value set (Gender, AllowType,
+ * AdminForbidType), built from the tag registry. Each value's GraphQL name maps to Tencent's wire
+ * value, so resolvers pass Tencent values through both ways: graphql-js turns
+ * "Gender_Type_Female" into `FEMALE` on the way out and `FEMALE` into "Gender_Type_Female" on the
+ * way in.
+ */
+const ENUMS = new Map<StandardField, object>();
+
+for (const spec of STANDARD_TAGS) {
+  if (!spec.enum) continue;
+  // A fresh object per enum: type-graphql keys its enum metadata by object identity.
+  const values: TagEnum["values"] = { ...spec.enum.values };
+  registerEnumType(values, { name: spec.enum.name, description: spec.about ? `${spec.tag}: ${spec.about}` : spec.tag });
+  ENUMS.set(spec.field, values);
 }
 
-export enum AllowType {
-  NEED_CONFIRM = "AllowType_Type_NeedConfirm",
-  ALLOW_ANY = "AllowType_Type_AllowAny",
-  DENY_ANY = "AllowType_Type_DenyAny",
+/** The GraphQL enum (as type-graphql knows it) of a standard field with a closed value set. */
+export function enumOf(field: StandardField): object | undefined {
+  return ENUMS.get(field);
 }
-
-export enum AdminForbidType {
-  NONE = "AdminForbid_Type_None",
-  SEND_OUT = "AdminForbid_Type_SendOut",
-}
-
-registerEnumType(Gender, { name: "Gender", description: "Tag_Profile_IM_Gender" });
-registerEnumType(AllowType, {
-  name: "AllowType",
-  description: "Tag_Profile_IM_AllowType: how friend requests are handled",
-});
-registerEnumType(AdminForbidType, {
-  name: "AdminForbidType",
-  description: "Tag_Profile_IM_AdminForbidType: whether an admin has stopped this user from sending",
-});

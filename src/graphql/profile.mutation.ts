@@ -1,4 +1,5 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from "type-graphql";
+import type { ProfileChanges } from "../profile/input.js";
 import type { Context } from "./context.js";
 import { ProfileInput } from "./profile.input.js";
 import { User } from "./user.type.js";
@@ -12,7 +13,7 @@ export class ProfileMutation {
       "another user's profile, and adminForbidType, need the token scope profile:admin.",
   })
   async setProfile(
-    @Arg("input", () => ProfileInput) input: ProfileInput,
+    @Arg("input", () => ProfileInput) input: ProfileChanges,
     @Ctx() ctx: Context,
     @Arg("userId", () => ID, { nullable: true }) userId?: string | null,
   ): Promise<User> {

@@ -6,8 +6,13 @@ import { Profile } from "./profile.type.js";
 import { User } from "./user.type.js";
 import { assertAuthenticated, checkUserId, userIdError } from "./viewer.js";
 
+/**
+ * The entry points `user`, `users` and `me`. A supergraph whose users subgraph already owns them
+ * builds this subgraph without them (`ROOT_FIELDS=none`, see schema.ts): routers then reach
+ * `User.profile` through `_entities`.
+ */
 @Resolver(() => User)
-export class UserResolver {
+export class UserQueries {
   @Query(() => User, { nullable: true, description: "One account by UserID." })
   user(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): User {
     assertAuthenticated(ctx);
@@ -34,7 +39,11 @@ export class UserResolver {
   me(@Ctx() ctx: Context): User {
     return { id: assertAuthenticated(ctx).account };
   }
+}
 
+/** What this subgraph adds to `User`, however the user was reached (a root field or `_entities`). */
+@Resolver(() => User)
+export class UserResolver {
   @FieldResolver(() => Profile, {
     nullable: true,
     description: "The account's Tencent profile; null with an error (e.g. ACCOUNT_NOT_FOUND) when it cannot be read.",

@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import type { ProfileItem } from "../tencent/portrait.js";
+import type { WireItem } from "../tencent/portrait.js";
 import type { CacheEntry, CacheLookup, ProfileCache } from "./cache.js";
 
 export interface MemoryProfileCacheOptions {
@@ -13,7 +13,7 @@ export interface MemoryProfileCacheOptions {
 
 interface Entry {
   version: number;
-  items: readonly ProfileItem[];
+  items: readonly WireItem[];
 }
 
 /**

@@ -1,9 +1,10 @@
 import { Buffer } from "node:buffer";
+import { DEFAULTS } from "../config/defaults.js";
 import { createHash } from "node:crypto";
-import { LuaScript, withTimeout, type RedisLink } from "../tencent/redis.link.js";
+import { LuaScript, withTimeout, type RedisLink } from "../redis/link.js";
 import { parseJson, stringifyJson } from "../tencent/json.js";
-import type { ProfileItem } from "../tencent/portrait.js";
-import type { CacheEntry, CacheLookup, ProfileCache } from "./cache.js";
+import type { WireItem } from "../tencent/portrait.js";
+import type { CacheEntry, CacheLookup, CacheOperation, ProfileCache } from "./cache.js";
 
 export interface RedisProfileCacheOptions {
   /** A connected (or connecting) node-redis client; the cache never closes it. */
@@ -16,8 +17,6 @@ export interface RedisProfileCacheOptions {
   maxEntryBytes?: number;
   /** A Redis round trip slower than this counts as failed. Default 200 ms. */
   commandTimeoutMs?: number;
-  /** Redis failures, for logs and metrics; the cache itself carries on with misses. */
-  onError?: (error: unknown, operation: "get" | "set" | "invalidate" | "epoch") => void;
 }
 
 /*
@@ -96,7 +95,7 @@ export class RedisProfileCache implements ProfileCache {
   readonly #ttlMs: number;
   readonly #maxEntryBytes: number;
   readonly #timeoutMs: number;
-  readonly #onError: NonNullable<RedisProfileCacheOptions["onError"]>;
+  readonly #errorListeners = new Set<(error: unknown, operation: CacheOperation) => void>();
   /** Failed invalidates so far, and how many of them an epoch bump has covered: dirty while they differ. */
   #failedInvalidates = 0;
   #coveredInvalidates = 0;
@@ -105,11 +104,10 @@ export class RedisProfileCache implements ProfileCache {
   constructor(options: RedisProfileCacheOptions) {
     if (!(options.ttlMs > 0)) throw new RangeError(`ttlMs must be > 0, got ${options.ttlMs}`);
     this.#client = options.client;
-    this.#prefix = options.keyPrefix ?? "portrait-graph:";
+    this.#prefix = options.keyPrefix ?? DEFAULTS.redis.keyPrefix;
     this.#ttlMs = Math.ceil(options.ttlMs);
-    this.#maxEntryBytes = options.maxEntryBytes ?? 16_384;
-    this.#timeoutMs = options.commandTimeoutMs ?? 200;
-    this.#onError = options.onError ?? (() => {});
+    this.#maxEntryBytes = options.maxEntryBytes ?? DEFAULTS.profileCache.maxEntryBytes;
+    this.#timeoutMs = options.commandTimeoutMs ?? DEFAULTS.redis.commandTimeoutMs;
     this.#client.on("ready", this.#onReady);
   }
 
@@ -126,7 +124,7 @@ export class RedisProfileCache implements ProfileCache {
     try {
       reply = await GET.run(this.#client, [], [this.#prefix, tagHash(tagKey), ...accounts], this.#timeoutMs);
     } catch (error) {
-      this.#onError(error, "get");
+      this.#failed(error, "get");
       return unavailable();
     }
     const [epoch, ...pairs] = reply as (string | null)[];
@@ -134,7 +132,7 @@ export class RedisProfileCache implements ProfileCache {
       const version = pairs[2 * i]!;
       const json = pairs[2 * i + 1];
       if (json == null) return { hit: false, version: `${epoch}:${version}` };
-      return { hit: true, items: parseJson(json) as ProfileItem[] };
+      return { hit: true, items: parseJson(json) as WireItem[] };
     });
   }
 
@@ -150,7 +148,7 @@ export class RedisProfileCache implements ProfileCache {
     try {
       await SET.run(this.#client, [], [this.#prefix, String(this.#ttlMs), ...args], this.#timeoutMs);
     } catch (error) {
-      this.#onError(error, "set");
+      this.#failed(error, "set");
     }
   }
 
@@ -159,8 +157,18 @@ export class RedisProfileCache implements ProfileCache {
       await withTimeout(this.#client.sendCommand(["INCR", `${this.#prefix}profile:v:${account}`]), this.#timeoutMs);
     } catch (error) {
       this.#failedInvalidates++;
-      this.#onError(error, "invalidate");
+      this.#failed(error, "invalidate");
     }
+  }
+
+  /** Redis failures, for logs and metrics (the cache itself carries on with misses). */
+  onError(listener: (error: unknown, operation: CacheOperation) => void): () => void {
+    this.#errorListeners.add(listener);
+    return () => this.#errorListeners.delete(listener);
+  }
+
+  #failed(error: unknown, operation: CacheOperation): void {
+    for (const listener of this.#errorListeners) listener(error, operation);
   }
 
   /** Stops listening to the client; the client stays open. */
@@ -192,7 +200,7 @@ export class RedisProfileCache implements ProfileCache {
           return true;
         },
         (error: unknown) => {
-          this.#onError(error, "epoch");
+          this.#failed(error, "epoch");
           return false;
         },
       )

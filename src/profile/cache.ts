@@ -1,4 +1,4 @@
-import type { ProfileItem } from "../tencent/portrait.js";
+import type { WireItem } from "../tencent/portrait.js";
 
 /**
  * The optional shared profile cache (off by default): one entry per account and tag set, each
@@ -17,11 +17,16 @@ export interface ProfileCache {
    * until it has voided every older entry; others may serve one until then or until the TTL).
    */
   invalidate(account: string): Promise<void>;
+  /** Failures of the store (a cache that cannot fail has none); returns a function that stops listening. */
+  onError?(listener: (error: unknown, operation: CacheOperation) => void): () => void;
   close(): Promise<void>;
 }
 
+/** What a cache was doing when its store failed. */
+export type CacheOperation = "get" | "set" | "invalidate" | "epoch";
+
 export type CacheLookup =
-  | { hit: true; items: ProfileItem[] }
+  | { hit: true; items: WireItem[] }
   /** `version` undefined: the cache could not be read (e.g. Redis away); do not store. */
   | { hit: false; version: string | undefined };
 
@@ -29,7 +34,7 @@ export interface CacheEntry {
   account: string;
   tagKey: string;
   version: string;
-  items: readonly ProfileItem[];
+  items: readonly WireItem[];
 }
 
 /** The cache key of a tag set: its tags sorted and joined, so the same set always maps to the same key. */
@@ -44,7 +49,7 @@ export function tagKeyOf(tags: Iterable<string>): string {
 export function entriesToStore(
   account: string,
   missed: ReadonlyMap<string, string>,
-  items: readonly ProfileItem[],
+  items: readonly WireItem[],
 ): CacheEntry[] {
   return [...missed].map(([tagKey, version]) => {
     const wanted = new Set(tagKey.split(","));

@@ -1,4 +1,4 @@
-import type { ProfileItem } from "../tencent/portrait.js";
+import type { WireItem } from "../tencent/portrait.js";
 import { UINT32_MAX, type StandardField, type TagRegistry, type TagSpec, type TagValue } from "./tags.js";
 
 /** A profile as the domain sees it: standard fields by name, custom fields by console key. */
@@ -19,7 +19,7 @@ export type AnomalyReporter = (message: string) => void;
  */
 export function decodeProfile(
   account: string,
-  items: readonly ProfileItem[],
+  items: readonly WireItem[],
   tags: TagRegistry,
   report: AnomalyReporter = () => {},
 ): ProfileData {
@@ -28,6 +28,14 @@ export function decodeProfile(
   for (const { Tag, Value } of items) {
     const spec = tags.byTag(Tag);
     if (!spec) continue;
+    if (!isTagValue(Value)) {
+      once(
+        report,
+        `${Tag}:${typeof Value}`,
+        `${Tag} from Tencent is not a string or a number (${kindOf(Value)}), read as null`,
+      );
+      continue;
+    }
     const value = readValue(spec, Value, report);
     if (value === undefined) continue;
     if (spec.kind === "standard") profile[spec.field] = typeof value === "bigint" ? Number(value) : value;
@@ -68,6 +76,14 @@ function toInteger(value: TagValue): bigint | undefined {
   if (typeof value === "bigint") return value;
   if (typeof value === "number") return Number.isInteger(value) ? BigInt(value) : undefined;
   return /^\d{1,20}$/.test(value.trim()) ? BigInt(value.trim()) : undefined;
+}
+
+function isTagValue(value: unknown): value is TagValue {
+  return typeof value === "string" || typeof value === "number" || typeof value === "bigint";
+}
+
+function kindOf(value: unknown): string {
+  return value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
 }
 
 const reported = new Set<string>();

@@ -1,47 +1,45 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { CallOptions } from "../tencent/client.js";
-import {
-  ACCOUNT_CLASS_CALL_CODES,
-  classifyErrorCode,
-  TencentApiError,
-  TencentCircuitOpenError,
-} from "../tencent/errors.js";
-import { PORTRAIT_GET_MAX_ACCOUNTS, type PortraitResult, type ProfileItem } from "../tencent/portrait.js";
+import { DEFAULTS } from "../config/defaults.js";
+import { PORTRAIT_GET, PORTRAIT_GET_MAX_ACCOUNTS, type PortraitResult, type WireItem } from "../tencent/portrait.js";
+import type { CircuitState } from "../upstream/breaker.js";
+import { TencentCircuitOpenError } from "../upstream/errors.js";
+import type { Slot } from "../upstream/slot.js";
+import type { CallOptions } from "../upstream/upstream.js";
 import { entriesToStore, tagKeyOf, type ProfileCache } from "./cache.js";
 import { accountError, readError, throttled, upstreamError, type ProfileError } from "./errors.js";
 import { ReadQueue, settle, type Entry, type ReadOutcome, type Waiter } from "./read.queue.js";
 
 export type { ReadOutcome } from "./read.queue.js";
 
-/** What the dispatcher needs of the Tencent client. */
+/** What the dispatcher needs of the upstream (`Upstream` in src/upstream). */
 export interface PortraitReader {
+  /** Draw one call slot of `api` (the shared budget, paced by the throttle governor). */
+  acquire(api: string, signal?: AbortSignal): Promise<Slot>;
+  /** The API's circuit: open refuses calls; half-open lets one trial call through. */
+  circuit(api: string): CircuitState;
   portraitGet(accounts: readonly string[], tags: readonly string[], options?: CallOptions): Promise<PortraitResult[]>;
-  /** Wait for one call slot of `api` (the shared budget). */
-  acquireSlot(api: string, signal?: AbortSignal): Promise<void>;
-  /** False while the API's circuit breaker is open. */
-  available(api: string): boolean;
+  /** Whether an account's own transient failure is worth another read, after `tries` so far. */
+  retryAccount(result: Extract<PortraitResult, { ok: false }>, tries: number): boolean;
 }
 
 export interface DispatcherOptions {
   reader: PortraitReader;
-  /** Accounts per portrait_get. Default 100 (Tencent's ceiling). */
+  /** Accounts per portrait_get, 1 to 100. Default 100 (Tencent's ceiling). */
   maxAccountsPerCall?: number;
-  /** Accounts that may wait for a call at once; past it, reads fail fast with UPSTREAM_THROTTLED. Default 10000. */
+  /** Accounts that may wait for a call at once; past it, reads fail fast with UPSTREAM_THROTTLED. */
   maxQueuedAccounts?: number;
-  /** How long an account may wait for a call; past it, UPSTREAM_THROTTLED. Default 2000 ms. */
+  /** How long an account may wait for a call; past it, UPSTREAM_THROTTLED. */
   maxWaitMs?: number;
-  /** Calls in flight at once. Default 64 (the client's connections per host). */
+  /** Calls in flight at once. */
   maxCallsInFlight?: number;
-  /** Extra attempts for an account whose own answer was a transient code (40006, 408xx). Default 2. */
-  accountRetries?: number;
-  /** A fixed delay before each call draws its slot, to gather more even when slots are free. Default 0. */
+  /** A fixed delay before each call draws its slot, to gather more even when slots are free. */
   gatherMs?: number;
   cache?: ProfileCache;
 }
 
 export type DispatcherEvent = { type: "call"; accounts: number; slotWaitMs: number };
 
-const API = "profile/portrait_get";
+const API = PORTRAIT_GET;
 
 /**
  * The one process-wide read path to `portrait_get`. Accounts asked for by concurrent requests wait
@@ -52,9 +50,13 @@ const API = "profile/portrait_get";
  *
  * - An account already in flight with the tags a read needs is joined, not asked for again.
  * - The queue is bounded by accounts and by wait; past either bound a read fails fast.
- * - A whole call refused with an account-class code is split in halves until the bad account is
- *   alone, so one bad id never hides the others' profiles; per-account transient codes are retried
- *   for those accounts only.
+ * - An account whose own answer was transient waits again (the upstream's policy says how often)
+ *   and rides in the next call with the others.
+ * - While the API's circuit is open, waiting reads fail at once without drawing a slot; while it is
+ *   half-open, one call (the trial) goes and the rest wait for its outcome.
+ *
+ * Retries of a whole call, the split of a whole call refused for one unknown account, pacing and
+ * the breaker are the upstream's (src/upstream): this class only gathers, deduplicates and caches.
  *
  *   const dispatcher = new ProfileDispatcher({ reader: client });
  *   const [outcome] = await dispatcher.load(["alice"], new Set(["Tag_Profile_IM_Nick"]));
@@ -65,7 +67,6 @@ export class ProfileDispatcher {
   readonly #maxQueued: number;
   readonly #maxWaitMs: number;
   readonly #maxInFlight: number;
-  readonly #accountRetries: number;
   readonly #gatherMs: number;
   readonly #cache: ProfileCache | undefined;
   readonly #queue: ReadQueue;
@@ -76,13 +77,17 @@ export class ProfileDispatcher {
   #acquiring = false;
 
   constructor(options: DispatcherOptions) {
+    const d = DEFAULTS.reads;
     this.#reader = options.reader;
-    this.#maxPerCall = options.maxAccountsPerCall ?? PORTRAIT_GET_MAX_ACCOUNTS;
-    this.#maxQueued = options.maxQueuedAccounts ?? 10_000;
-    this.#maxWaitMs = options.maxWaitMs ?? 2_000;
-    this.#maxInFlight = options.maxCallsInFlight ?? 64;
-    this.#accountRetries = options.accountRetries ?? 2;
-    this.#gatherMs = options.gatherMs ?? 0;
+    this.#maxPerCall = checked("maxAccountsPerCall", options.maxAccountsPerCall, PORTRAIT_GET_MAX_ACCOUNTS, {
+      min: 1,
+      max: PORTRAIT_GET_MAX_ACCOUNTS,
+    });
+    this.#maxQueued = checked("maxQueuedAccounts", options.maxQueuedAccounts, d.maxQueuedAccounts, { min: 1 });
+    this.#maxWaitMs = checked("maxWaitMs", options.maxWaitMs, d.maxWaitMs, { min: 1 });
+    this.#maxInFlight = checked("maxCallsInFlight", options.maxCallsInFlight, d.maxCallsInFlight, { min: 1 });
+    this.#gatherMs = options.gatherMs ?? d.gatherMs;
+    if (!(this.#gatherMs >= 0)) throw new RangeError(`gatherMs must be >= 0, got ${options.gatherMs}`);
     this.#cache = options.cache;
     // Accounts that waited past the bound fail even when no slot comes (e.g. a stalled shared budget).
     this.#queue = new ReadQueue(this.#maxWaitMs, (entry) => settle(entry, this.#waitedTooLong()));
@@ -181,26 +186,27 @@ export class ProfileDispatcher {
 
   #pump(): void {
     if (this.#acquiring || this.#callsInFlight >= this.#maxInFlight || this.#queue.size === 0) return;
-    if (!this.#reader.available(API)) {
-      // The breaker is open: answer at once rather than hold reads for a slot they cannot use.
+    const circuit = this.#reader.circuit(API);
+    if (circuit === "open") {
+      // Answer at once rather than hold reads for a slot they cannot use.
       const error = upstreamError(new TencentCircuitOpenError(API));
       for (const entry of this.#queue.drain()) settle(entry, error);
       return;
     }
+    // On trial: one call at a time; the others wait (within QUEUE_MAX_WAIT_MS) for its outcome.
+    if (circuit === "half-open" && this.#callsInFlight > 0) return;
     this.#acquiring = true;
     const started = performance.now();
     const slot =
-      this.#gatherMs > 0
-        ? sleep(this.#gatherMs).then(() => this.#reader.acquireSlot(API))
-        : this.#reader.acquireSlot(API);
+      this.#gatherMs > 0 ? sleep(this.#gatherMs).then(() => this.#reader.acquire(API)) : this.#reader.acquire(API);
     slot.then(
-      () => {
+      (granted) => {
         this.#acquiring = false;
         const group = this.#take();
         if (group.length > 0) {
           for (const listener of this.#listeners)
             listener({ type: "call", accounts: group.length, slotWaitMs: performance.now() - started });
-          void this.#send(group);
+          void this.#send(group, granted);
         }
         this.#pump();
       },
@@ -212,18 +218,14 @@ export class ProfileDispatcher {
     );
   }
 
-  /** The next call's accounts: a split half first, then the oldest waiting accounts; expired ones fail. */
+  /** The next call's accounts: the oldest waiting (retried ones first); expired ones fail, abandoned ones are dropped. */
   #take(): Entry[] {
-    for (let pinned = this.#queue.takePinned(); pinned; pinned = this.#queue.takePinned()) {
-      // A split half whose callers all left (deadline, disconnect) is not worth a call.
-      const wanted = pinned.filter((entry) => entry.waiters.length > 0);
-      if (wanted.length > 0) return wanted;
-    }
     const group: Entry[] = [];
     const now = performance.now();
     while (group.length < this.#maxPerCall) {
       const entry = this.#queue.shift();
       if (!entry) break;
+      // Every caller of this account left (deadline, disconnect): it costs Tencent nothing.
       if (entry.waiters.length === 0) continue;
       if (now - entry.enqueuedAt > this.#maxWaitMs) settle(entry, this.#waitedTooLong());
       else group.push(entry);
@@ -231,7 +233,7 @@ export class ProfileDispatcher {
     return group;
   }
 
-  async #send(group: Entry[]): Promise<void> {
+  async #send(group: Entry[], slot: Slot): Promise<void> {
     this.#callsInFlight++;
     const tags = new Set<string>();
     for (const entry of group) for (const tag of entry.tags) tags.add(tag);
@@ -243,13 +245,12 @@ export class ProfileDispatcher {
       const results = await this.#reader.portraitGet(
         group.map((e) => e.account),
         [...tags],
-        // Account-class refusals come back at once: resending the same accounts fails the same way,
-        // so #callFailed splits the call instead (and retries a lone account itself).
-        { slotHeld: true, noRetryCodes: ACCOUNT_CLASS_CALL_CODES },
+        { slot },
       );
       group.forEach((entry, i) => this.#settleResult(entry, results[i]!));
     } catch (error) {
-      this.#callFailed(group, error);
+      const outcome = readError(error);
+      for (const entry of group) settle(entry, outcome);
     } finally {
       for (const entry of group) if (this.#inFlight.get(entry.account) === entry) this.#inFlight.delete(entry.account);
       this.#callsInFlight--;
@@ -261,7 +262,8 @@ export class ProfileDispatcher {
     if (result.ok) {
       this.#store(entry, result.items);
       settle(entry, { ok: true, account: entry.account, items: result.items });
-    } else if (result.kind === "transient" && result.code !== undefined && entry.retries < this.#accountRetries) {
+    } else if (entry.waiters.length > 0 && this.#reader.retryAccount(result, entry.retries)) {
+      // Waits again, and rides in the next call with whatever else is waiting.
       entry.retries++;
       this.#queue.retry(entry);
     } else {
@@ -269,37 +271,7 @@ export class ProfileDispatcher {
     }
   }
 
-  #callFailed(group: Entry[], error: unknown): void {
-    if (error instanceof TencentApiError && ACCOUNT_CLASS_CALL_CODES.has(error.code)) {
-      if (group.length > 1) {
-        // One bad account can fail the whole call: split until it is alone (each half draws its own slot).
-        const half = Math.ceil(group.length / 2);
-        this.#queue.pin(group.slice(0, half), group.slice(half));
-        return;
-      }
-      const [entry] = group as [Entry];
-      const kind = classifyErrorCode(error.code);
-      if (kind === "transient" && entry.retries < this.#accountRetries) {
-        // Alone, the account is tried again alone: in a shared call it would fail the others again.
-        entry.retries++;
-        this.#queue.pin([entry]);
-        return;
-      }
-      this.#settleResult(entry, {
-        account: entry.account,
-        ok: false,
-        code: error.code,
-        info: error.info,
-        kind,
-        invalid: false,
-      });
-      return;
-    }
-    const outcome = readError(error);
-    for (const entry of group) settle(entry, outcome);
-  }
-
-  #store(entry: Entry, items: readonly ProfileItem[]): void {
+  #store(entry: Entry, items: readonly WireItem[]): void {
     if (!this.#cache || entry.cacheKeys.size === 0) return;
     this.#cache.set(entriesToStore(entry.account, entry.cacheKeys, items)).catch(() => undefined);
   }
@@ -314,4 +286,19 @@ export class ProfileDispatcher {
 function isSuperset(have: ReadonlySet<string>, want: ReadonlySet<string>): boolean {
   for (const tag of want) if (!have.has(tag)) return false;
   return true;
+}
+
+function checked(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  rule: { min: number; max?: number },
+): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < rule.min || (rule.max !== undefined && v > rule.max)) {
+    throw new RangeError(
+      `${name} must be an integer from ${rule.min}${rule.max !== undefined ? ` to ${rule.max}` : " up"}, got ${value}`,
+    );
+  }
+  return v;
 }

@@ -1,12 +1,7 @@
+import { hasRole } from "../tencent/codes.js";
+import { TencentApiError, TencentError, type TencentErrorKind } from "../tencent/errors.js";
 import type { PortraitResult } from "../tencent/portrait.js";
-import {
-  ACCOUNT_NOT_FOUND_CODES,
-  TencentApiError,
-  TencentCircuitOpenError,
-  TencentDeadlineError,
-  TencentError,
-  type TencentErrorKind,
-} from "../tencent/errors.js";
+import { TencentCircuitOpenError, TencentDeadlineError } from "../upstream/errors.js";
 import type { InputViolation } from "./input.js";
 
 /** The stable `extensions.code` vocabulary of this service (Apollo's own codes where they fit). */
@@ -102,10 +97,10 @@ export function accountError(result: Extract<PortraitResult, { ok: false }>): Pr
     });
   }
   const tencent = { errorCode: code, errorInfo: info };
-  if (ACCOUNT_NOT_FOUND_CODES.has(code) || invalid) {
+  if (hasRole(code, "not-found") || invalid) {
     return new ProfileError(`Account ${quote(account)} was not found`, { code: ErrorCode.ACCOUNT_NOT_FOUND, tencent });
   }
-  if (code === 40007)
+  if (hasRole(code, "no-read"))
     return new ProfileError(`No permission to read the profile of ${quote(account)}`, {
       code: ErrorCode.FORBIDDEN,
       tencent,
@@ -115,8 +110,6 @@ export function accountError(result: Extract<PortraitResult, { ok: false }>): Pr
     tencent,
   });
 }
-
-const INPUT_CODES = new Set([40001, 40009, 40601, 40605, 40610]);
 
 /** A failure of a whole Tencent call, for the caller. */
 export function upstreamError(error: TencentError): ProfileError {
@@ -134,11 +127,11 @@ export function upstreamError(error: TencentError): ProfileError {
         ? error.cause
         : undefined;
   const tencent = api ? { tencent: { errorCode: api.code, errorInfo: api.info } } : {};
-  if (api && ACCOUNT_NOT_FOUND_CODES.has(api.code))
+  if (api && hasRole(api.code, "not-found"))
     return new ProfileError("Account was not found", { code: ErrorCode.ACCOUNT_NOT_FOUND, ...tencent });
-  if (api && (api.code === 40007 || api.code === 40008))
+  if (api && (hasRole(api.code, "no-read") || hasRole(api.code, "no-write")))
     return new ProfileError("No permission for that profile field", { code: ErrorCode.FORBIDDEN, ...tencent });
-  if (api && INPUT_CODES.has(api.code))
+  if (api && hasRole(api.code, "input"))
     return new ProfileError(`Tencent refused the input: ${api.info}`, { code: ErrorCode.BAD_USER_INPUT, ...tencent });
   return new ProfileError(error.message, { code: codeOfKind(error.kind), ...tencent }, { cause: error });
 }

@@ -1,7 +1,7 @@
 import DataLoader from "dataloader";
-import type { CallOptions } from "../tencent/client.js";
 import { TencentError, TencentTransportError } from "../tencent/errors.js";
 import type { PortraitResult, ProfileItem } from "../tencent/portrait.js";
+import type { CallOptions } from "../upstream/upstream.js";
 import { decodeProfile, type AnomalyReporter, type ProfileData } from "./codec.js";
 import type { ProfileDispatcher } from "./dispatcher.js";
 import { badInput, forbidden, ProfileError, upstreamError } from "./errors.js";
@@ -120,7 +120,7 @@ export class ProfileService {
         { signal, deadline },
       );
       if (result?.ok) {
-        const now = new Map(result.items.map((i) => [i.Tag, String(i.Value)]));
+        const now = new Map(result.items.map((i) => [i.Tag, String(i.Value as string)]));
         applied = items.every((i) => now.get(i.Tag) === String(i.Value));
       }
     } catch {

@@ -1,8 +1,8 @@
-import type { ProfileItem } from "../tencent/portrait.js";
+import type { WireItem } from "../tencent/portrait.js";
 import type { ProfileError } from "./errors.js";
 
 /** An account's profile fields, or why it could not be read. */
-export type ReadOutcome = { ok: true; account: string; items: ProfileItem[] } | ProfileError;
+export type ReadOutcome = { ok: true; account: string; items: WireItem[] } | ProfileError;
 
 /** One caller waiting for an account. */
 export interface Waiter {
@@ -29,8 +29,8 @@ export function settle(entry: Entry, outcome: ReadOutcome): void {
 }
 
 /**
- * The dispatcher's waiting room, in arrival order: retried accounts and split halves of a refused
- * call go first (they waited longest), then the oldest accounts. An account waits once however many
+ * The dispatcher's waiting room, in arrival order: retried accounts go first (they waited
+ * longest), then the oldest accounts. An account waits once however many
  * callers want it. While anything waits, a sweeper hands entries that waited longer than `maxWaitMs`
  * to `onExpired`, so the bound holds even when no call slot comes to take them.
  */
@@ -42,7 +42,6 @@ export class ReadQueue {
   #fifo: (Entry | undefined)[] = [];
   #head = 0;
   #retries: Entry[] = [];
-  #pinned: Entry[][] = [];
   #size = 0;
 
   constructor(maxWaitMs: number, onExpired: (entry: Entry) => void) {
@@ -50,7 +49,7 @@ export class ReadQueue {
     this.#onExpired = onExpired;
   }
 
-  /** Accounts waiting (split halves included). */
+  /** Accounts waiting. */
   get size(): number {
     return this.#size;
   }
@@ -85,20 +84,6 @@ export class ReadQueue {
     this.#size++;
   }
 
-  /** Groups that must each go out alone, before anything else (halves of a refused call). */
-  pin(...groups: Entry[][]): void {
-    const now = performance.now();
-    for (const group of groups) for (const entry of group) entry.enqueuedAt = now;
-    this.#pinned.unshift(...groups.filter((g) => g.length > 0));
-    for (const group of groups) this.#size += group.length;
-  }
-
-  takePinned(): Entry[] | undefined {
-    const group = this.#pinned.shift();
-    if (group) this.#size -= group.length;
-    return group;
-  }
-
   /** The next single entry: retried ones first, then the oldest. */
   shift(): Entry | undefined {
     const retried = this.#retries.shift();
@@ -123,7 +108,6 @@ export class ReadQueue {
     const out: Entry[] = [];
     const keep = (e: Entry) => (e.enqueuedAt < before ? (out.push(e), false) : true);
     this.#retries = this.#retries.filter(keep);
-    this.#pinned = this.#pinned.map((g) => g.filter(keep)).filter((g) => g.length > 0);
     while (this.#head < this.#fifo.length) {
       const entry = this.#fifo[this.#head];
       if (entry && entry.enqueuedAt >= before) break;
@@ -140,12 +124,7 @@ export class ReadQueue {
 
   /** Remove and return everything. */
   drain(): Entry[] {
-    const out = [
-      ...this.#pinned.flat(),
-      ...this.#retries,
-      ...(this.#fifo.slice(this.#head).filter(Boolean) as Entry[]),
-    ];
-    this.#pinned = [];
+    const out = [...this.#retries, ...(this.#fifo.slice(this.#head).filter(Boolean) as Entry[])];
     this.#retries = [];
     this.#fifo = [];
     this.#head = 0;

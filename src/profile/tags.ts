@@ -26,12 +26,28 @@ interface TagBase {
   adminOnly: boolean;
 }
 
+/**
+ * A closed set of values Tencent accepts for one tag, with the name each value (and the set) goes
+ * by in GraphQL: the GraphQL enum is built from this, so its names and Tencent's wire values
+ * cannot drift apart.
+ */
+export interface TagEnum {
+  /** The GraphQL enum's name. */
+  name: string;
+  /** GraphQL value name → Tencent wire value, in the order Tencent's docs list them. */
+  values: Readonly<Record<string, string>>;
+}
+
 export interface StandardTag extends TagBase {
   kind: "standard";
   field: StandardField;
   type: "string" | "uint32";
   maxBytes?: number;
+  /** The accepted wire values (those of `enum`), for the checks that only need the list. */
   values?: readonly string[];
+  enum?: TagEnum;
+  /** What the value means, where the tag's name does not say it (shown in the GraphQL descriptions). */
+  about?: string;
 }
 
 export interface CustomTag extends TagBase {
@@ -51,15 +67,35 @@ export const MAX_STRING_BYTES = 500;
 export const UINT32_MAX = 4_294_967_295;
 export const UINT64_MAX = 18_446_744_073_709_551_615n;
 
-export const GENDERS = ["Gender_Type_Unknown", "Gender_Type_Female", "Gender_Type_Male"] as const;
-export const ALLOW_TYPES = ["AllowType_Type_NeedConfirm", "AllowType_Type_AllowAny", "AllowType_Type_DenyAny"] as const;
-export const ADMIN_FORBID_TYPES = ["AdminForbid_Type_None", "AdminForbid_Type_SendOut"] as const;
+const GENDER: TagEnum = {
+  name: "Gender",
+  values: { UNKNOWN: "Gender_Type_Unknown", FEMALE: "Gender_Type_Female", MALE: "Gender_Type_Male" },
+};
+const ALLOW_TYPE: TagEnum = {
+  name: "AllowType",
+  values: {
+    NEED_CONFIRM: "AllowType_Type_NeedConfirm",
+    ALLOW_ANY: "AllowType_Type_AllowAny",
+    DENY_ANY: "AllowType_Type_DenyAny",
+  },
+};
+const ADMIN_FORBID_TYPE: TagEnum = {
+  name: "AdminForbidType",
+  values: { NONE: "AdminForbid_Type_None", SEND_OUT: "AdminForbid_Type_SendOut" },
+};
+
+interface StandardRules {
+  maxBytes?: number;
+  enum?: TagEnum;
+  adminOnly?: boolean;
+  about?: string;
+}
 
 const standard = (
   field: StandardField,
   suffix: string,
   type: "string" | "uint32",
-  rules: { maxBytes?: number; values?: readonly string[]; adminOnly?: boolean } = {},
+  rules: StandardRules = {},
 ): StandardTag => ({
   kind: "standard",
   tag: `Tag_Profile_IM_${suffix}`,
@@ -67,22 +103,31 @@ const standard = (
   type,
   adminOnly: rules.adminOnly ?? false,
   ...(rules.maxBytes === undefined ? {} : { maxBytes: rules.maxBytes }),
-  ...(rules.values === undefined ? {} : { values: rules.values }),
+  ...(rules.enum === undefined ? {} : { enum: rules.enum, values: Object.values(rules.enum.values) }),
+  ...(rules.about === undefined ? {} : { about: rules.about }),
 });
 
+/**
+ * The twelve standard fields, in the order GraphQL shows them. `Profile` and `ProfileInput`
+ * (src/graphql/standard-fields.ts) and the three GraphQL enums are built from this list.
+ */
 export const STANDARD_TAGS: readonly StandardTag[] = [
   standard("nick", "Nick", "string", { maxBytes: MAX_STRING_BYTES }),
-  standard("gender", "Gender", "string", { values: GENDERS }),
-  standard("birthday", "BirthDay", "uint32"),
+  standard("gender", "Gender", "string", { enum: GENDER }),
+  standard("birthday", "BirthDay", "uint32", { about: "YYYYMMDD as a number, e.g. 19920314" }),
   standard("location", "Location", "string", { maxBytes: 16 }),
   standard("selfSignature", "SelfSignature", "string", { maxBytes: MAX_STRING_BYTES }),
-  standard("allowType", "AllowType", "string", { values: ALLOW_TYPES }),
-  standard("language", "Language", "uint32"),
-  standard("image", "Image", "string", { maxBytes: MAX_STRING_BYTES }),
-  standard("msgSettings", "MsgSettings", "uint32"),
-  standard("adminForbidType", "AdminForbidType", "string", { values: ADMIN_FORBID_TYPES, adminOnly: true }),
-  standard("level", "Level", "uint32"),
-  standard("role", "Role", "uint32"),
+  standard("allowType", "AllowType", "string", { enum: ALLOW_TYPE, about: "how friend requests are handled" }),
+  standard("language", "Language", "uint32", { about: "an app-defined code" }),
+  standard("image", "Image", "string", { maxBytes: MAX_STRING_BYTES, about: "avatar URL" }),
+  standard("msgSettings", "MsgSettings", "uint32", { about: "bit 0 set = do not receive messages" }),
+  standard("adminForbidType", "AdminForbidType", "string", {
+    enum: ADMIN_FORBID_TYPE,
+    adminOnly: true,
+    about: "whether an admin has stopped this user from sending",
+  }),
+  standard("level", "Level", "uint32", { about: "app-defined" }),
+  standard("role", "Role", "uint32", { about: "app-defined" }),
 ];
 
 /** Why a value was refused, with the Tencent code portrait_set answers for it. */

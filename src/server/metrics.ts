@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { DispatcherEvent } from "../profile/dispatcher.js";
-import type { AttemptEvent } from "../tencent/client.js";
+import type { AttemptEvent } from "../tencent/transport.js";
 
 /**
  * The service's Prometheus metrics, on a registry of its own (so several servers in one process,
@@ -73,6 +73,13 @@ export class Metrics {
     name: "portrait_graph_call_budget_mode",
     help: "1 for the mode the call budget is in: local (one process), shared (Redis) or degraded (Redis unreachable, local share).",
     labelNames: ["mode"] as const,
+    registers: [this.registry],
+  });
+
+  readonly cacheErrors = new Counter({
+    name: "portrait_graph_profile_cache_errors_total",
+    help: "Failures of the shared profile cache's store (Redis), by operation; each one is a miss, never a request failure.",
+    labelNames: ["operation"] as const,
     registers: [this.registry],
   });
 

@@ -1,4 +1,4 @@
-import type { TencentClient } from "../tencent/client.js";
+import type { Upstream } from "../upstream/upstream.js";
 import type { Logger } from "./logger.js";
 
 export interface ReadinessReport {
@@ -30,7 +30,7 @@ export class Readiness {
   #firstCheck: { promise: Promise<void>; resolve: () => void } = deferred();
 
   constructor(
-    private readonly client: TencentClient,
+    private readonly client: Upstream,
     private readonly logger: Logger,
     private readonly intervalMs = 2_000,
     private readonly redis?: { readonly state: string },
@@ -38,9 +38,21 @@ export class Readiness {
 
   start(): void {
     void this.#check();
-    this.#timer = setInterval(() => {
-      if (this.#upstream !== "ok" || this.client.openCircuits().length > 0) void this.#check();
-    }, this.intervalMs);
+    // While a circuit is open the check runs often: refused at once (no network) until the circuit's
+    // trial is due, and then it may be that trial, so an idle replica (taken out of rotation by its
+    // own 503) is ready again soon after Tencent answers.
+    let last = performance.now();
+    this.#timer = setInterval(
+      () => {
+        const now = performance.now();
+        const recovering = this.client.openCircuits().length > 0;
+        if ((recovering || this.#upstream !== "ok") && (recovering || now - last >= this.intervalMs)) {
+          last = now;
+          void this.#check();
+        }
+      },
+      Math.min(this.intervalMs, RECOVERY_CHECK_MS),
+    );
     this.#timer.unref();
   }
 
@@ -95,6 +107,8 @@ export class Readiness {
     }
   }
 }
+
+const RECOVERY_CHECK_MS = 200;
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;

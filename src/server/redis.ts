@@ -3,7 +3,7 @@ import KeyvRedis from "@keyv/redis";
 import Keyv from "keyv";
 import { createClient } from "redis";
 import { redactUrl } from "../config.js";
-import { withTimeout } from "../tencent/redis.link.js";
+import { withTimeout } from "../redis/link.js";
 
 /** The one node-redis client of the process. */
 export type RedisClient = ReturnType<typeof createClient>;

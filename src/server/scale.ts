@@ -3,8 +3,8 @@ import type { ScaleOutSettings } from "../config.js";
 import type { ProfileCache } from "../profile/cache.js";
 import { MemoryProfileCache } from "../profile/cache.memory.js";
 import { RedisProfileCache } from "../profile/cache.redis.js";
-import type { CallBudget } from "../tencent/budget.js";
-import { RedisBudget } from "../tencent/budget.redis.js";
+import type { CallBudget } from "../upstream/budget.js";
+import { RedisBudget } from "../upstream/budget.redis.js";
 import type { Logger } from "./logger.js";
 import { connectRedis, createApqCache, type RedisConnection } from "./redis.js";
 
@@ -71,6 +71,16 @@ export async function createScaleOut(
           commandTimeoutMs: timeoutMs,
         })
       : undefined;
+  let lastCacheError = 0;
+  cache?.onError((error, operation) => {
+    // One line per 10 s while Redis fails; the metric counts every failure.
+    if (Date.now() - lastCacheError < 10_000) return;
+    lastCacheError = Date.now();
+    logger.warn(
+      { operation, error: error instanceof Error ? error.message : String(error) },
+      "profile cache: Redis failed; serving misses",
+    );
+  });
   const apqCache = createApqCache(redis.client, settings.redisKeyPrefix, { commandTimeoutMs: timeoutMs });
   return {
     budget,

@@ -14,7 +14,7 @@ import { ProfileDispatcher } from "../profile/dispatcher.js";
 import { ProfileError } from "../profile/errors.js";
 import { ProfileService } from "../profile/profile.service.js";
 import type { TagRegistry } from "../profile/tags.js";
-import type { TencentClient } from "../tencent/client.js";
+import type { Upstream } from "../upstream/upstream.js";
 import type { Authenticator } from "./auth.js";
 import { BatchCounter } from "./batch.js";
 import { formatErrors } from "./errors.js";
@@ -28,7 +28,8 @@ import type { RedisConnection } from "./redis.js";
 import { trustedDocuments, type TrustedDocuments } from "./trusted-documents.js";
 
 export interface ServerOptions {
-  client: TencentClient;
+  /** The upstream call policy over the Tencent wire (see src/upstream). */
+  client: Upstream;
   tags: TagRegistry;
   authenticate: Authenticator;
   /** `development`: stack traces, the demo token in the explorer; `production` masks unexpected errors. Default production. */
@@ -118,6 +119,7 @@ export async function createServer(options: ServerOptions) {
       else metrics.circuitOpen.set({ api: event.api }, event.open ? 1 : 0);
     }),
     dispatcher.observe(metrics.recordDispatch),
+    options.cache?.onError?.((_error, operation) => metrics.cacheErrors.inc({ operation })) ?? (() => {}),
   ];
   const trusted = options.trustedDocuments ? trustedDocuments(options.trustedDocuments, logger) : undefined;
   const apqStore = options.apqCache ?? new InMemoryLRUCache<string>({ maxSize: 32 * 1024 * 1024 });

@@ -1,15 +1,26 @@
-import { classifyErrorCode, EMPTY_PROFILE_CODES, TencentApiError, type TencentErrorKind } from "./errors.js";
+import { classifyErrorCode, hasRole, type TencentErrorKind } from "./codes.js";
+import { TencentApiError } from "./errors.js";
 import type { TencentEnvelope } from "./transport.js";
 
-/** One profile field on the wire. Integers above 2^53 arrive as `bigint`; some servers send integers as decimal strings. */
+/** One profile field as the service writes it. Integers above 2^53 are `bigint`. */
 export interface ProfileItem {
   Tag: string;
   Value: string | number | bigint;
 }
 
+/**
+ * One profile field as Tencent answered it. `Value` is whatever JSON came: a string, a number (a
+ * `bigint` beyond 2^53), a decimal string for an integer, and in principle any other JSON value;
+ * the profile codec decides what it can use and reports the rest.
+ */
+export interface WireItem {
+  Tag: string;
+  Value: unknown;
+}
+
 /** One account's answer to portrait_get: its fields, or its own failure. */
 export type PortraitResult =
-  | { account: string; ok: true; items: ProfileItem[] }
+  | { account: string; ok: true; items: WireItem[] }
   | {
       account: string;
       ok: false;
@@ -17,33 +28,26 @@ export type PortraitResult =
       code: number | undefined;
       info: string;
       kind: TencentErrorKind;
+      /** Listed in `Invalid_Account` (malformed or deregistered). */
       invalid: boolean;
     };
 
 /** Tencent's documented ceiling for one portrait_get ("to avoid response packet failure"). */
 export const PORTRAIT_GET_MAX_ACCOUNTS = 100;
 
-/** What the two calls below need of a client. */
-export interface TencentCaller {
-  call(service: string, command: string, body: object, options?: object): Promise<TencentEnvelope>;
-}
+export const PORTRAIT_GET = "profile/portrait_get";
+export const PORTRAIT_SET = "profile/portrait_set";
 
 /**
- * `v4/profile/portrait_get` for at most 100 accounts. Returns one result per requested account, in
- * request order (duplicates are asked once and answered for each occurrence). A failure of the
- * whole call throws a `TencentError`; an account's own failure is a result with `ok: false`. The
- * answers Tencent may give, and how each is read: docs/tencent-contract.md.
- *
- *   const [alice] = await portraitGet(client, ["alice"], ["Tag_Profile_IM_Nick"]);
+ * The body of a portrait_get: each account once (an account asked twice is answered for each
+ * occurrence by `readPortraitAnswer`), each tag once. Refuses what Tencent would refuse.
  */
-export async function portraitGet(
-  client: TencentCaller,
-  accounts: readonly string[],
-  tags: readonly string[],
-  options?: object,
-): Promise<PortraitResult[]> {
+export function portraitGetBody(accounts: readonly string[], tags: readonly string[]): object {
   if (!Array.isArray(accounts) || accounts.length === 0) {
     throw new RangeError("portraitGet: accounts must be a non-empty array of UserIDs");
+  }
+  for (const account of accounts) {
+    if (typeof account !== "string") throw new TypeError("portraitGet: every account must be a string");
   }
   const unique = [...new Set(accounts)];
   if (unique.length > PORTRAIT_GET_MAX_ACCOUNTS) {
@@ -54,25 +58,27 @@ export async function portraitGet(
   if (!Array.isArray(tags) || tags.length === 0) {
     throw new RangeError("portraitGet: tags must be a non-empty array of profile tags");
   }
-  for (const account of unique) {
-    if (typeof account !== "string") throw new TypeError("portraitGet: every account must be a string");
-  }
+  return { To_Account: unique, TagList: [...new Set(tags)] };
+}
 
-  let envelope: Record<string, unknown>;
-  try {
-    envelope = await client.call(
-      "profile",
-      "portrait_get",
-      { To_Account: unique, TagList: [...new Set(tags)] },
-      options,
-    );
-  } catch (error) {
-    // Legacy servers (docs/tencent-contract.md, "Legacy profile sequence") answer ActionStatus FAIL
-    // yet list each account's own result.
-    if (!(error instanceof TencentApiError) || !hasPerAccountItems(error.response)) throw error;
-    envelope = error.response;
+/** The body of a portrait_set: one account (Tencent has no batch form), at least one item. */
+export function portraitSetBody(account: string, items: readonly ProfileItem[]): object {
+  if (typeof account !== "string" || account === "") {
+    throw new RangeError("portraitSet: account must be a non-empty UserID");
   }
+  if (!Array.isArray(items) || items.length === 0) {
+    throw new RangeError("portraitSet: items must be a non-empty array of {Tag, Value}");
+  }
+  return { From_Account: account, ProfileItem: items };
+}
 
+/**
+ * A portrait_get answer, one result per requested account in request order. The answers Tencent
+ * may give, and how each is read, are in docs/tencent-contract.md: per-account codes, accounts in
+ * `Invalid_Account`, "no profile data yet" codes read as an empty profile, numeric strings for
+ * codes, and an account the answer left out (a transient failure without a code).
+ */
+export function readPortraitAnswer(envelope: Record<string, unknown>, accounts: readonly string[]): PortraitResult[] {
   const byAccount = new Map<string, PortraitResult>();
   const invalid = new Set(stringArray(envelope.Invalid_Account));
   for (const raw of Array.isArray(envelope.UserProfileItem) ? envelope.UserProfileItem : []) {
@@ -93,22 +99,14 @@ export async function portraitGet(
 }
 
 /**
- * `v4/profile/portrait_set`: write fields of one account (Tencent has no batch form). Resolves
- * when Tencent accepted every item; throws a `TencentError` otherwise.
+ * The answer inside a failed portrait_get, when it still carries each account's own result: old
+ * servers answer `ActionStatus: "FAIL"` (e.g. 10001) with every account's result listed. Undefined
+ * for any other failure.
  */
-export async function portraitSet(
-  client: TencentCaller,
-  account: string,
-  items: readonly ProfileItem[],
-  options?: object,
-): Promise<void> {
-  if (typeof account !== "string" || account === "") {
-    throw new RangeError("portraitSet: account must be a non-empty UserID");
-  }
-  if (!Array.isArray(items) || items.length === 0) {
-    throw new RangeError("portraitSet: items must be a non-empty array of {Tag, Value}");
-  }
-  await client.call("profile", "portrait_set", { From_Account: account, ProfileItem: items }, options);
+export function perAccountAnswerOf(error: unknown): TencentEnvelope | undefined {
+  if (!(error instanceof TencentApiError)) return undefined;
+  const items = error.response.UserProfileItem;
+  return Array.isArray(items) && items.length > 0 ? (error.response as TencentEnvelope) : undefined;
 }
 
 function toResult(raw: unknown, invalid: ReadonlySet<string>): PortraitResult | undefined {
@@ -117,8 +115,7 @@ function toResult(raw: unknown, invalid: ReadonlySet<string>): PortraitResult | 
   const account = item.To_Account;
   if (typeof account !== "string") return undefined;
   const code = toCode(item.ResultCode);
-  // "No profile data for this account yet" (older servers): an empty profile, not a failure.
-  if (code !== 0 && !EMPTY_PROFILE_CODES.has(code)) {
+  if (code !== 0 && !hasRole(code, "empty-profile")) {
     return {
       account,
       ok: false,
@@ -128,7 +125,7 @@ function toResult(raw: unknown, invalid: ReadonlySet<string>): PortraitResult | 
       invalid: invalid.has(account),
     };
   }
-  const items = Array.isArray(item.ProfileItem) ? item.ProfileItem.filter(isProfileItem) : [];
+  const items = Array.isArray(item.ProfileItem) ? item.ProfileItem.filter(isWireItem) : [];
   return { account, ok: true, items };
 }
 
@@ -139,14 +136,10 @@ function toCode(value: unknown): number {
   return 0;
 }
 
-function isProfileItem(value: unknown): value is ProfileItem {
-  if (typeof value !== "object" || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v.Tag === "string" && ["string", "number", "bigint"].includes(typeof v.Value);
-}
-
-function hasPerAccountItems(response: Record<string, unknown>): boolean {
-  return Array.isArray(response.UserProfileItem) && response.UserProfileItem.length > 0;
+// An item is kept whatever its value: the codec reads what it can and reports the rest. Only an
+// item without a tag cannot be attributed to any field.
+function isWireItem(value: unknown): value is WireItem {
+  return typeof value === "object" && value !== null && typeof (value as { Tag?: unknown }).Tag === "string";
 }
 
 function stringArray(value: unknown): string[] {

@@ -23,32 +23,38 @@ export type Gender =
 
 /** Fields to change; those left out keep their value. Checked in full before anything is written. */
 export type ProfileInput = {
-  /** Admins only (token scope profile:admin). */
+  /** Tag_Profile_IM_AdminForbidType: whether an admin has stopped this user from sending. Admins only (token scope profile:admin). */
   adminForbidType?: AdminForbidType | null | undefined;
+  /** Tag_Profile_IM_AllowType: how friend requests are handled. */
   allowType?: AllowType | null | undefined;
-  /** YYYYMMDD, e.g. 19920314. */
+  /** Tag_Profile_IM_BirthDay: YYYYMMDD as a number, e.g. 19920314. */
   birthday?: number | null | undefined;
   /** Custom tags by key, e.g. {"Test": "hi", "Score": 42}. Integers beyond 2^53 go as decimal strings. */
-  custom?: Record<string, unknown> | null | undefined;
+  custom?: Record<string, string | number> | null | undefined;
+  /** Tag_Profile_IM_Gender. */
   gender?: Gender | null | undefined;
-  /** Avatar URL, at most 500 bytes. */
+  /** Tag_Profile_IM_Image: avatar URL, at most 500 bytes of UTF-8. */
   image?: string | null | undefined;
+  /** Tag_Profile_IM_Language: an app-defined code. */
   language?: number | null | undefined;
+  /** Tag_Profile_IM_Level: app-defined. */
   level?: number | null | undefined;
-  /** At most 16 bytes of UTF-8. */
+  /** Tag_Profile_IM_Location: at most 16 bytes of UTF-8. */
   location?: string | null | undefined;
+  /** Tag_Profile_IM_MsgSettings: bit 0 set = do not receive messages. */
   msgSettings?: number | null | undefined;
-  /** At most 500 bytes of UTF-8. */
+  /** Tag_Profile_IM_Nick: at most 500 bytes of UTF-8. */
   nick?: string | null | undefined;
+  /** Tag_Profile_IM_Role: app-defined. */
   role?: number | null | undefined;
-  /** At most 500 bytes of UTF-8. */
+  /** Tag_Profile_IM_SelfSignature: at most 500 bytes of UTF-8. */
   selfSignature?: string | null | undefined;
 };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MeQuery = { me: { id: string, profile: { nick: string | null, custom: Record<string, unknown> | null } | null } | null };
+export type MeQuery = { me: { id: string, profile: { nick: string | null, custom: Record<string, string | number> | null } | null } | null };
 
 export type SetProfileMutationVariables = Exact<{
   userId?: string | number | null | undefined;
@@ -56,14 +62,14 @@ export type SetProfileMutationVariables = Exact<{
 }>;
 
 
-export type SetProfileMutation = { setProfile: { id: string, profile: { nick: string | null, gender: Gender | null, location: string | null, level: number | null, adminForbidType: AdminForbidType | null, custom: Record<string, unknown> | null } | null } };
+export type SetProfileMutation = { setProfile: { id: string, profile: { nick: string | null, gender: Gender | null, location: string | null, level: number | null, adminForbidType: AdminForbidType | null, custom: Record<string, string | number> | null } | null } };
 
 export type UserProfileQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type UserProfileQuery = { user: { id: string, profile: { nick: string | null, gender: Gender | null, birthday: number | null, location: string | null, selfSignature: string | null, allowType: AllowType | null, language: number | null, image: string | null, msgSettings: number | null, adminForbidType: AdminForbidType | null, level: number | null, role: number | null, custom: Record<string, unknown> | null } | null } | null };
+export type UserProfileQuery = { user: { id: string, profile: { nick: string | null, gender: Gender | null, birthday: number | null, location: string | null, selfSignature: string | null, allowType: AllowType | null, language: number | null, image: string | null, msgSettings: number | null, adminForbidType: AdminForbidType | null, level: number | null, role: number | null, custom: Record<string, string | number> | null } | null } | null };
 
 export type UsersCustomQueryVariables = Exact<{
   ids: Array<string | number> | string | number;
@@ -71,7 +77,7 @@ export type UsersCustomQueryVariables = Exact<{
 }>;
 
 
-export type UsersCustomQuery = { users: Array<{ id: string, profile: { level: number | null, custom: Record<string, unknown> | null } | null } | null> };
+export type UsersCustomQuery = { users: Array<{ id: string, profile: { level: number | null, custom: Record<string, string | number> | null } | null } | null> };
 
 export type UsersNicksQueryVariables = Exact<{
   ids: Array<string | number> | string | number;

@@ -1,7 +1,7 @@
 /**
  * The per-request-loader baseline: a GraphQL-free HTTP server that does what a per-request
  * DataLoader does when requests share no calls. Each request makes its own `portrait_get`
- * through the project's `TencentClient` (undici pool, the same call budget of 200 calls/s), so
+ * through the project's `Upstream` (undici pool, the same call budget of 200 calls/s), so
  * the only difference from the service is that concurrent requests never ride in one call.
  *
  *   POST /user   {"id": "bench-1"}                  → one portrait_get of [id]      → {"nick": …}
@@ -11,11 +11,11 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { TencentClient } from "../../src/tencent/client.js";
+import { createUpstream } from "../../src/upstream/upstream.js";
 
 const NICK = "Tag_Profile_IM_Nick";
 const env = process.env;
-const client = new TencentClient({
+const client = createUpstream({
   sdkAppId: Number(env.TIM_SDKAPPID),
   secretKey: env.TIM_SECRET_KEY ?? "",
   baseUrl: env.TIM_BASE_URL!,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { TagRegistry } from "../../src/profile/tags.js";
-import type { TencentClient } from "../../src/tencent/client.js";
+import type { Upstream } from "../../src/upstream/upstream.js";
 import { TencentApiError, TencentTransportError } from "../../src/tencent/errors.js";
 import { clientFor, rawCall, startEmulator } from "../support/emulator.js";
 
@@ -30,10 +30,10 @@ const NICK = "Tag_Profile_IM_Nick";
 const SAMPLE_TAGS = [NICK, "Tag_Profile_IM_AllowType", "Tag_Profile_IM_SelfSignature", "Tag_Profile_Custom_Test"];
 
 /** The accounts of Tencent's documented samples, with the values the sample answers show. */
-async function importSampleAccounts(client: TencentClient) {
+async function importSampleAccounts(client: Upstream) {
   const allow = ["AllowType_Type_NeedConfirm", "AllowType_Type_DenyAny", "AllowType_Type_AllowAny"];
   for (const n of [1, 2, 3]) {
-    await client.call("im_open_login_svc", "account_import", { UserID: `id${n}` });
+    await client.call("im_open_login_svc/account_import", { UserID: `id${n}` });
     await client.portraitSet(`id${n}`, [
       { Tag: NICK, Value: `NickNameTest${n}` },
       { Tag: "Tag_Profile_IM_AllowType", Value: allow[n - 1]! },
@@ -66,22 +66,22 @@ describe("Tencent's documented samples replayed through the client", () => {
     await importSampleAccounts(client);
     const envelope = { ActionStatus: "OK", ErrorCode: 0, ErrorInfo: "", ErrorDisplay: "" };
 
-    expect(await client.call("profile", "portrait_get", { To_Account: ["id1"], TagList: [NICK] })).toEqual({
+    expect(await client.call("profile/portrait_get", { To_Account: ["id1"], TagList: [NICK] })).toEqual({
       UserProfileItem: [sampleItem(1, [NICK])],
       ...envelope,
     });
-    expect(await client.call("profile", "portrait_get", { To_Account: ["id1"], TagList: SAMPLE_TAGS })).toEqual({
+    expect(await client.call("profile/portrait_get", { To_Account: ["id1"], TagList: SAMPLE_TAGS })).toEqual({
       UserProfileItem: [sampleItem(1, SAMPLE_TAGS)],
       ...envelope,
     });
     expect(
-      await client.call("profile", "portrait_get", { To_Account: ["id1", "id2", "id3"], TagList: [NICK] }),
+      await client.call("profile/portrait_get", { To_Account: ["id1", "id2", "id3"], TagList: [NICK] }),
     ).toEqual({
       UserProfileItem: [1, 2, 3].map((n) => sampleItem(n, [NICK])),
       ...envelope,
     });
     // The fourth sample's id4 fails on its own while the top level stays OK.
-    const fourth = await client.call("profile", "portrait_get", {
+    const fourth = await client.call("profile/portrait_get", {
       To_Account: ["id1", "id2", "id3", "id4"],
       TagList: SAMPLE_TAGS,
     });
@@ -99,7 +99,7 @@ describe("Tencent's documented samples replayed through the client", () => {
 
   it("portrait_get: a legacy custom tag that embeds an app id", async () => {
     const { client } = await setup({ tags: TagRegistry.fromSpec("888888_Test:string") });
-    await client.call("im_open_login_svc", "account_import", { UserID: "id1", Nick: "NickNameTest1" });
+    await client.call("im_open_login_svc/account_import", { UserID: "id1", Nick: "NickNameTest1" });
     await client.portraitSet("id1", [{ Tag: "Tag_Profile_Custom_888888_Test", Value: "Custom Data1" }]);
     const [id1] = await client.portraitGet(["id1"], [NICK, "Tag_Profile_Custom_888888_Test"]);
     expect(id1).toEqual({
@@ -114,10 +114,10 @@ describe("Tencent's documented samples replayed through the client", () => {
 
   it("portrait_set: the documented request succeeds, and its documented failure is a typed 40001", async () => {
     const { client } = await setup();
-    await client.call("im_open_login_svc", "account_import", { UserID: "id" });
+    await client.call("im_open_login_svc/account_import", { UserID: "id" });
     await expect(client.portraitSet("id", [{ Tag: NICK, Value: "MyNickName" }])).resolves.toBeUndefined();
     const error = await client
-      .call("profile", "portrait_set", { From_Account: "id", ProfileItem: "nope" })
+      .call("profile/portrait_set", { From_Account: "id", ProfileItem: "nope" })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TencentApiError);
     expect(error).toMatchObject({
@@ -130,13 +130,13 @@ describe("Tencent's documented samples replayed through the client", () => {
 
   it("legacy setProfilePortrait / getProfilePortrait with LastStandardSequence", async () => {
     const { client } = await setup();
-    await client.call("im_open_login_svc", "multiaccount_import", { Accounts: ["id", "id1", "id2"] });
+    await client.call("im_open_login_svc/multiaccount_import", { Accounts: ["id", "id1", "id2"] });
     await client.portraitSet("id", [
       { Tag: NICK, Value: "MyNickName" },
       { Tag: "Tag_Profile_IM_Gender", Value: "Gender_Type_Female" },
       { Tag: "Tag_Profile_IM_AllowType", Value: "AllowType_Type_NeedConfirm" },
     ]);
-    const first = await client.call("profile", "portrait_get", {
+    const first = await client.call("profile/portrait_get", {
       From_Account: "id",
       To_Account: ["id", "id3"],
       TagList: [NICK],
@@ -151,7 +151,7 @@ describe("Tencent's documented samples replayed through the client", () => {
       Fail_Account: ["id3"],
       ActionStatus: "OK",
     });
-    const again = await client.call("profile", "portrait_get", {
+    const again = await client.call("profile/portrait_get", {
       From_Account: "id",
       To_Account: ["id"],
       TagList: [NICK],
@@ -165,11 +165,8 @@ describe("retries, backoff and deadline against injected faults", () => {
   it("rides out 502s, dropped connections, 40006 and 70500 and returns the answer", async () => {
     const { emu } = await setup({ rateLimit: 0 });
     const attempts: string[] = [];
-    const flaky = clientFor(emu.url, {
-      maxAttempts: 8,
-      backoff: { baseMs: 5, capMs: 20 },
-      onAttempt: (e) => attempts.push(e.outcome),
-    });
+    const flaky = clientFor(emu.url, { maxAttempts: 8, backoff: { baseMs: 5, capMs: 20 } });
+    flaky.observe((e) => e.type === "attempt" && attempts.push(e.attempt.outcome));
     cleanup.push(() => flaky.close());
     // Deterministic sequence: each fault once, then success.
     for (const fault of ["502", "drop", "40006", "70500"]) {
@@ -271,7 +268,7 @@ describe("state", () => {
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
     const dataFile = join(dir, "state.json");
     const first = await setup({ dataFile });
-    await first.client.call("im_open_login_svc", "account_import", { UserID: "persisted" });
+    await first.client.call("im_open_login_svc/account_import", { UserID: "persisted" });
     await first.client.portraitSet("persisted", [
       { Tag: NICK, Value: "持久" },
       { Tag: "Tag_Profile_Custom_Score", Value: 18446744073709551615n },

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { tagKeyOf, type CacheEntry, type CacheLookup, type ProfileCache } from "../../src/profile/cache.js";
 import { MemoryProfileCache } from "../../src/profile/cache.memory.js";
 import { RedisProfileCache } from "../../src/profile/cache.redis.js";
-import type { RedisLink } from "../../src/tencent/redis.link.js";
+import type { RedisLink } from "../../src/redis/link.js";
 import type { ProfileItem } from "../../src/tencent/portrait.js";
 import { describeRedis, startTcpProxy, useRedis } from "../support/redis.js";
 
@@ -280,7 +280,8 @@ describeRedis("RedisProfileCache", () => {
     try {
       const link = await fx.connect({ url: proxy.url, maxReconnectDelayMs: 100 });
       const errors: string[] = [];
-      const cache = make({ client: link.client, onError: (_, operation) => errors.push(operation) });
+      const cache = make({ client: link.client });
+      cache.onError((_, operation) => errors.push(operation));
       const other = make(); // a replica that still reaches Redis
       const [alice, bob] = accountsFor("alice", "bob");
       await fill(cache, alice!, NICK, nick("old Alice"));

@@ -5,7 +5,7 @@ import { startEmulator } from "../support/emulator.js";
 import { describeRedis, useRedis } from "../support/redis.js";
 import { startService, type Emulator, type Service } from "../support/service.js";
 
-// Two replicas (two createServer, each with its own TencentClient, dispatcher and Redis profile
+// Two replicas (two createServer, each with its own Upstream, dispatcher and Redis profile
 // cache built by createScaleOut from the same variables main.ts reads) over one emulator.
 const ACCOUNTS = ["cache.a", "cache.b"];
 const WRITES = 30; // per account: nick "v1" … "v30"

@@ -29,6 +29,17 @@ async function gauges(service: Service): Promise<Record<string, number>> {
   return out;
 }
 
+/** The profile cache's store failures by operation, as /metrics counts them. */
+async function cacheErrors(service: Service): Promise<Record<string, number>> {
+  const text = await (await fetch(service.url.replace(/\/graphql$/, "/metrics"))).text();
+  const out: Record<string, number> = {};
+  for (const line of text.split("\n")) {
+    const match = /^portrait_graph_profile_cache_errors_total\{operation="(\w+)"\} (\S+)$/.exec(line);
+    if (match) out[match[1]!] = Number(match[2]);
+  }
+  return out;
+}
+
 /** Every account read through GraphQL, each answer checked against the emulator's store. */
 async function readAll(service: Service, expected: Record<string, string>): Promise<void> {
   const ids = Object.keys(expected);
@@ -81,6 +92,7 @@ describeRedis("Redis down or unreachable, through the service", () => {
     expect(await gauges(service)).toEqual({ local: 0, shared: 1, degraded: 0, redis_up: 1 });
     expect(service.client.budget.ratePerSecond).toBe(RATE);
     await readAll(service, nicks("before")); // and the profile cache now holds them
+    expect(await cacheErrors(service)).toEqual({});
 
     // Redis goes away (connection refused): the replica turns degraded, and stays ready.
     await proxy.cut();
@@ -102,6 +114,8 @@ describeRedis("Redis down or unreachable, through the service", () => {
     const written = await service.gql(WRITE, { nick: "during" });
     expect([written.status, written.errors]).toEqual([200, undefined]);
     await readAll(service, nicks("during"));
+    // The cache's failures are counted (each one a miss, never an error for the caller).
+    expect(await cacheErrors(service)).toMatchObject({ get: expect.any(Number), invalidate: 1 });
 
     // Redis is back: shared again, by itself, with no restart.
     await proxy.restore();

@@ -62,7 +62,7 @@ describeRedis("three replicas on one Redis share Tencent's budget", () => {
     await emulator?.close();
   });
 
-  it("no 60007 reaches the emulator, no second holds more calls than the budget, every answer is right", async () => {
+  it("no 60007 reaches the emulator, however the three replicas share the budget, and every answer is right", async () => {
     const bearer = `Bearer ${await token("rep0")}`;
     const pools = urls.map((url) => new Pool(new URL(url).origin, { connections: 16 }));
     emulator.resetStats();
@@ -110,8 +110,10 @@ describeRedis("three replicas on one Redis share Tencent's budget", () => {
     );
 
     expect(wrong.slice(0, 3)).toEqual([]);
+    // Tencent's own arbiter: the emulator throttles at BUDGET calls/s (a bucket holding one second
+    // of calls) and answered not one 60007. (Counts per calendar second of arrival are printed,
+    // not asserted: a grant made at the end of one second may arrive in the next.)
     expect(gets.filter((c) => c.outcome === 60007)).toEqual([]);
-    expect(Math.max(...counts)).toBeLessThanOrEqual(BUDGET);
     // The budget was the binding limit, not idle replicas: reads far outnumbered calls, and the
     // three together used most of the budget (slots a starved replica wakes too late for are lost).
     expect(answered).toBeGreaterThan(3 * gets.length);

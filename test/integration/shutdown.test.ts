@@ -32,7 +32,8 @@ const READ_NICK = JSON.stringify({ query: '{ user(id: "li.na") { profile { nick 
 
 describe("SIGTERM", () => {
   it("drains: /readyz 503 at once, all 100 in-flight requests answered, exit 0 within SHUTDOWN_TIMEOUT_MS", async () => {
-    const { child, exited, origin, token, slowUpstream } = await startMain({ SHUTDOWN_TIMEOUT_MS: "5000" });
+    // A generous bound: what is checked is that draining, not the bound, ended the process.
+    const { child, exited, origin, token, slowUpstream, output } = await startMain({ SHUTDOWN_TIMEOUT_MS: "20000" });
     try {
       const pool = new Pool(origin, { connections: 100 });
       // Ready once its first upstream check has passed.
@@ -62,7 +63,6 @@ describe("SIGTERM", () => {
           })),
       );
       await new Promise((resolve) => setTimeout(resolve, 150));
-      const signalledAt = performance.now();
       child.kill("SIGTERM");
 
       // The signal is handled on the child's next turn: /readyz turns 503 then, while the 100
@@ -88,8 +88,8 @@ describe("SIGTERM", () => {
       expect(answers.filter((a) => a.status !== 200 || a.body.data?.user?.profile?.nick !== "李娜")).toEqual([]);
       const [code] = await exited;
       expect(code).toBe(0);
-      // Drained well before the bound: an exit forced by SHUTDOWN_TIMEOUT_MS would come at 5 s.
-      expect(performance.now() - signalledAt).toBeLessThan(5_000);
+      // Drained by its own steps: an exit forced by SHUTDOWN_TIMEOUT_MS says so on the way out.
+      expect(output()).not.toMatch(/did not finish within SHUTDOWN_TIMEOUT_MS/);
       await pool.close();
     } finally {
       child.kill("SIGKILL");
@@ -97,14 +97,15 @@ describe("SIGTERM", () => {
   });
 
   it("exits 0 within SHUTDOWN_TIMEOUT_MS even when a request is still waiting on the upstream", async () => {
-    // Each upstream answer takes 4 s; the process is given 1 s.
+    // Each upstream answer takes 30 s; the process is given 3 s (its closing steps get a second of
+    // that, enough on a starved machine).
     const { child, exited, origin, token, slowUpstream, output } = await startMain({
-      SHUTDOWN_TIMEOUT_MS: "1000",
+      SHUTDOWN_TIMEOUT_MS: "3000",
       LOG_LEVEL: "info",
     });
     const pool = new Pool(origin, { connections: 1 });
     try {
-      await slowUpstream(4_000);
+      await slowUpstream(30_000);
       const stuck = pool.request({
         path: "/graphql",
         method: "POST",
@@ -124,9 +125,9 @@ describe("SIGTERM", () => {
             .split("\n")
             .find((line) => line.includes(`"msg":"${msg}"`))!,
         ) as { time: number };
-      expect(logged("stopped").time - logged("draining").time).toBeLessThan(1_000);
-      // Seen from here, with the signal's and the exit's way between the processes on top.
-      expect(performance.now() - signalledAt).toBeLessThan(1_000 + 1_000);
+      expect(logged("stopped").time - logged("draining").time).toBeLessThanOrEqual(3_000);
+      // The stuck upstream call did not hold the exit (it would have answered 30 s later).
+      expect(performance.now() - signalledAt).toBeLessThan(15_000);
       await expect(stuck).rejects.toThrow();
       // By its own steps (drain, then the upstream pool cut), not by the last-resort timer.
       expect(output()).not.toMatch(/did not finish within SHUTDOWN_TIMEOUT_MS/);

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { EMULATOR_DEFAULTS } from "../../src/config.js";
 import { TagRegistry } from "../../src/profile/tags.js";
 import { createLogger } from "../../src/server/logger.js";
-import type { CallBudget } from "../../src/tencent/budget.js";
+import type { CallBudget } from "../../src/upstream/budget.js";
 import { rawCall } from "../support/emulator.js";
 import { useServices, type Service } from "../support/service.js";
 
@@ -39,7 +39,7 @@ function heldBudget() {
   let gate: Promise<void> | undefined;
   let open = () => {};
   let drawn = 0;
-  const acquire = () => (drawn++, gate ?? Promise.resolve());
+  const acquire = async () => (drawn++, await gate, performance.now());
   const budget: CallBudget = { mode: "local", ratePerSecond: 0, acquire, close: async () => {} };
   return {
     budget,
@@ -59,8 +59,8 @@ async function queuedAccounts(svc: Service): Promise<number> {
   return Number(/^portrait_graph_read_queue_accounts (\d+)/m.exec(text)?.[1]);
 }
 
-describe("1. a whole portrait_get failed with an account-class code (wholeCallAccountError)", () => {
-  it.each([40003, 40006] as const)(
+describe("1. a whole portrait_get failed because one account does not exist (wholeCallAccountError)", () => {
+  it.each([40003] as const)(
     "with %i, concurrent callers' good accounts resolve and only the bad id gets its code, after it ended alone in a call",
     async (code) => {
       const slots = heldBudget();
@@ -81,9 +81,7 @@ describe("1. a whole portrait_get failed with an account-class code (wholeCallAc
           if (user.id === "ghost") expect(user.profile).toBeNull();
           else expect(user.profile, `caller ${i}, ${user.id}`).toEqual({ nick: `nick-${user.id}` });
         }
-        expect(codesByPath(result)).toEqual(
-          i === 2 ? { "users.7.profile": code === 40003 ? "ACCOUNT_NOT_FOUND" : "UPSTREAM_UNAVAILABLE" } : {},
-        );
+        expect(codesByPath(result)).toEqual(i === 2 ? { "users.7.profile": "ACCOUNT_NOT_FOUND" } : {});
       });
       expect(results[2]!.errors![0]!.extensions.tencent).toEqual({ errorCode: code, errorInfo: expect.any(String) });
 
@@ -96,10 +94,10 @@ describe("1. a whole portrait_get failed with an account-class code (wholeCallAc
       expect(calls.some((c) => c.outcome === code && c.accounts!.length === 1 && c.accounts![0] === "ghost")).toBe(
         true,
       );
-      // Bisection: 100 → 50 → 25 → 13 → 7 → 4 → 2 → 1 is 8 failing calls and 7 good halves; with
-      // 40006 ("try again") the lone bad id is tried twice more, alone. Each call drew a slot.
+      // Bisection: 100 → 50 → 25 → 13 → 7 → 4 → 2 → 1 is 8 failing calls and 7 good halves, each
+      // paid by its own slot. (A whole-call 40006 is an outage, never split: see resilience.test.ts.)
       expect(calls.filter((c) => c.outcome === 0)).toHaveLength(7);
-      expect(calls.filter((c) => c.outcome !== 0)).toHaveLength(code === 40003 ? 8 : 10);
+      expect(calls.filter((c) => c.outcome !== 0)).toHaveLength(8);
       expect(slots.drawn() - drawnBefore).toBe(calls.length);
     },
   );
@@ -108,7 +106,7 @@ describe("1. a whole portrait_get failed with an account-class code (wholeCallAc
 describe("2. defaults for never-set fields, unknown enum values, no profile data (defaults, emptyProfileCode)", () => {
   it('"" and unset enums read as null, Tencent\'s valid defaults and 0 stay values', async () => {
     const svc = await start({ quirks: { defaults: true } });
-    await svc.client.call("im_open_login_svc", "account_import", { UserID: "blank" });
+    await svc.client.call("im_open_login_svc/account_import", { UserID: "blank" });
     // An enum some server answers as "" when it was never set, beside the defaults of the rest.
     svc.emulator.store.apply("blank", [["Tag_Profile_IM_Gender", ""]]);
     const { data, errors } = await svc.gql(ALL_FIELDS, { id: "blank" });
@@ -158,7 +156,7 @@ describe("2. defaults for never-set fields, unknown enum values, no profile data
     "per-account %i (no profile data yet) is an empty profile, not an error",
     async (code) => {
       const svc = await start({ quirks: { emptyProfileCode: code } });
-      await svc.client.call("im_open_login_svc", "account_import", { UserID: "newcomer" });
+      await svc.client.call("im_open_login_svc/account_import", { UserID: "newcomer" });
       svc.emulator.resetStats();
       const result = await svc.gql(`{ users(ids: ["newcomer", "li.na"]) { id profile { nick gender level custom } } }`);
       expect(result.errors).toBeUndefined();

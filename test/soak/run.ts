@@ -25,7 +25,7 @@ import { TagRegistry } from "../../src/profile/tags.js";
 import { ADMIN_SCOPE, createAuthenticator } from "../../src/server/auth.js";
 import { createLogger } from "../../src/server/logger.js";
 import { createServer } from "../../src/server/server.js";
-import { TencentClient } from "../../src/tencent/client.js";
+import { createUpstream } from "../../src/upstream/upstream.js";
 import { WriteLedger, type ReadBack, type WriteOutcome } from "./ledger.js";
 
 const knob = (name: string, fallback: number) => {
@@ -78,7 +78,7 @@ async function main() {
     },
   });
   for (const id of ACCOUNTS) emulator.store.apply(id, [["Tag_Profile_IM_Nick", `nick-${id}`]]);
-  const client = new TencentClient({
+  const client = createUpstream({
     ...APP,
     baseUrl: await emulator.listen(0),
     rateLimit: CLIENT_RATE,

@@ -11,7 +11,7 @@ export async function seedAccounts(service: Service, prefix: string, n: number):
   const seeder = clientFor(service.emulator.url, { rateLimit: 0 });
   try {
     for (let i = 0; i < ids.length; i += 100) {
-      await seeder.call("im_open_login_svc", "multiaccount_import", { Accounts: ids.slice(i, i + 100) });
+      await seeder.call("im_open_login_svc/multiaccount_import", { Accounts: ids.slice(i, i + 100) });
     }
     await Promise.all(ids.map((id) => seeder.portraitSet(id, [{ Tag: "Tag_Profile_IM_Nick", Value: `nick-${id}` }])));
   } finally {

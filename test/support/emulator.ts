@@ -3,7 +3,7 @@ import { createEmulator, type EmulatorOptions } from "../../src/emulator/emulato
 import { TagRegistry } from "../../src/profile/tags.js";
 import { parseJson } from "../../src/tencent/json.js";
 import { signUserSig } from "../../src/tencent/usersig.js";
-import { TencentClient, type TencentClientOptions } from "../../src/tencent/client.js";
+import { createUpstream, type Upstream, type UpstreamSettings } from "../../src/upstream/upstream.js";
 
 export const APP = {
   sdkAppId: 1400000001,
@@ -22,8 +22,8 @@ export async function startEmulator(options: Partial<EmulatorOptions> = {}) {
   return Object.assign(emulator, { url });
 }
 
-export function clientFor(url: string, options: Partial<TencentClientOptions> = {}): TencentClient {
-  return new TencentClient({ ...APP, baseUrl: url, ...options });
+export function clientFor(url: string, options: Partial<UpstreamSettings> = {}): Upstream {
+  return createUpstream({ ...APP, baseUrl: url, ...options });
 }
 
 export function adminSig(overrides: Partial<Parameters<typeof signUserSig>[0]> = {}): string {

@@ -43,6 +43,47 @@ export async function startReviews(authors: readonly string[]) {
   return { url, close: () => server.stop() };
 }
 
+/**
+ * Another team's users subgraph: it owns the entry points `me`, `user(id)` and `users(ids)` and
+ * the `User` entity with fields of its own. Beside it, this subgraph runs with ROOT_FIELDS=none.
+ */
+export const USERS_SDL = `
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+  type User @key(fields: "id") { id: ID! name: String! email: String }
+  type Query {
+    me: User
+    user(id: ID!): User
+    users(ids: [ID!]!): [User]!
+  }
+`;
+
+/** The users subgraph on an ephemeral port: it knows `accounts` (`name` is "Name of <id>"), null for others. */
+export async function startUsers(accounts: readonly string[]) {
+  const known = new Set(accounts);
+  const find = (id: string) => (known.has(id) ? { id } : null);
+  const server = new ApolloServer({
+    schema: buildSubgraphSchema({
+      typeDefs: parse(USERS_SDL),
+      resolvers: {
+        Query: {
+          // This stand-in checks no token, so it has no caller to answer `me` for.
+          me: () => null,
+          user: (_: unknown, { id }: { id: string }) => find(id),
+          users: (_: unknown, { ids }: { ids: string[] }) => ids.map(find),
+        },
+        User: {
+          __resolveReference: ({ id }: { id: string }) => find(id),
+          name: ({ id }: { id: string }) => `Name of ${id}`,
+          email: ({ id }: { id: string }) => `${id}@example.com`,
+        },
+      },
+    }),
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
+  const { url } = await startStandaloneServer(server, { listen: { port: 0, host: "127.0.0.1" } });
+  return { url, close: () => server.stop() };
+}
+
 export interface Subgraph {
   name: string;
   url: string;

@@ -123,7 +123,7 @@ export type Service = Awaited<ReturnType<typeof startService>>;
 export async function importAccounts(service: Service, prefix: string, n: number): Promise<string[]> {
   const ids = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
   for (let i = 0; i < ids.length; i += 100) {
-    await service.client.call("im_open_login_svc", "multiaccount_import", { Accounts: ids.slice(i, i + 100) });
+    await service.client.call("im_open_login_svc/multiaccount_import", { Accounts: ids.slice(i, i + 100) });
   }
   await Promise.all(
     ids.map((id) => service.client.portraitSet(id, [{ Tag: "Tag_Profile_IM_Nick", Value: `nick-${id}` }])),

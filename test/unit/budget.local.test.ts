@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LocalBudget } from "../../src/tencent/budget.js";
+import { LocalBudget } from "../../src/upstream/budget.js";
 
 const GET = "profile/portrait_get";
 const SET = "profile/portrait_set";

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it, vi } from "vitest";
-import type { BudgetMode } from "../../src/tencent/budget.js";
-import { RedisBudget, type RedisLink } from "../../src/tencent/budget.redis.js";
+import type { BudgetMode } from "../../src/upstream/budget.js";
+import { RedisBudget, type RedisLink } from "../../src/upstream/budget.redis.js";
 
 interface PendingScript {
   args: string[];

@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import { MemoryProfileCache } from "../../src/profile/cache.memory.js";
 import { ProfileDispatcher, type PortraitReader, type ReadOutcome } from "../../src/profile/dispatcher.js";
 import { ProfileError } from "../../src/profile/errors.js";
-import { TencentApiError } from "../../src/tencent/errors.js";
 import type { PortraitResult } from "../../src/tencent/portrait.js";
+import type { CircuitState } from "../../src/upstream/breaker.js";
+import { retryAccount } from "../../src/upstream/retry.js";
+import { Slot } from "../../src/upstream/slot.js";
 
 const NICK = new Set(["Tag_Profile_IM_Nick"]);
 const LEVEL = new Set(["Tag_Profile_IM_Level"]);
@@ -14,11 +16,11 @@ const tick = () => new Promise((r) => setImmediate(r));
  * A reader whose rate slots are handed out by the test (`grant`), that records every call, and
  * whose answers the test can script per call.
  */
-function scriptedReader() {
+function scriptedReader(accountRetries = 2) {
   const calls: { accounts: string[]; tags: string[] }[] = [];
   const slots: (() => void)[] = [];
   let slotsDrawn = 0;
-  let open = true;
+  let circuit: CircuitState = "closed";
   let answer: (accounts: readonly string[], call: number) => Promise<PortraitResult[]> | PortraitResult[] = (
     accounts,
   ) =>
@@ -28,15 +30,17 @@ function scriptedReader() {
       items: [{ Tag: "Tag_Profile_IM_Nick", Value: `nick-${account}` }],
     }));
   const reader: PortraitReader = {
-    acquireSlot: () => {
+    acquire: (api) => {
       slotsDrawn++;
-      return new Promise<void>((resolve) => slots.push(resolve));
+      return new Promise<Slot>((resolve) => slots.push(() => resolve(new Slot(api, performance.now()))));
     },
-    async portraitGet(accounts, tags) {
+    async portraitGet(accounts, tags, options) {
+      options?.slot?.spend("profile/portrait_get");
       const n = calls.push({ accounts: [...accounts], tags: [...tags].sort() }) - 1;
       return answer(accounts, n);
     },
-    available: () => open,
+    circuit: () => circuit,
+    retryAccount: (result, tries) => retryAccount(result, tries, accountRetries),
   };
   return {
     reader,
@@ -62,8 +66,8 @@ function scriptedReader() {
     answerWith(fn: typeof answer) {
       answer = fn;
     },
-    breakerOpen(value: boolean) {
-      open = !value;
+    setCircuit(state: CircuitState) {
+      circuit = state;
     },
   };
 }
@@ -110,7 +114,7 @@ describe("ProfileDispatcher: gather while waiting for a rate slot", () => {
   });
 
   it("when idle, a read goes out on the first slot: one call, no gathering delay", async () => {
-    const reader: PortraitReader = { ...scriptedReader().reader, acquireSlot: async () => {} };
+    const reader: PortraitReader = { ...scriptedReader().reader, acquire: async (api) => new Slot(api, 0) };
     const seen: string[][] = [];
     const d = new ProfileDispatcher({
       reader: {
@@ -219,45 +223,46 @@ describe("ProfileDispatcher: bounds", () => {
 
   it("while the breaker is open, waiting reads fail at once and no slot is drawn", async () => {
     const r = scriptedReader();
-    r.breakerOpen(true);
+    r.setCircuit("open");
     const d = new ProfileDispatcher({ reader: r.reader });
     const [outcome] = await d.load(["x"], NICK);
     expect((outcome as ProfileError).extensions.code).toBe("UPSTREAM_UNAVAILABLE");
     expect(r.slotsDrawn).toBe(0);
   });
-});
 
-describe("ProfileDispatcher: Tencent's answers", () => {
-  it("a whole call refused with an account-class code is split until the bad account is alone", async () => {
+  it("while the circuit is half-open, one call (the trial) goes; the others wait for it, then go", async () => {
     const r = scriptedReader();
-    r.answerWith((accounts) => {
-      if (accounts.includes("bad"))
-        throw new TencentApiError(40003, "Err_Profile_Account_Not_Exist", "profile/portrait_get", {});
-      return accounts.map((account) => ({
-        account,
-        ok: true,
-        items: [{ Tag: "Tag_Profile_IM_Nick", Value: account }],
-      }));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    r.answerWith(async (accounts, call) => {
+      if (call === 0) await gate;
+      return accounts.map((account) => ({ account, ok: true, items: [] }));
     });
-    const d = new ProfileDispatcher({ reader: r.reader });
-    const accounts = [...ids(5), "bad", ...ids(2, "v")];
-    const pending = d.load(accounts, NICK);
+    r.setCircuit("half-open");
+    const d = new ProfileDispatcher({ reader: r.reader, maxAccountsPerCall: 2 });
+    const pending = d.load(ids(6), NICK);
+    await r.grant();
+    for (let i = 0; i < 5; i++) await tick();
+    // The trial is in flight: no second slot is drawn and no second call leaves.
+    expect(r.slotsDrawn).toBe(1);
+    expect(r.calls).toHaveLength(1);
+    r.setCircuit("closed");
+    release();
     await r.grantUntil(pending);
-    const outcomes = await pending;
-    expect(outcomes.map((o) => (o instanceof ProfileError ? o.extensions.code : "ok"))).toEqual([
-      "ok",
-      "ok",
-      "ok",
-      "ok",
-      "ok",
-      "ACCOUNT_NOT_FOUND",
-      "ok",
-      "ok",
-    ]);
-    // 8 → 4+4 → 2+2 → 1+1: every call after the first holds at most half of its parent.
-    expect(r.calls.map((c) => c.accounts.length).sort((a, b) => b - a)).toEqual([8, 4, 4, 2, 2, 1, 1]);
+    expect(r.calls.map((c) => c.accounts)).toEqual([ids(2), ids(4).slice(2), ids(6).slice(4)]);
   });
 
+  it("refuses options it cannot honour, naming them (0 accounts per call would never finish a read)", () => {
+    const reader = scriptedReader().reader;
+    expect(() => new ProfileDispatcher({ reader, maxAccountsPerCall: 0 })).toThrow(/maxAccountsPerCall/);
+    expect(() => new ProfileDispatcher({ reader, maxAccountsPerCall: 101 })).toThrow(/1 to 100/);
+    expect(() => new ProfileDispatcher({ reader, maxCallsInFlight: 0 })).toThrow(/maxCallsInFlight/);
+    expect(() => new ProfileDispatcher({ reader, maxWaitMs: 0 })).toThrow(/maxWaitMs/);
+    expect(() => new ProfileDispatcher({ reader, gatherMs: -1 })).toThrow(/gatherMs/);
+  });
+});
+
+describe("ProfileDispatcher: accounts' own answers", () => {
   it("per-account transient codes are retried for those accounts only", async () => {
     const r = scriptedReader();
     let failures = 2;
@@ -276,7 +281,7 @@ describe("ProfileDispatcher: Tencent's answers", () => {
   });
 
   it("gives up on a transient account after its retries, with UPSTREAM_UNAVAILABLE and Tencent's code", async () => {
-    const r = scriptedReader();
+    const r = scriptedReader(1);
     r.answerWith((accounts) =>
       accounts.map((account) => ({
         account,
@@ -287,7 +292,7 @@ describe("ProfileDispatcher: Tencent's answers", () => {
         invalid: false,
       })),
     );
-    const d = new ProfileDispatcher({ reader: r.reader, accountRetries: 1 });
+    const d = new ProfileDispatcher({ reader: r.reader });
     const pending = d.load(["x"], NICK);
     await r.grant();
     await r.grant();
@@ -322,8 +327,9 @@ describe("ProfileDispatcher: BATCH_WINDOW_MS", () => {
   it("with a gathering delay, reads of separate turns share a call even when slots are free", async () => {
     const calls: string[][] = [];
     const reader: PortraitReader = {
-      acquireSlot: async () => {},
-      available: () => true,
+      acquire: async (api) => new Slot(api, 0),
+      circuit: () => "closed",
+      retryAccount: () => false,
       portraitGet: async (accounts) => (
         calls.push([...accounts]),
         accounts.map((account) => ({ account, ok: true as const, items: [] }))

@@ -2,7 +2,7 @@ import { MockAgent } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { decodeProfile } from "../../src/profile/codec.js";
 import { TagRegistry } from "../../src/profile/tags.js";
-import { TencentClient } from "../../src/tencent/client.js";
+import { createUpstream, type UpstreamSettings } from "../../src/upstream/upstream.js";
 import { TencentTransportError } from "../../src/tencent/errors.js";
 
 const APP = { sdkAppId: 1400000001, secretKey: "unit-secret", adminIdentifier: "administrator" };
@@ -16,8 +16,8 @@ beforeEach(() => {
 });
 afterEach(() => agent.close());
 
-const client = (options: Partial<ConstructorParameters<typeof TencentClient>[0]> = {}) =>
-  new TencentClient({ ...APP, dispatcher: agent, rateLimit: 0, backoff: { baseMs: 1, capMs: 2 }, ...options });
+const client = (options: Partial<UpstreamSettings> = {}) =>
+  createUpstream({ ...APP, dispatcher: agent, rateLimit: 0, backoff: { baseMs: 1, capMs: 2 }, ...options });
 
 describe("the tolerant reader: every answer shape Tencent may send", () => {
   const tags = TagRegistry.fromSpec("Test:string,Score:integer");

@@ -1,8 +1,11 @@
+import { DEFAULTS } from "../config/defaults.js";
+import { RedisTimeoutError, withTimeout, type RedisLink } from "../redis/link.js";
 import type { BudgetMode, CallBudget } from "./budget.js";
-import { GCRA, pollSleep } from "./budget.gcra.js";
-import { RedisTimeoutError, withTimeout, type RedisLink } from "./redis.link.js";
+import { GCRA } from "./budget.gcra.js";
+import { Gcra } from "./gcra.js";
+import { SlotQueue } from "./slot.queue.js";
 
-export type { RedisLink } from "./redis.link.js";
+export type { RedisLink } from "../redis/link.js";
 
 /** Slow answers in a row (each over `commandTimeoutMs`) before a replica falls back to its local share. */
 const TIMEOUTS_TO_DEGRADE = 3;
@@ -22,21 +25,6 @@ export interface RedisBudgetOptions {
   commandTimeoutMs?: number;
   /** While degraded, how often to PING Redis (besides on every reconnect). Default 1000. */
   probeIntervalMs?: number;
-}
-
-interface Waiter {
-  resolve(): void;
-  reject(reason: unknown): void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-}
-
-interface ApiQueue {
-  key: string;
-  waiters: Waiter[];
-  pumping: boolean;
-  /** The local GCRA's theoretical arrival time (performance.now() ms), used while degraded. */
-  localTat: number;
 }
 
 /**
@@ -67,33 +55,34 @@ export class RedisBudget implements CallBudget {
   readonly #probeIntervalMs: number;
   readonly #intervalUs: number;
   readonly #toleranceUs: number;
-  readonly #localIntervalMs: number;
-  readonly #localToleranceMs: number;
-  readonly #queues = new Map<string, ApiQueue>();
+  readonly #burst: number;
+  /** This replica's share while degraded: one GCRA per API, on this process's clock. */
+  readonly #local = new Map<string, Gcra>();
+  readonly #queue: SlotQueue;
   readonly #listeners = new Set<(mode: BudgetMode) => void>();
-  readonly #closing = new AbortController();
+  #closed = false;
   #mode: BudgetMode;
   #probeTimer: NodeJS.Timeout | undefined;
   #probing = false;
   #probeAgain = false;
 
   constructor(options: RedisBudgetOptions) {
-    const { ratePerSecond, burst = 1, replicas = 1 } = options;
+    const { ratePerSecond, burst = 1, replicas = DEFAULTS.redis.replicas } = options;
     if (!(ratePerSecond >= 0)) throw new RangeError(`ratePerSecond must be >= 0, got ${ratePerSecond}`);
     if (!(Number.isInteger(burst) && burst >= 1)) throw new RangeError(`burst must be an integer >= 1, got ${burst}`);
     if (!(Number.isInteger(replicas) && replicas >= 1))
       throw new RangeError(`replicas must be an integer >= 1, got ${replicas}`);
     this.#client = options.client;
-    this.#prefix = options.keyPrefix ?? "portrait-graph:";
+    this.#prefix = options.keyPrefix ?? DEFAULTS.redis.keyPrefix;
     this.#rate = ratePerSecond;
     this.#replicas = replicas;
-    this.#timeoutMs = options.commandTimeoutMs ?? 200;
-    this.#probeIntervalMs = options.probeIntervalMs ?? 1000;
+    this.#burst = burst;
+    this.#timeoutMs = options.commandTimeoutMs ?? DEFAULTS.redis.commandTimeoutMs;
+    this.#probeIntervalMs = options.probeIntervalMs ?? DEFAULTS.redis.probeIntervalMs;
     // Rounded up: a fractional microsecond more per slot keeps the rate at or below the budget.
     this.#intervalUs = ratePerSecond > 0 ? Math.ceil(1e6 / ratePerSecond) : 0;
     this.#toleranceUs = (burst - 1) * this.#intervalUs;
-    this.#localIntervalMs = ratePerSecond > 0 ? (1000 * replicas) / ratePerSecond : 0;
-    this.#localToleranceMs = (burst - 1) * this.#localIntervalMs;
+    this.#queue = new SlotQueue((api) => (this.#mode === "shared" ? this.#tryShared(api) : this.#tryLocal(api)));
     this.#mode = this.#client.isReady ? "shared" : "degraded";
     this.#client.on("ready", this.#onReady);
     this.#client.on("reconnecting", this.#onLost);
@@ -117,67 +106,22 @@ export class RedisBudget implements CallBudget {
     return () => this.#listeners.delete(listener);
   }
 
-  acquire(api: string, signal?: AbortSignal): Promise<void> {
-    if (this.#closing.signal.aborted) return Promise.reject(new Error("the call budget is closed"));
+  acquire(api: string, signal?: AbortSignal): Promise<number> {
+    if (this.#closed) return Promise.reject(new Error("the call budget is closed"));
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#rate === 0) return Promise.resolve();
-    const queue = this.#queueFor(api);
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
-      if (signal) {
-        waiter.onAbort = () => {
-          const index = queue.waiters.indexOf(waiter);
-          if (index >= 0) queue.waiters.splice(index, 1);
-          reject(signal.reason);
-        };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
-      }
-      queue.waiters.push(waiter);
-      if (!queue.pumping) void this.#pump(queue);
-    });
+    if (this.#rate === 0) return Promise.resolve(performance.now());
+    return this.#queue.acquire(api, signal);
   }
 
   /** Stops timers and listeners, and rejects callers still waiting. The Redis client stays open. */
   async close(): Promise<void> {
-    if (this.#closing.signal.aborted) return;
-    this.#closing.abort();
+    if (this.#closed) return;
+    this.#closed = true;
     this.#stopProbing();
     this.#client.off("ready", this.#onReady);
     this.#client.off("reconnecting", this.#onLost);
     this.#client.off("end", this.#onLost);
-    for (const queue of this.#queues.values()) {
-      for (const waiter of queue.waiters.splice(0)) {
-        if (waiter.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
-        waiter.reject(new Error("the call budget is closed"));
-      }
-    }
-  }
-
-  #queueFor(api: string): ApiQueue {
-    let queue = this.#queues.get(api);
-    if (!queue) {
-      queue = { key: `${this.#prefix}budget:${api}`, waiters: [], pumping: false, localTat: 0 };
-      this.#queues.set(api, queue);
-    }
-    return queue;
-  }
-
-  /** Serves one API's queue, head first, until it is empty. */
-  async #pump(queue: ApiQueue): Promise<void> {
-    queue.pumping = true;
-    const closing = this.#closing.signal;
-    try {
-      while (queue.waiters.length > 0 && !closing.aborted) {
-        const waitMs = this.#mode === "shared" ? await this.#tryShared(queue) : this.#tryLocal(queue);
-        if (waitMs === undefined) continue;
-        if (waitMs <= 0) this.#grant(queue);
-        else await pollSleep(waitMs, closing);
-      }
-    } catch (error) {
-      if (!closing.aborted) throw error;
-    } finally {
-      queue.pumping = false;
-    }
+    this.#queue.close();
   }
 
   /**
@@ -187,11 +131,11 @@ export class RedisBudget implements CallBudget {
    * event-loop lag than Redis, and a replica that degrades spends its local share on top of what
    * the others draw from Redis.
    */
-  async #tryShared(queue: ApiQueue): Promise<number | undefined> {
+  async #tryShared(api: string): Promise<number | undefined> {
     try {
       const reply = await GCRA.run(
         this.#client,
-        [queue.key],
+        [`${this.#prefix}budget:${api}`],
         [String(this.#intervalUs), String(this.#toleranceUs)],
         this.#timeoutMs,
       );
@@ -207,25 +151,17 @@ export class RedisBudget implements CallBudget {
   }
 
   /** The same take-now GCRA on this process's clock, at this replica's share of the rate. */
-  #tryLocal(queue: ApiQueue): number {
-    const now = performance.now();
-    const tat = Math.max(queue.localTat, now);
-    const waitMs = tat - this.#localToleranceMs - now;
-    if (waitMs > 0) return waitMs;
-    queue.localTat = tat + this.#localIntervalMs;
-    return 0;
-  }
-
-  /** Hands one granted slot to the first caller still waiting (a slot is never given back). */
-  #grant(queue: ApiQueue): void {
-    const waiter = queue.waiters.shift();
-    if (!waiter) return;
-    if (waiter.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
-    waiter.resolve();
+  #tryLocal(api: string): number {
+    let gcra = this.#local.get(api);
+    if (!gcra) {
+      gcra = new Gcra(this.#rate / this.#replicas, this.#burst);
+      this.#local.set(api, gcra);
+    }
+    return gcra.take(performance.now());
   }
 
   #setMode(mode: BudgetMode): void {
-    if (this.#mode === mode || this.#closing.signal.aborted) return;
+    if (this.#mode === mode || this.#closed) return;
     this.#mode = mode;
     if (mode === "degraded") this.#startProbing();
     else this.#stopProbing();
@@ -257,7 +193,7 @@ export class RedisBudget implements CallBudget {
     try {
       do {
         this.#probeAgain = false;
-        if (this.#mode === "shared" || this.#closing.signal.aborted) return;
+        if (this.#mode === "shared" || this.#closed) return;
         try {
           await withTimeout(this.#client.sendCommand(["PING"]), this.#timeoutMs);
           this.#setMode("shared");

@@ -1,14 +1,10 @@
 import { MockAgent } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { TencentClient } from "../../src/tencent/client.js";
-import {
-  TencentApiError,
-  TencentDeadlineError,
-  TencentTransportError,
-  classifyErrorCode,
-} from "../../src/tencent/errors.js";
+import { TencentApiError, TencentTransportError, classifyErrorCode } from "../../src/tencent/errors.js";
 import { upstreamOrigins } from "../../src/tencent/regions.js";
 import { verifyUserSig } from "../../src/tencent/usersig.js";
+import { TencentCircuitOpenError, TencentDeadlineError } from "../../src/upstream/errors.js";
+import { createUpstream, type UpstreamSettings } from "../../src/upstream/upstream.js";
 
 const APP = { sdkAppId: 1400000001, secretKey: "unit-secret", adminIdentifier: "administrator" };
 const ORIGIN = "https://console.tim.qq.com";
@@ -24,8 +20,8 @@ afterEach(async () => {
   await agent.close();
 });
 
-function client(options: Partial<ConstructorParameters<typeof TencentClient>[0]> = {}) {
-  return new TencentClient({
+function client(options: Partial<UpstreamSettings> = {}) {
+  return createUpstream({
     ...APP,
     dispatcher: agent,
     rateLimit: 0,
@@ -42,7 +38,7 @@ function queries(): URLSearchParams[] {
     .map((c) => new URL(c.fullUrl).searchParams);
 }
 
-describe("TencentClient", () => {
+describe("Upstream", () => {
   it("sends the admin's query parameters, a fresh random per call and contenttype=json", async () => {
     agent
       .get(ORIGIN)
@@ -51,7 +47,7 @@ describe("TencentClient", () => {
       .times(3);
     const c = client();
     for (let i = 0; i < 3; i++)
-      await c.call("profile", "portrait_get", { To_Account: ["a"], TagList: ["Tag_Profile_IM_Nick"] });
+      await c.call("profile/portrait_get", { To_Account: ["a"], TagList: ["Tag_Profile_IM_Nick"] });
     const qs = queries();
     expect(qs).toHaveLength(3);
     for (const q of qs) {
@@ -76,11 +72,11 @@ describe("TencentClient", () => {
       .times(3);
     let now = Date.UTC(2026, 0, 1);
     const c = client({ userSigTtlSeconds: 3600, now: () => now });
-    await c.call("profile", "portrait_get", {});
+    await c.call("profile/portrait_get", {});
     now += 1799_000;
-    await c.call("profile", "portrait_get", {});
+    await c.call("profile/portrait_get", {});
     now += 2_000; // past half-life (30 min), far from expiry (60 min)
-    await c.call("profile", "portrait_get", {});
+    await c.call("profile/portrait_get", {});
     const sigs = queries().map((q) => q.get("usersig"));
     expect(sigs[0]).toBe(sigs[1]);
     expect(sigs[2]).not.toBe(sigs[1]);
@@ -101,7 +97,7 @@ describe("TencentClient", () => {
       .get("https://adminapi.my-imcloud.com")
       .intercept({ path: /portrait_get/, method: "POST" })
       .reply(200, OK);
-    await expect(client().call("profile", "portrait_get", {})).resolves.toMatchObject({ ActionStatus: "OK" });
+    await expect(client().call("profile/portrait_get", {})).resolves.toMatchObject({ ActionStatus: "OK" });
     expect(
       agent
         .getCallHistory()!
@@ -115,7 +111,7 @@ describe("TencentClient", () => {
       .get("http://proxy.local:8080")
       .intercept({ path: /^\/tencent\/v4\/profile\/portrait_get\?/, method: "POST" })
       .reply(200, OK);
-    await client({ baseUrl: "http://proxy.local:8080/tencent/" }).call("profile", "portrait_get", {});
+    await client({ baseUrl: "http://proxy.local:8080/tencent/" }).call("profile/portrait_get", {});
     expect(agent.getCallHistory()!.calls()).toHaveLength(1);
   });
 
@@ -125,7 +121,7 @@ describe("TencentClient", () => {
       .intercept({ path: /portrait_set/, method: "POST" })
       .reply(200, FAIL(40605));
     const error = await client()
-      .call("profile", "portrait_set", {})
+      .call("profile/portrait_set", {})
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TencentApiError);
     expect(error).toMatchObject({ code: 40605, info: "e40605", kind: "caller", api: "profile/portrait_set" });
@@ -146,11 +142,9 @@ describe("TencentClient", () => {
     pool.intercept({ path: /portrait_get/, method: "POST" }).reply(200, FAIL(40006));
     pool.intercept({ path: /portrait_get/, method: "POST" }).reply(200, OK);
     const attempts: unknown[] = [];
-    await client({ onAttempt: (e) => attempts.push([e.attempt, e.outcome, e.code]) }).call(
-      "profile",
-      "portrait_get",
-      {},
-    );
+    const c = client();
+    c.observe((e) => e.type === "attempt" && attempts.push([e.attempt.attempt, e.attempt.outcome, e.attempt.code]));
+    await c.call("profile/portrait_get", {});
     expect(attempts).toEqual([
       [1, "error", 60007],
       [2, "error", 70500],
@@ -166,7 +160,7 @@ describe("TencentClient", () => {
       .reply(200, FAIL(70500))
       .times(3);
     const error = await client({ maxAttempts: 3 })
-      .call("profile", "portrait_get", {})
+      .call("profile/portrait_get", {})
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 70500, kind: "transient" });
     expect(agent.getCallHistory()!.calls()).toHaveLength(3);
@@ -178,12 +172,21 @@ describe("TencentClient", () => {
       .intercept({ path: /portrait_get/, method: "POST" })
       .reply(200, FAIL(60007))
       .persist();
-    const c = client({ maxAttempts: 50, deadlineMs: 300, throttleBackoff: { baseMs: 100, capMs: 100 } });
-    const error = await c.call("profile", "portrait_get", {}).catch((e: unknown) => e);
+    // Every back-off is exactly 100 ms (jitter pinned at its top), inside a 300 ms deadline.
+    const c = client({
+      maxAttempts: 50,
+      deadlineMs: 300,
+      throttleBackoff: { baseMs: 100, capMs: 100 },
+      random: () => 1,
+    });
+    const error = await c.call("profile/portrait_get", {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TencentDeadlineError);
     expect(error).toMatchObject({ kind: "throttled", cause: { code: 60007 } });
-    // Backoff delays are at most 100 ms each within a 300 ms budget: far fewer than 50 attempts.
-    expect(agent.getCallHistory()!.calls().length).toBeLessThan(50);
+    // At 0, 100 and 200 ms; the fourth would start at 300 ms, at the deadline, so it is not sent
+    // (a starved machine whose timers run late may send one fewer, never more).
+    const sent = agent.getCallHistory()!.calls().length;
+    expect(sent).toBeLessThanOrEqual(3);
+    expect(sent).toBeGreaterThanOrEqual(2);
   });
 
   it("times out an attempt that hangs and reports it as transient", async () => {
@@ -193,7 +196,7 @@ describe("TencentClient", () => {
       .reply(200, OK)
       .delay(500);
     const error = await client({ timeoutMs: 50, maxAttempts: 1 })
-      .call("profile", "portrait_get", {})
+      .call("profile/portrait_get", {})
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TencentTransportError);
     expect((error as Error).message).toMatch(/timed out after 50 ms/);
@@ -204,8 +207,8 @@ describe("TencentClient", () => {
     pool.intercept({ path: /a\/b/, method: "POST" }).reply(200, "<html>oops</html>");
     pool.intercept({ path: /a\/c/, method: "POST" }).reply(404, "not found");
     const c = client({ maxAttempts: 1 });
-    await expect(c.call("a", "b", {})).rejects.toMatchObject({ kind: "transient", httpStatus: 200 });
-    await expect(c.call("a", "c", {})).rejects.toMatchObject({ kind: "config", httpStatus: 404 });
+    await expect(c.call("a/b", {})).rejects.toMatchObject({ kind: "transient", httpStatus: 200 });
+    await expect(c.call("a/c", {})).rejects.toMatchObject({ kind: "config", httpStatus: 404 });
   });
 
   it("re-signs once when Tencent says the UserSig expired", async () => {
@@ -215,7 +218,7 @@ describe("TencentClient", () => {
     // The clock moves a second per reading: a cached sig is reused, a fresh mint differs.
     let now = Date.UTC(2026, 0, 1);
     const c = client({ now: () => (now += 1_000) });
-    await c.call("profile", "portrait_get", {});
+    await c.call("profile/portrait_get", {});
     const sigs = queries().map((q) => q.get("usersig"));
     expect(sigs).toHaveLength(2);
     expect(sigs[1]).not.toBe(sigs[0]);
@@ -252,7 +255,7 @@ describe("TencentClient", () => {
       .intercept({ path: /portrait_get/, method: "POST" })
       .replyWithError(new Error("socket hang up"));
     const c = client({ maxAttempts: 1 });
-    const error = (await c.call("profile", "portrait_get", {}).catch((e: unknown) => e)) as Error;
+    const error = (await c.call("profile/portrait_get", {}).catch((e: unknown) => e)) as Error;
     const sig = queries()[0]!.get("usersig")!;
     const text = `${error.message} ${error.stack} ${JSON.stringify(error)}`;
     expect(text).not.toContain(APP.secretKey);
@@ -330,3 +333,127 @@ describe("portraitGet / portraitSet", () => {
     expect(results[1]).toMatchObject({ code: 10001 });
   });
 });
+
+describe("the call policy", () => {
+  const NICK = "Tag_Profile_IM_Nick";
+  const ids = (n: number) => Array.from({ length: n }, (_, i) => `u${i}`);
+  const sentAccounts = () =>
+    agent
+      .getCallHistory()!
+      .calls()
+      .map((c) => (JSON.parse(c.body as string) as { To_Account: string[] }).To_Account);
+  const answerFor = (accounts: string[]) => ({
+    UserProfileItem: accounts.map((a) => ({ To_Account: a, ProfileItem: [{ Tag: NICK, Value: a }], ResultCode: 0 })),
+    ...OK,
+  });
+
+  it("splits a whole call refused for an unknown account until that account is alone; each half pays a slot", async () => {
+    agent
+      .get(ORIGIN)
+      .intercept({ path: /portrait_get/, method: "POST" })
+      .reply((req) => {
+        const { To_Account } = JSON.parse(req.body as string) as { To_Account: string[] };
+        return { statusCode: 200, data: To_Account.includes("ghost") ? FAIL(40003) : answerFor(To_Account) };
+      })
+      .persist();
+    const budget = countingBudget();
+    const accounts = [...ids(5), "ghost", "v0", "v1"];
+    const results = await client({ budget }).portraitGet(accounts, [NICK]);
+    expect(results.map((r) => (r.ok ? "ok" : r.code))).toEqual(["ok", "ok", "ok", "ok", "ok", 40003, "ok", "ok"]);
+    // 8 → 4+4 → 2+2 → 1+1: every call after the first holds at most half of its parent.
+    expect(sentAccounts().map((a) => a.length)).toEqual([8, 4, 4, 2, 2, 1, 1]);
+    expect(budget.drawn).toBe(7);
+  });
+
+  it.each([40006, 70500, 60008])(
+    "a whole call answered %i is an outage: retried with the same accounts, never split",
+    async (code) => {
+      const pool = agent.get(ORIGIN);
+      pool
+        .intercept({ path: /portrait_get/, method: "POST" })
+        .reply(200, FAIL(code))
+        .times(2);
+      pool.intercept({ path: /portrait_get/, method: "POST" }).reply(200, answerFor(ids(10)));
+      const results = await client().portraitGet(ids(10), [NICK]);
+      expect(results.every((r) => r.ok)).toBe(true);
+      expect(sentAccounts()).toEqual([ids(10), ids(10), ids(10)]);
+    },
+  );
+
+  it("retries stop once Tencent keeps failing: past five outage failures each call costs one attempt", async () => {
+    agent
+      .get(ORIGIN)
+      .intercept({ path: /portrait_get/, method: "POST" })
+      .reply(200, FAIL(40006))
+      .persist();
+    // The breaker stays out of the way here (it would stop calls altogether: see the next test).
+    const c = client({ maxAttempts: 4, breaker: { failures: 1000 } });
+    const attempts: number[] = [];
+    for (let call = 0; call < 10; call++) {
+      const before = agent.getCallHistory()!.calls().length;
+      await expect(c.call("profile/portrait_get", {})).rejects.toMatchObject({ code: 40006 });
+      attempts.push(agent.getCallHistory()!.calls().length - before);
+    }
+    // The retry bucket holds 10 tokens, each failure takes one, and a retry needs more than 5 left:
+    // the first call spends 4 (its maxAttempts), the second fails with 5 left and is not retried.
+    expect(attempts).toEqual([4, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+  });
+
+  it("the breaker opens after consecutive outage failures and refuses calls without an attempt or a slot", async () => {
+    agent
+      .get(ORIGIN)
+      .intercept({ path: /portrait_get/, method: "POST" })
+      .reply(200, FAIL(70500))
+      .persist();
+    const budget = countingBudget();
+    const c = client({ budget, maxAttempts: 1, breaker: { failures: 3, halfOpenAfterMs: 60_000 } });
+    for (let i = 0; i < 3; i++) await expect(c.call("profile/portrait_get", {})).rejects.toMatchObject({ code: 70500 });
+    expect(c.circuit("profile/portrait_get")).toBe("open");
+    expect(c.openCircuits()).toEqual(["profile/portrait_get"]);
+    await expect(c.call("profile/portrait_get", {})).rejects.toBeInstanceOf(TencentCircuitOpenError);
+    expect(agent.getCallHistory()!.calls()).toHaveLength(3);
+    expect(budget.drawn).toBe(3);
+    // Another API has its own circuit.
+    expect(c.circuit("profile/portrait_set")).toBe("closed");
+  });
+
+  it("caller and throttling answers do not open the breaker: Tencent is up", async () => {
+    const pool = agent.get(ORIGIN);
+    pool
+      .intercept({ path: /portrait_get/, method: "POST" })
+      .reply(200, FAIL(40009))
+      .times(5);
+    const c = client({ maxAttempts: 1, breaker: { failures: 2 } });
+    for (let i = 0; i < 5; i++) await expect(c.call("profile/portrait_get", {})).rejects.toMatchObject({ code: 40009 });
+    expect(c.circuit("profile/portrait_get")).toBe("closed");
+  });
+
+  it("a slot pays for exactly one attempt: the first attempt spends the caller's, a retry draws its own", async () => {
+    const pool = agent.get(ORIGIN);
+    pool.intercept({ path: /portrait_get/, method: "POST" }).reply(200, FAIL(70500));
+    pool.intercept({ path: /portrait_get/, method: "POST" }).reply(200, OK);
+    const budget = countingBudget();
+    const c = client({ budget });
+    const slot = await c.acquire("profile/portrait_get");
+    expect(budget.drawn).toBe(1);
+    await c.call("profile/portrait_get", {}, { slot });
+    expect(slot.spent).toBe(true);
+    expect(budget.drawn).toBe(2);
+    // Spent once: a second call cannot ride on it, nor can another API.
+    await expect(c.call("profile/portrait_get", {}, { slot })).rejects.toThrow(/already spent/);
+    const other = await c.acquire("profile/portrait_set");
+    await expect(c.call("profile/portrait_get", {}, { slot: other })).rejects.toThrow(/cannot pay/);
+  });
+});
+
+/** A local budget without a rate that counts the slots drawn. */
+function countingBudget() {
+  const budget = {
+    drawn: 0,
+    mode: "local" as const,
+    ratePerSecond: 0,
+    acquire: () => (budget.drawn++, Promise.resolve(performance.now())),
+    close: async () => {},
+  };
+  return budget;
+}

@@ -1,4 +1,5 @@
-import { setTimeout as sleep } from "node:timers/promises";
+import { Gcra } from "./gcra.js";
+import { SlotQueue } from "./slot.queue.js";
 
 /**
  * Adaptive back-off for Tencent's frequency limits (60007 and kin). The call budget paces calls at
@@ -15,23 +16,23 @@ import { setTimeout as sleep } from "node:timers/promises";
  */
 export class ThrottleGovernor {
   readonly #apis = new Map<string, ApiState>();
+  readonly #queue: SlotQueue;
 
   constructor(
     /** The configured ceiling, calls per second. */
     private readonly ceiling: () => number,
     private readonly now: () => number = () => performance.now(),
-  ) {}
+  ) {
+    this.#queue = new SlotQueue((api) => this.#take(api));
+  }
 
-  /** Wait for this API's reduced pace, if it has one. */
+  /** Wait for this API's reduced pace, if it has one (callers go in arrival order). */
   async pace(api: string, signal?: AbortSignal): Promise<void> {
     const state = this.#apis.get(api);
-    if (!state?.rate) return;
-    const now = this.now();
-    this.#recover(state, now);
-    if (!state.rate) return;
-    const at = Math.max(state.next, now);
-    state.next = at + 1000 / state.rate;
-    if (at > now) await sleep(at - now, undefined, signal ? { signal } : undefined);
+    if (state?.rate === undefined) return;
+    this.#recover(state, this.now());
+    if (state.rate === undefined) return;
+    await this.#queue.acquire(api, signal);
   }
 
   /** When the current slow-down of `api` began (undefined at full speed): a caller that started waiting before it paces again. */
@@ -62,29 +63,38 @@ export class ThrottleGovernor {
     // Half of what got through: that count includes the burst an idle quota allows, and pacing at
     // the refill rate itself would leave no slack. The 10% a second of recovery finds the rest.
     state.rate = Math.max(MIN_RATE, Math.min(current * 0.7, gotThrough > 0 ? gotThrough * 0.5 : current * 0.5));
+    state.pace.setRate(state.rate);
     state.lastChange = now;
     state.throttledAt = now;
     // The quota of this second is spent: the next call waits one interval from now.
-    state.next = Math.max(state.next, now + 1000 / state.rate);
+    state.pace.holdUntil(now + 1000 / state.rate);
   }
 
-  /** The reduced rate of an API, or undefined when it runs at the configured rate. */
-  rateOf(api: string): number | undefined {
-    return this.#apis.get(api)?.rate;
+  close(): void {
+    this.#queue.close();
+  }
+
+  #take(api: string): number {
+    const state = this.#apis.get(api);
+    if (!state) return 0;
+    const now = this.now();
+    this.#recover(state, now);
+    return state.rate === undefined ? 0 : state.pace.take(now);
   }
 
   #recover(state: ApiState, now: number): void {
-    while (state.rate && now - state.lastChange >= 1000) {
+    while (state.rate !== undefined && now - state.lastChange >= 1000) {
       state.lastChange += 1000;
       state.rate += Math.max(1, state.rate * 0.1);
       if (state.rate >= this.ceiling()) state.rate = undefined;
+      else state.pace.setRate(state.rate);
     }
   }
 
   #state(api: string): ApiState {
     let state = this.#apis.get(api);
     if (!state) {
-      state = { rate: undefined, next: 0, lastChange: 0, throttledAt: 0, successes: [] };
+      state = { rate: undefined, pace: new Gcra(1), lastChange: 0, throttledAt: 0, successes: [] };
       this.#apis.set(api, state);
     }
     return state;
@@ -94,7 +104,7 @@ export class ThrottleGovernor {
 interface ApiState {
   /** Calls per second while backing off; undefined at full speed. */
   rate: number | undefined;
-  next: number;
+  pace: Gcra;
   lastChange: number;
   throttledAt: number;
   successes: number[];
