@@ -8,6 +8,7 @@ import { ADMIN_SCOPE, createAuthenticator } from "./server/auth.js";
 import { createLogger } from "./server/logger.js";
 import { createScaleOut } from "./server/scale.js";
 import { createServer } from "./server/server.js";
+import { runShutdownHooks } from "./telemetry/lifecycle.js";
 import { createUpstream } from "./upstream/upstream.js";
 
 /** `npm start`: wires configuration, the upstream (Tencent or the embedded emulator) and the server. */
@@ -130,6 +131,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
       await client.close(Math.max(0, until - performance.now() - 100));
       await scaleOut.close();
       await emulator?.close();
+      // The telemetry preload's flush, if one was loaded (spans of the drained requests).
+      await runShutdownHooks(Math.max(0, until - performance.now() - 50));
       logger.info("stopped");
       logger.flush();
       process.exit(0);

@@ -18,6 +18,8 @@ const RANK: Record<string, number> = {
   tencent: 2,
   redis: 2,
   config: 5,
+  // The telemetry preload reads its config; main.ts runs its shutdown hook.
+  telemetry: 6,
   emulator: 4.5,
   defaults: 0,
 };
@@ -25,7 +27,7 @@ const RANK: Record<string, number> = {
 /** The node a file belongs to: its folder, with the entry points and the defaults module apart. */
 function nodeOf(path: string): string {
   if (path === "src/config/defaults.ts") return "defaults";
-  if (/^src\/(main|print-schema)\.ts$/.test(path) || path === "src/emulator/main.ts") return "entry";
+  if (/^src\/(main|print-schema|token)\.ts$/.test(path) || path === "src/emulator/main.ts") return "entry";
   if (path === "src/config.ts") return "config";
   return /^src\/([^/]+)\//.exec(path)?.[1] ?? path;
 }
@@ -58,7 +60,7 @@ if (backwards.length > 0) {
 const chart = [
   "```mermaid",
   "flowchart TD",
-  "  entry[main.ts · emulator/main.ts · print-schema.ts]",
+  "  entry[main.ts · emulator/main.ts · print-schema.ts · token.ts]",
   ...[...edges].sort().map((edge) => `  ${edge}`),
   "```",
 ].join("\n");

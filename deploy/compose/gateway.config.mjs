@@ -1,0 +1,10 @@
+// Hive Gateway's configuration in the compose stack (mounted at /gateway in its image, beside
+// supergraph.graphql; the CLI reads `gatewayConfig`, the object `defineConfig` would return). The
+// router forwards each client's Authorization header to the subgraph, which verifies the bearer
+// token itself: the router holds no secret.
+export const gatewayConfig = {
+  supergraph: "./supergraph.graphql",
+  propagateHeaders: {
+    fromClientToSubgraphs: ({ request }) => ({ authorization: request.headers.get("authorization") }),
+  },
+};
