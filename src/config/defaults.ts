@@ -91,6 +91,12 @@ export const DEFAULTS = {
     requestTimeoutMs: 30_000,
     keepAliveTimeoutMs: 5_000,
     maxConnections: 1024,
+    /**
+     * After answering a request whose body is still arriving (413): how long, and how many more
+     * bytes, the connection is read and drained before it closes, so the client reads the answer
+     * instead of a TCP reset (src/server/linger.ts).
+     */
+    linger: { maxMs: 5_000, maxBytes: 64 * 1024 * 1024 },
   },
   emulator: {
     port: 5800,

@@ -1,4 +1,5 @@
 import { Buffer } from "node:buffer";
+import { DEFAULTS } from "./defaults.js";
 import { loadManifest, type TrustedDocuments } from "../server/trusted-documents.js";
 import { readEmulatorRuntime, type EmulatorRuntime } from "./emulator.js";
 import { ConfigError, flag, nonEmpty, number, oneOf, type Env } from "./env.js";
@@ -35,6 +36,8 @@ export interface HttpSettings {
   keepAliveTimeoutMs: number;
   /** Open connections at once; more are refused. */
   maxConnections: number;
+  /** After answering a request whose body is still arriving (413): how long, and how much more, it is drained before closing. No variable. */
+  linger: { maxMs: number; maxBytes: number };
 }
 
 export interface ServiceSettings {
@@ -154,6 +157,7 @@ export function readServiceSettings(env: Env = process.env): ServiceSettings {
         integer: true,
       }),
       maxConnections: number("MAX_CONNECTIONS", env.MAX_CONNECTIONS, 1024, { min: 1, integer: true }),
+      linger: DEFAULTS.http.linger,
     },
     anonymousIntrospection: flag("ANONYMOUS_INTROSPECTION", env.ANONYMOUS_INTROSPECTION, !production),
     requestDeadlineMs: number("REQUEST_DEADLINE_MS", env.REQUEST_DEADLINE_MS, 8_000, { min: 100, integer: true }),

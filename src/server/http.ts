@@ -1,6 +1,7 @@
 import fastifyCors from "@fastify/cors";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { HttpSettings } from "../config.js";
+import { lingerAfterAnswer } from "./linger.js";
 
 export interface HttpOptions extends HttpSettings {
   bodyLimitBytes: number;
@@ -37,6 +38,22 @@ export async function createHttpApp(options: HttpOptions): Promise<FastifyInstan
     maxAge: 600,
     credentials: false,
     strictPreflight: false,
+  });
+
+  // `Expect: 100-continue` (curl asks so before a body over 1 MiB): a declared length over the
+  // limit is answered 413 at once, so the body is never sent; any other request is told to go on.
+  app.server.on("checkContinue", (request, response) => {
+    if (!(Number(request.headers["content-length"]) > options.bodyLimitBytes)) response.writeContinue();
+    app.server.emit("request", request, response);
+  });
+  // An answer sent while the body is still arriving (413, 415) closes the connection without a
+  // reset, so every client reads it (see linger.ts).
+  app.addHook("onSend", async (request, reply, payload) => {
+    if (!request.raw.complete) {
+      void reply.header("connection", "close");
+      lingerAfterAnswer(request.raw, options.linger);
+    }
+    return payload;
   });
 
   app.setErrorHandler((error: FastifyError, _request, reply) => {

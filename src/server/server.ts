@@ -5,6 +5,7 @@ import { InMemoryLRUCache, type KeyValueCache } from "@apollo/utils.keyvaluecach
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import type { GraphQLSchema } from "graphql";
 import type { HttpSettings, Limits } from "../config.js";
+import { DEFAULTS } from "../config/defaults.js";
 import { explorerAsset, explorerLandingPage } from "../explorer/landing-page.js";
 import type { Context } from "../graphql/context.js";
 import { fragmentNestingRule, MAX_FRAGMENT_NESTING, singleSchemaReadRule } from "../graphql/nesting.js";
@@ -75,6 +76,7 @@ export const DEFAULT_HTTP: HttpSettings = {
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
   maxConnections: 1024,
+  linger: DEFAULTS.http.linger,
 };
 
 export const EXAMPLE_QUERY = `# Profiles of a few demo accounts, batched into one portrait_get call
