@@ -1,6 +1,7 @@
 import fastifyCors from "@fastify/cors";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { HttpSettings } from "../config.js";
+import { ErrorCode } from "../profile/error-codes.js";
 import { lingerAfterAnswer } from "./linger.js";
 
 export interface HttpOptions extends HttpSettings {
@@ -60,12 +61,12 @@ export async function createHttpApp(options: HttpOptions): Promise<FastifyInstan
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     const code =
       status === 413
-        ? "PAYLOAD_TOO_LARGE"
+        ? ErrorCode.PAYLOAD_TOO_LARGE
         : status === 415
-          ? "UNSUPPORTED_MEDIA_TYPE"
+          ? ErrorCode.UNSUPPORTED_MEDIA_TYPE
           : status < 500
-            ? "BAD_REQUEST"
-            : "INTERNAL_SERVER_ERROR";
+            ? ErrorCode.BAD_REQUEST
+            : ErrorCode.INTERNAL_SERVER_ERROR;
     const message =
       status === 413
         ? `The request body is larger than ${options.bodyLimitBytes} bytes (BODY_LIMIT_BYTES)`
@@ -80,7 +81,7 @@ export async function createHttpApp(options: HttpOptions): Promise<FastifyInstan
   app.setNotFoundHandler((_request, reply) => {
     void reply
       .code(404)
-      .send({ errors: [{ message: "Not found; GraphQL is at /graphql", extensions: { code: "NOT_FOUND" } }] });
+      .send({ errors: [{ message: "Not found; GraphQL is at /graphql", extensions: { code: ErrorCode.NOT_FOUND } }] });
   });
   return app;
 }

@@ -12,6 +12,7 @@ import { fragmentNestingRule, MAX_FRAGMENT_NESTING, singleSchemaReadRule } from 
 import { buildSubgraph } from "../graphql/schema.js";
 import type { ProfileCache } from "../profile/cache.js";
 import { ProfileDispatcher } from "../profile/dispatcher.js";
+import { ErrorCode } from "../profile/error-codes.js";
 import { ProfileError } from "../profile/errors.js";
 import { ProfileService } from "../profile/profile.service.js";
 import type { TagRegistry } from "../profile/tags.js";
@@ -194,7 +195,7 @@ export async function createServer(options: ServerOptions) {
         () =>
           controller.abort(
             new ProfileError(`The request's deadline of ${deadlineMs} ms passed while waiting for Tencent`, {
-              code: "UPSTREAM_UNAVAILABLE",
+              code: ErrorCode.UPSTREAM_UNAVAILABLE,
             }),
           ),
         deadlineMs,
@@ -225,7 +226,7 @@ export async function createServer(options: ServerOptions) {
         return reply
           .code(400)
           .type(JSON_TYPE)
-          .send(JSON.stringify({ errors: [{ message, extensions: { code: "BAD_REQUEST" } }] }));
+          .send(JSON.stringify({ errors: [{ message, extensions: { code: ErrorCode.BAD_REQUEST } }] }));
       }
       const error = overBudget(await batches.cost(request.body), limits);
       if (error) {

@@ -3,6 +3,7 @@ import { GraphQLError, Kind, type OperationDefinitionNode } from "graphql";
 import { costOf, fragmentsOf, type OperationCost } from "../../graphql/cost.js";
 import type { Context } from "../../graphql/context.js";
 import { planProfiles } from "../../graphql/selection.js";
+import { ErrorCode } from "../../profile/error-codes.js";
 import { ProfileError } from "../../profile/errors.js";
 import { unauthenticated } from "../auth.js";
 
@@ -66,7 +67,7 @@ export function overBudget(
     return new GraphQLError(
       `This request could read ${accounts} distinct accounts; MAX_ACCOUNTS_PER_OPERATION allows ${max}. Split it into smaller requests.`,
       {
-        extensions: { code: "ACCOUNT_LIMIT_EXCEEDED", limit: max, accounts, http: { status: 400 } },
+        extensions: { code: ErrorCode.ACCOUNT_LIMIT_EXCEEDED, limit: max, accounts, http: { status: 400 } },
       },
     );
   }
@@ -75,7 +76,9 @@ export function overBudget(
     return new GraphQLError(
       `This request asks for ${cost.entries} entries (ids in users lists, user aliases and _entities representations, repeats included); ` +
         `MAX_ENTRIES_PER_OPERATION allows ${max}. Ask for each account once, or split the request.`,
-      { extensions: { code: "ENTRY_LIMIT_EXCEEDED", limit: max, entries: cost.entries, http: { status: 400 } } },
+      {
+        extensions: { code: ErrorCode.ENTRY_LIMIT_EXCEEDED, limit: max, entries: cost.entries, http: { status: 400 } },
+      },
     );
   }
   return undefined;

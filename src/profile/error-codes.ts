@@ -1,0 +1,48 @@
+/**
+ * Every `extensions.code` the service sends, each with what it means: the one vocabulary that
+ * clients, the README's Errors table and the error formatter (which passes these through and masks
+ * anything else) rely on. Apollo Server's own codes are listed as Apollo raises them (all but
+ * PERSISTED_QUERY_NOT_SUPPORTED: persisted queries are always on); the rest are this service's. A
+ * new code is added here, and nowhere else.
+ */
+export const ERROR_CODES = {
+  // The caller
+  BAD_USER_INPUT: "an argument breaks a rule (checked before any upstream call), or Tencent refused the input",
+  UNAUTHENTICATED:
+    "no token, or a token that is invalid, expired, for another issuer or audience, or whose sub is not a UserID",
+  FORBIDDEN:
+    "the caller may not read or write that profile or field (another user's, adminForbidType, Tencent 40007/40008)",
+  OPERATION_NOT_TRUSTED: "a document outside the TRUSTED_DOCUMENTS manifest, in strict mode",
+  ACCOUNT_LIMIT_EXCEEDED:
+    "the operation (or HTTP batch) could read more distinct accounts than MAX_ACCOUNTS_PER_OPERATION",
+  ENTRY_LIMIT_EXCEEDED: "the operation (or HTTP batch) asks for more entries than MAX_ENTRIES_PER_OPERATION",
+  // Tencent
+  ACCOUNT_NOT_FOUND: "Tencent does not know the account; only that account's profile is null",
+  UPSTREAM_THROTTLED: "Tencent throttled the calls after retries, or the read queue is full or backed up",
+  UPSTREAM_UNAVAILABLE:
+    "Tencent failed or did not answer within the deadline, the circuit is open, or a write's outcome is unknown",
+  UPSTREAM_ERROR: "Tencent refused the call for another reason (e.g. a wrong secret key)",
+  // Apollo Server (ApolloServerErrorCode)
+  GRAPHQL_PARSE_FAILED: "the document does not parse, or has more than MAX_TOKENS tokens",
+  GRAPHQL_VALIDATION_FAILED: "the document is invalid for the schema, or over MAX_ALIASES, MAX_DEPTH or MAX_DIRECTIVES",
+  PERSISTED_QUERY_NOT_FOUND: "a persisted-query hash the service does not hold yet: send the document with it",
+  OPERATION_RESOLUTION_FAILURE: "no operation, or not the named one, in the document",
+  BAD_REQUEST:
+    "the HTTP request is not a GraphQL request (missing query, CSRF check, bad JSON, a batch over MAX_BATCH_OPERATIONS)",
+  INTERNAL_SERVER_ERROR: "an unexpected failure, logged in full and masked outside development",
+  // The HTTP edge
+  PAYLOAD_TOO_LARGE: "a body over BODY_LIMIT_BYTES (HTTP 413)",
+  UNSUPPORTED_MEDIA_TYPE: "a body type other than JSON (HTTP 415)",
+  NOT_FOUND: "a path the service does not serve (HTTP 404)",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The codes by name, for code that raises them: `ErrorCode.BAD_USER_INPUT`. */
+export const ErrorCode = Object.fromEntries(Object.keys(ERROR_CODES).map((code) => [code, code])) as {
+  readonly [Code in ErrorCode]: Code;
+};
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === "string" && Object.hasOwn(ERROR_CODES, code);
+}
