@@ -8,12 +8,23 @@ export const DEFAULTS = {
   service: {
     port: 4000,
     host: "0.0.0.0",
+    /** LOG_LEVEL. */
+    logLevel: "info",
     /** REQUEST_DEADLINE_MS: time one request may spend waiting for Tencent, retries included. */
     requestDeadlineMs: 8_000,
     /** SHUTDOWN_TIMEOUT_MS. */
     shutdownTimeoutMs: 10_000,
     /** How often readiness re-checks the upstream while not ready. */
     readinessIntervalMs: 2_000,
+    /** TRUSTED_DOCUMENTS_MODE, when TRUSTED_DOCUMENTS is set. */
+    trustedDocumentsMode: "strict",
+  },
+  /** Apollo's automatic persisted queries (in memory, or on Redis with REDIS_URL). */
+  apq: {
+    /** How long a registered query is kept. */
+    ttlSeconds: 86_400,
+    /** Size of the in-memory store (one replica). */
+    memoryBytes: 32 * 1024 * 1024,
   },
   tencent: {
     /** TIM_ADMIN_IDENTIFIER: the app admin the service signs as. */
@@ -99,6 +110,8 @@ export const DEFAULTS = {
     linger: { maxMs: 5_000, maxBytes: 64 * 1024 * 1024 },
   },
   emulator: {
+    /** TIM_EMULATOR_HOST / TIM_EMULATOR_PORT of the standalone emulator. */
+    host: "127.0.0.1",
     port: 5800,
     rateLimit: 200,
   },

@@ -73,6 +73,8 @@ export interface ServiceSettings {
 }
 
 export function readServiceSettings(env: Env = process.env): ServiceSettings {
+  const L = DEFAULTS.limits;
+  const H = DEFAULTS.http;
   const tencent = readTencentSettings(env);
   const embeddedEmulator =
     tencent.usesEmulatorCredentials && tencent.baseUrl === undefined ? readEmulatorRuntime(env) : undefined;
@@ -111,10 +113,10 @@ export function readServiceSettings(env: Env = process.env): ServiceSettings {
     );
   }
   return {
-    port: number("PORT", env.PORT, 4000, { min: 0, max: 65535, integer: true }),
-    host: env.HOST?.trim() || "0.0.0.0",
+    port: number("PORT", env.PORT, DEFAULTS.service.port, { min: 0, max: 65535, integer: true }),
+    host: env.HOST?.trim() || DEFAULTS.service.host,
     nodeEnv,
-    logLevel: oneOf("LOG_LEVEL", env.LOG_LEVEL, production ? "info" : "info", [
+    logLevel: oneOf("LOG_LEVEL", env.LOG_LEVEL, DEFAULTS.service.logLevel, [
       "fatal",
       "error",
       "warn",
@@ -129,45 +131,76 @@ export function readServiceSettings(env: Env = process.env): ServiceSettings {
     audience,
     warnings,
     limits: {
-      maxUsers: number("MAX_USERS", env.MAX_USERS, 1000, { min: 1, integer: true }),
-      maxAccountsPerOperation: number("MAX_ACCOUNTS_PER_OPERATION", env.MAX_ACCOUNTS_PER_OPERATION, 1000, {
+      maxUsers: number("MAX_USERS", env.MAX_USERS, L.maxUsers, { min: 1, integer: true }),
+      maxAccountsPerOperation: number(
+        "MAX_ACCOUNTS_PER_OPERATION",
+        env.MAX_ACCOUNTS_PER_OPERATION,
+        L.maxAccountsPerOperation,
+        {
+          min: 1,
+          integer: true,
+        },
+      ),
+      maxEntriesPerOperation: number(
+        "MAX_ENTRIES_PER_OPERATION",
+        env.MAX_ENTRIES_PER_OPERATION,
+        L.maxEntriesPerOperation,
+        {
+          min: 1,
+          integer: true,
+        },
+      ),
+      maxBatchOperations: number("MAX_BATCH_OPERATIONS", env.MAX_BATCH_OPERATIONS, L.maxBatchOperations, {
         min: 1,
         integer: true,
       }),
-      maxEntriesPerOperation: number("MAX_ENTRIES_PER_OPERATION", env.MAX_ENTRIES_PER_OPERATION, 5000, {
-        min: 1,
-        integer: true,
-      }),
-      maxBatchOperations: number("MAX_BATCH_OPERATIONS", env.MAX_BATCH_OPERATIONS, 10, { min: 1, integer: true }),
-      maxAliases: number("MAX_ALIASES", env.MAX_ALIASES, 30, { min: 1, integer: true }),
-      maxDepth: number("MAX_DEPTH", env.MAX_DEPTH, 8, { min: 1, integer: true }),
-      maxTokens: number("MAX_TOKENS", env.MAX_TOKENS, 2000, { min: 100, integer: true }),
-      maxDirectives: number("MAX_DIRECTIVES", env.MAX_DIRECTIVES, 20, { min: 1, integer: true }),
-      bodyLimitBytes: number("BODY_LIMIT_BYTES", env.BODY_LIMIT_BYTES, 1_048_576, { min: 1024, integer: true }),
+      maxAliases: number("MAX_ALIASES", env.MAX_ALIASES, L.maxAliases, { min: 1, integer: true }),
+      maxDepth: number("MAX_DEPTH", env.MAX_DEPTH, L.maxDepth, { min: 1, integer: true }),
+      maxTokens: number("MAX_TOKENS", env.MAX_TOKENS, L.maxTokens, { min: 100, integer: true }),
+      maxDirectives: number("MAX_DIRECTIVES", env.MAX_DIRECTIVES, L.maxDirectives, { min: 1, integer: true }),
+      bodyLimitBytes: number("BODY_LIMIT_BYTES", env.BODY_LIMIT_BYTES, L.bodyLimitBytes, { min: 1024, integer: true }),
     },
     http: {
-      corsOrigins: (env.CORS_ORIGINS?.trim() || "*")
+      corsOrigins: (env.CORS_ORIGINS?.trim() || DEFAULTS.http.corsOrigins.join(","))
         .split(",")
         .map((s) => s.trim())
         .filter(Boolean),
-      headersTimeoutMs: number("HEADERS_TIMEOUT_MS", env.HEADERS_TIMEOUT_MS, 10_000, { min: 100, integer: true }),
-      requestTimeoutMs: number("REQUEST_TIMEOUT_MS", env.REQUEST_TIMEOUT_MS, 30_000, { min: 100, integer: true }),
-      keepAliveTimeoutMs: number("KEEP_ALIVE_TIMEOUT_MS", env.KEEP_ALIVE_TIMEOUT_MS, 5_000, {
+      headersTimeoutMs: number("HEADERS_TIMEOUT_MS", env.HEADERS_TIMEOUT_MS, H.headersTimeoutMs, {
         min: 100,
         integer: true,
       }),
-      maxConnections: number("MAX_CONNECTIONS", env.MAX_CONNECTIONS, 1024, { min: 1, integer: true }),
+      requestTimeoutMs: number("REQUEST_TIMEOUT_MS", env.REQUEST_TIMEOUT_MS, H.requestTimeoutMs, {
+        min: 100,
+        integer: true,
+      }),
+      keepAliveTimeoutMs: number("KEEP_ALIVE_TIMEOUT_MS", env.KEEP_ALIVE_TIMEOUT_MS, H.keepAliveTimeoutMs, {
+        min: 100,
+        integer: true,
+      }),
+      maxConnections: number("MAX_CONNECTIONS", env.MAX_CONNECTIONS, H.maxConnections, { min: 1, integer: true }),
       linger: DEFAULTS.http.linger,
     },
     anonymousIntrospection: flag("ANONYMOUS_INTROSPECTION", env.ANONYMOUS_INTROSPECTION, !production),
-    requestDeadlineMs: number("REQUEST_DEADLINE_MS", env.REQUEST_DEADLINE_MS, 8_000, { min: 100, integer: true }),
+    requestDeadlineMs: number("REQUEST_DEADLINE_MS", env.REQUEST_DEADLINE_MS, DEFAULTS.service.requestDeadlineMs, {
+      min: 100,
+      integer: true,
+    }),
     queue: {
-      maxQueuedAccounts: number("QUEUE_MAX_ACCOUNTS", env.QUEUE_MAX_ACCOUNTS, 10_000, { min: 1, integer: true }),
-      maxWaitMs: number("QUEUE_MAX_WAIT_MS", env.QUEUE_MAX_WAIT_MS, 2_000, { min: 1, integer: true }),
+      maxQueuedAccounts: number("QUEUE_MAX_ACCOUNTS", env.QUEUE_MAX_ACCOUNTS, DEFAULTS.reads.maxQueuedAccounts, {
+        min: 1,
+        integer: true,
+      }),
+      maxWaitMs: number("QUEUE_MAX_WAIT_MS", env.QUEUE_MAX_WAIT_MS, DEFAULTS.reads.maxWaitMs, {
+        min: 1,
+        integer: true,
+      }),
       // The read path now gathers while it waits for a rate slot; this older knob still adds a fixed gathering delay.
-      gatherMs: number("BATCH_WINDOW_MS", env.BATCH_WINDOW_MS, 0, { min: 0, max: 1000 }),
+      gatherMs: number("BATCH_WINDOW_MS", env.BATCH_WINDOW_MS, DEFAULTS.reads.gatherMs, { min: 0, max: 1000 }),
     },
-    shutdownTimeoutMs: number("SHUTDOWN_TIMEOUT_MS", env.SHUTDOWN_TIMEOUT_MS, 10_000, { min: 0, integer: true }),
+    shutdownTimeoutMs: number("SHUTDOWN_TIMEOUT_MS", env.SHUTDOWN_TIMEOUT_MS, DEFAULTS.service.shutdownTimeoutMs, {
+      min: 0,
+      integer: true,
+    }),
     tencent,
     embeddedEmulator,
     scaleOut: readScaleOutSettings(env),
@@ -186,7 +219,10 @@ function readTrustedDocuments(env: Env): TrustedDocuments | undefined {
       );
     return undefined;
   }
-  const mode = oneOf("TRUSTED_DOCUMENTS_MODE", env.TRUSTED_DOCUMENTS_MODE, "strict", ["strict", "log"] as const);
+  const mode = oneOf("TRUSTED_DOCUMENTS_MODE", env.TRUSTED_DOCUMENTS_MODE, DEFAULTS.service.trustedDocumentsMode, [
+    "strict",
+    "log",
+  ] as const);
   try {
     return { manifest: loadManifest(path), mode };
   } catch (error) {

@@ -40,7 +40,7 @@ export interface ServerOptions {
   http?: Partial<HttpSettings>;
   /** Whether callers without a token may read the schema. Default: only in development. */
   anonymousIntrospection?: boolean;
-  /** Time a request may spend waiting for Tencent, retries included. Default 8000 ms. */
+  /** Time a request may spend waiting for Tencent, retries included. Default REQUEST_DEADLINE_MS's. */
   requestDeadlineMs?: number;
   /** Bounds of the process-wide read queue, and an optional fixed gathering delay (see ProfileDispatcher). */
   queue?: { maxQueuedAccounts?: number; maxWaitMs?: number; gatherMs?: number };
@@ -58,27 +58,6 @@ export interface ServerOptions {
   /** Run only a manifest's documents (strict) or log the others (log); see trusted-documents.ts. */
   trustedDocuments?: TrustedDocuments;
 }
-
-export const DEFAULT_LIMITS: Limits = {
-  maxUsers: 1000,
-  maxAccountsPerOperation: 1000,
-  maxEntriesPerOperation: 5000,
-  maxBatchOperations: 10,
-  maxAliases: 30,
-  maxDepth: 8,
-  maxTokens: 2000,
-  maxDirectives: 20,
-  bodyLimitBytes: 1_048_576,
-};
-
-export const DEFAULT_HTTP: HttpSettings = {
-  corsOrigins: ["*"],
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
-  keepAliveTimeoutMs: 5_000,
-  maxConnections: 1024,
-  linger: DEFAULTS.http.linger,
-};
 
 export const EXAMPLE_QUERY = `# Profiles of a few demo accounts, batched into one portrait_get call
 query DemoProfiles {
@@ -103,18 +82,23 @@ query DemoProfiles {
 export async function createServer(options: ServerOptions) {
   const nodeEnv = options.nodeEnv ?? "production";
   const development = nodeEnv === "development";
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const logger = options.logger ?? createLogger({ level: "info" });
+  const limits: Limits = { ...DEFAULTS.limits, ...options.limits };
+  const logger = options.logger ?? createLogger({ level: DEFAULTS.service.logLevel });
   const schema = options.schema ?? (await buildSubgraph());
   const client = options.client;
-  const deadlineMs = options.requestDeadlineMs ?? 8_000;
+  const deadlineMs = options.requestDeadlineMs ?? DEFAULTS.service.requestDeadlineMs;
   const metrics = new Metrics();
   const dispatcher = new ProfileDispatcher({
     reader: client,
     ...options.queue,
     ...(options.cache ? { cache: options.cache } : {}),
   });
-  const readiness = new Readiness(client, logger, options.readinessIntervalMs, options.redis);
+  const readiness = new Readiness(
+    client,
+    logger,
+    options.readinessIntervalMs ?? DEFAULTS.service.readinessIntervalMs,
+    options.redis,
+  );
   const unobserve = [
     client.observe((event) => {
       if (event.type === "attempt") metrics.recordAttempt(event.attempt);
@@ -123,7 +107,7 @@ export async function createServer(options: ServerOptions) {
     dispatcher.observe(metrics.recordDispatch),
   ];
   const trusted = options.trustedDocuments ? trustedDocuments(options.trustedDocuments, logger) : undefined;
-  const apqStore = options.apqCache ?? new InMemoryLRUCache<string>({ maxSize: 32 * 1024 * 1024 });
+  const apqStore = options.apqCache ?? new InMemoryLRUCache<string>({ maxSize: DEFAULTS.apq.memoryBytes });
   const apqCache = trusted ? trusted.store(apqStore) : apqStore;
   const batches = new BatchCounter(limits.maxTokens, apqCache);
   const armor = new ApolloArmor({
@@ -137,7 +121,12 @@ export async function createServer(options: ServerOptions) {
     blockFieldSuggestion: { enabled: !development },
   }).protect();
 
-  const app = await createHttpApp({ ...DEFAULT_HTTP, ...options.http, bodyLimitBytes: limits.bodyLimitBytes });
+  const app = await createHttpApp({
+    ...DEFAULTS.http,
+    corsOrigins: [...DEFAULTS.http.corsOrigins],
+    ...options.http,
+    bodyLimitBytes: limits.bodyLimitBytes,
+  });
   let inFlight = 0;
   let lastRequestAt = performance.now();
   app.addHook("onRequest", async (_request, reply) => {
@@ -158,7 +147,7 @@ export async function createServer(options: ServerOptions) {
     // A request that carries Authorization was preflighted by the browser (bearer-only auth), so
     // GET queries from urql or graphql-request work, while a plain form post still cannot.
     csrfPrevention: { requestHeaders: ["x-apollo-operation-name", "apollo-require-preflight", "authorization"] },
-    persistedQueries: { cache: apqCache, ttl: 24 * 3600 },
+    persistedQueries: { cache: apqCache, ttl: DEFAULTS.apq.ttlSeconds },
     parseOptions: { maxTokens: limits.maxTokens },
     // The nesting rule last: it keeps the others from recursing along a long fragment chain.
     validationRules: [...armor.validationRules, singleSchemaReadRule, fragmentNestingRule(MAX_FRAGMENT_NESTING)],
@@ -295,7 +284,7 @@ export async function createServer(options: ServerOptions) {
      * answered (with `Connection: close`); once none is left (or `timeoutMs` passed) the listener
      * and every connection close.
      */
-    shutdown(timeoutMs = 10_000): Promise<void> {
+    shutdown(timeoutMs: number = DEFAULTS.service.shutdownTimeoutMs): Promise<void> {
       closed ??= (async () => {
         readiness.drain();
         const until = performance.now() + timeoutMs;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { readServiceSettings } from "../../src/config.js";
-import { DEFAULT_HTTP, DEFAULT_LIMITS } from "../../src/server/server.js";
+import { DEFAULTS } from "../../src/config/defaults.js";
 import { post } from "../support/http.js";
 import { importAccounts, startService, useServices, type Service } from "../support/service.js";
 import { keepAliveGet, openSocket, responses, type RawSocket } from "../support/sockets.js";
@@ -67,9 +67,9 @@ const entryLimit = (n: number, max = TIGHT.maxEntriesPerOperation) => ({
 });
 
 describe("limits", () => {
-  it("the server's defaults are config.ts's defaults", () => {
-    expect(readServiceSettings({}).limits).toEqual(DEFAULT_LIMITS);
-    expect(readServiceSettings({}).http).toEqual(DEFAULT_HTTP);
+  it("config falls back to DEFAULTS (src/config/defaults.ts) for every limit and HTTP setting, as createServer does", () => {
+    expect(readServiceSettings({}).limits).toEqual(DEFAULTS.limits);
+    expect(readServiceSettings({}).http).toEqual(DEFAULTS.http);
   });
 
   it("maxUsers: 8 ids are read; 9 are refused (BAD_USER_INPUT naming the limit), with no portrait_get", async () => {
