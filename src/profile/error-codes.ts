@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   UPSTREAM_UNAVAILABLE:
     "Tencent failed or did not answer within the deadline, the circuit is open, or a write's outcome is unknown",
   UPSTREAM_ERROR: "Tencent refused the call for another reason (e.g. a wrong secret key)",
+  // Never sent: the outcome of an operation whose client left, in logs and metrics
+  CLIENT_CLOSED_REQUEST: "the client disconnected before its answer; its reads that had not left were dropped",
   // Apollo Server (ApolloServerErrorCode)
   GRAPHQL_PARSE_FAILED: "the document does not parse, or has more than MAX_TOKENS tokens",
   GRAPHQL_VALIDATION_FAILED: "the document is invalid for the schema, or over MAX_ALIASES, MAX_DEPTH or MAX_DIRECTIVES",
@@ -34,6 +36,7 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: "a body over BODY_LIMIT_BYTES (HTTP 413)",
   UNSUPPORTED_MEDIA_TYPE: "a body type other than JSON (HTTP 415)",
   NOT_FOUND: "a path the service does not serve (HTTP 404)",
+  METHOD_NOT_ALLOWED: "a method other than GET, POST or OPTIONS on /graphql (HTTP 405, with Allow)",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

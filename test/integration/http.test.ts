@@ -70,6 +70,24 @@ describe("GraphQL over HTTP", () => {
     ]);
   });
 
+  it.each(["PUT", "DELETE", "PATCH", "HEAD"])(
+    "answers %s /graphql with 405 and Allow: GET, POST, OPTIONS",
+    async (method) => {
+      prod.emulator.resetStats();
+      const res = await request(prod.url, {
+        method: method as "PUT",
+        headers: { "content-type": "application/json", authorization: `Bearer ${prod.userToken}` },
+        ...(method === "HEAD" ? {} : { body: JSON.stringify({ query: "{ me { id } }" }) }),
+      });
+      expect(res.statusCode).toBe(405);
+      expect(res.headers.allow).toBe("GET, POST, OPTIONS");
+      const text = await res.body.text();
+      if (method !== "HEAD")
+        expect(JSON.parse(text)).toMatchObject({ errors: [{ extensions: { code: "METHOD_NOT_ALLOWED" } }] });
+      expect(prod.emulator.calls).toEqual([]);
+    },
+  );
+
   it("answers 401 with a WWW-Authenticate: Bearer challenge", async () => {
     const res = await prod.gql("{ me { id } }", undefined, "not-a-jwt");
     expect(res.status).toBe(401);

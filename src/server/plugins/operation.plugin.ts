@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import { GraphQLError, Kind, type OperationDefinitionNode } from "graphql";
+import { GraphQLError, Kind, OperationTypeNode, type OperationDefinitionNode } from "graphql";
 import { costOf, fragmentsOf, type OperationCost } from "../../graphql/cost.js";
 import type { Context } from "../../graphql/context.js";
 import { planProfiles } from "../../graphql/selection.js";
@@ -32,6 +32,8 @@ export function operationPlugin(policy: OperationPolicy): ApolloServerPlugin<Con
       return {
         async didResolveOperation({ contextValue: ctx, operation, document, request, schema, metrics }) {
           if (!operation) return;
+          // A write the client sent is carried out even if the client leaves (see request-context.ts).
+          if (operation.operation === OperationTypeNode.MUTATION) ctx.http.writes = true;
           if (!ctx.viewer) {
             if (!(policy.anonymousIntrospection && readsOnlySchema(operation))) {
               throw unauthenticated("A bearer token is required (Authorization: Bearer <JWT>)");
