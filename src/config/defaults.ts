@@ -89,6 +89,8 @@ export const DEFAULTS = {
     maxUsers: 1000,
     maxAccountsPerOperation: 1000,
     maxEntriesPerOperation: 5000,
+    /** MAX_ENTITIES_PER_OPERATION: `_entities` representations one operation (a router's fetch) may hold. */
+    maxEntitiesPerOperation: 5000,
     maxBatchOperations: 10,
     maxAliases: 30,
     maxDepth: 8,

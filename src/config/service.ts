@@ -12,8 +12,14 @@ export interface Limits {
   maxUsers: number;
   /** Distinct accounts one operation, or one HTTP batch, may read. */
   maxAccountsPerOperation: number;
-  /** Entries one operation, or one HTTP batch, may ask for: ids in `users` lists, `user` aliases, `_entities` representations, repeats included. */
+  /** Entries one operation, or one HTTP batch, may ask for: ids in `users` lists and `user` aliases, repeats included. */
   maxEntriesPerOperation: number;
+  /**
+   * `_entities` representations one operation (or HTTP batch) may hold, repeats included: a
+   * router fetches a whole page of entities in one call, which it cannot split, so they have this
+   * bound of their own instead of MAX_ACCOUNTS_PER_OPERATION / MAX_ENTRIES_PER_OPERATION.
+   */
+  maxEntitiesPerOperation: number;
   /** Operations in one HTTP batch. */
   maxBatchOperations: number;
   maxAliases: number;
@@ -145,6 +151,15 @@ export function readServiceSettings(env: Env = process.env): ServiceSettings {
         "MAX_ENTRIES_PER_OPERATION",
         env.MAX_ENTRIES_PER_OPERATION,
         L.maxEntriesPerOperation,
+        {
+          min: 1,
+          integer: true,
+        },
+      ),
+      maxEntitiesPerOperation: number(
+        "MAX_ENTITIES_PER_OPERATION",
+        env.MAX_ENTITIES_PER_OPERATION,
+        L.maxEntitiesPerOperation,
         {
           min: 1,
           integer: true,

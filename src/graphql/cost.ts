@@ -15,6 +15,8 @@ export interface OperationCost {
   accounts: Set<unknown>;
   /** Entries it asks for, repeats included: each is resolved and answered even when Tencent is asked once. */
   entries: number;
+  /** `_entities` representations, repeats included: a router's page, bounded on its own. */
+  entities: number;
 }
 
 /** A document's fragments by name: what `costOf` and the tag-set walk follow spreads through. */
@@ -66,13 +68,14 @@ export function isIncluded(
 
 /**
  * The cost of an operation, from its document and variables, before it runs: every entry of every
- * `users(ids)` list across aliases, every `user(id)` alias, `me`, `setProfile`'s target and every
- * `_entities` representation, variables' defaults included, and nothing under a selection that
+ * `users(ids)` list across aliases, every `user(id)` alias, `me` and `setProfile`'s target, and
+ * apart from them `_entities` representations (a router's page, which it cannot split, has a
+ * bound of its own); variables' defaults included, and nothing under a selection that
  * `@skip`/`@include` leave out. Distinct accounts bound what Tencent sees; entries bound the work
  * and the answer (30 aliases of the same 1000 ids are 1000 accounts but 30,000 entries). An
  * argument that is not a plain id still counts as one.
  *
- *   costOf(operation, fragments, { ids: ["a", "b", "a"] })   // { accounts: {a, b}, entries: 3 } for `users(ids: $ids)`
+ *   costOf(operation, fragments, { ids: ["a", "b", "a"] })   // { accounts: {a, b}, entries: 3, entities: 0 } for `users(ids: $ids)`
  */
 export function costOf(
   operation: OperationDefinitionNode,
@@ -81,6 +84,7 @@ export function costOf(
 ): OperationCost {
   const accounts = new Set<unknown>();
   let entries = 0;
+  let entities = 0;
   const vars = withDefaults(operation, variables);
   const value = (node: ValueNode | undefined): unknown =>
     node === undefined ? undefined : valueFromASTUntyped(node, vars);
@@ -123,16 +127,16 @@ export function costOf(
         case "users":
           each(arg("ids"));
           break;
-        case "_entities":
-          each(arg("representations"), (rep) =>
-            rep !== null && typeof rep === "object" ? (rep as { id?: unknown }).id : rep,
-          );
+        case "_entities": {
+          const representations = arg("representations");
+          entities += Array.isArray(representations) ? representations.length : 1;
           break;
+        }
       }
     }
   };
   walk(operation.selectionSet);
-  return { accounts, entries };
+  return { accounts, entries, entities };
 }
 
 // The caller's own account: one account, whoever the caller is.

@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   ACCOUNT_LIMIT_EXCEEDED:
     "the operation (or HTTP batch) could read more distinct accounts than MAX_ACCOUNTS_PER_OPERATION",
   ENTRY_LIMIT_EXCEEDED: "the operation (or HTTP batch) asks for more entries than MAX_ENTRIES_PER_OPERATION",
+  ENTITY_LIMIT_EXCEEDED:
+    "the operation (or HTTP batch) holds more _entities representations than MAX_ENTITIES_PER_OPERATION",
   // Tencent
   ACCOUNT_NOT_FOUND: "Tencent does not know the account; only that account's profile is null",
   UPSTREAM_THROTTLED: "Tencent throttled the calls after retries, or the read queue is full or backed up",
@@ -45,6 +47,25 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export const ErrorCode = Object.fromEntries(Object.keys(ERROR_CODES).map((code) => [code, code])) as {
   readonly [Code in ErrorCode]: Code;
 };
+
+/**
+ * The refusals of a well-formed GraphQL request (its document, its arguments, what it may cost, or
+ * whether it may run): GraphQL over HTTP answers them 4xx only in `application/graphql-response+json`,
+ * 200 with the errors in `application/json` (see src/server/media-type.ts). UNAUTHENTICATED stays
+ * 401 (a bearer-token challenge, RFC 6750) and the HTTP edge's own codes keep their status.
+ */
+export const REQUEST_REFUSAL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "BAD_USER_INPUT",
+  "FORBIDDEN",
+  "OPERATION_NOT_TRUSTED",
+  "ACCOUNT_LIMIT_EXCEEDED",
+  "ENTRY_LIMIT_EXCEEDED",
+  "ENTITY_LIMIT_EXCEEDED",
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "OPERATION_RESOLUTION_FAILURE",
+]);
 
 export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === "string" && Object.hasOwn(ERROR_CODES, code);

@@ -71,6 +71,7 @@ export async function createApollo(options: ApolloOptions): Promise<ApolloServer
       operationPlugin({
         maxAccountsPerOperation: limits.maxAccountsPerOperation,
         maxEntriesPerOperation: limits.maxEntriesPerOperation,
+        maxEntitiesPerOperation: limits.maxEntitiesPerOperation,
         anonymousIntrospection: options.anonymousIntrospection,
       }),
       observabilityPlugin(logger, options.metrics),

@@ -4,16 +4,20 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HTTPMethods } fr
 import type { Limits } from "../config.js";
 import { explorerAsset } from "../explorer/landing-page.js";
 import type { Context } from "../graphql/context.js";
-import { ErrorCode } from "../profile/error-codes.js";
+import { ErrorCode, REQUEST_REFUSAL_CODES } from "../profile/error-codes.js";
 import { GRAPHQL_PATH } from "./apollo.js";
 import type { BatchCounter } from "./batch.js";
+import { GRAPHQL_RESPONSE_JSON, prefersGraphQLResponseJson } from "./media-type.js";
 import { overBudget } from "./plugins/operation.plugin.js";
 
 export interface RoutesOptions {
   apollo: ApolloServer<Context>;
   /** Builds each request's context (see request-context.ts). */
   context: (request: FastifyRequest, reply: FastifyReply) => Promise<Context>;
-  limits: Pick<Limits, "maxBatchOperations" | "maxAccountsPerOperation" | "maxEntriesPerOperation">;
+  limits: Pick<
+    Limits,
+    "maxBatchOperations" | "maxAccountsPerOperation" | "maxEntriesPerOperation" | "maxEntitiesPerOperation"
+  >;
   /** Counts a whole HTTP batch before any of its operations runs. */
   batches: BatchCounter;
   /** Trusted documents: the GraphQL-over-HTTP `documentId` form, mapped to Apollo's extension. */
@@ -24,6 +28,7 @@ export interface RoutesOptions {
 export const GRAPHQL_METHODS = ["GET", "POST", "OPTIONS"] as const;
 
 const JSON_TYPE = "application/json; charset=utf-8";
+const GRAPHQL_RESPONSE_TYPE = `${GRAPHQL_RESPONSE_JSON}; charset=utf-8`;
 
 /**
  * `/graphql`: Apollo Server for GET and POST (HTTP batches bounded as a whole first), 405 with
@@ -35,7 +40,7 @@ export const routesPlugin: FastifyPluginAsync<RoutesOptions> = async (app, optio
   const refuse = (reply: FastifyReply, status: number, message: string, extensions: Record<string, unknown>) =>
     reply
       .code(status)
-      .type(JSON_TYPE)
+      .type(prefersGraphQLResponseJson(reply.request.headers.accept) ? GRAPHQL_RESPONSE_TYPE : JSON_TYPE)
       .send(JSON.stringify({ errors: [{ message, extensions }] }));
 
   const handler = fastifyApolloHandler(options.apollo, { context: options.context });
@@ -61,6 +66,15 @@ export const routesPlugin: FastifyPluginAsync<RoutesOptions> = async (app, optio
         const { http: _http, ...extensions } = error.extensions as Record<string, unknown>;
         return refuse(reply, 400, error.message, extensions);
       }
+    },
+    // GraphQL over HTTP: in application/json a refused GraphQL request is a 200 whose body says
+    // why (a router such as Apollo Gateway otherwise shows "400: Bad Request" and drops the code).
+    onSend: async (request, reply, payload) => {
+      const status = reply.statusCode;
+      if ((status === 400 || status === 403) && !prefersGraphQLResponseJson(request.headers.accept)) {
+        if (typeof payload === "string" && refusesGraphQLRequest(payload)) void reply.code(200);
+      }
+      return payload;
     },
     handler,
   });
@@ -91,3 +105,17 @@ export const routesPlugin: FastifyPluginAsync<RoutesOptions> = async (app, optio
       .send(asset.body);
   });
 };
+
+/** Whether an answer only refuses well-formed GraphQL requests (every error's code is one of REQUEST_REFUSAL_CODES). */
+function refusesGraphQLRequest(payload: string): boolean {
+  let body: unknown;
+  try {
+    body = JSON.parse(payload);
+  } catch {
+    return false;
+  }
+  const errors = (Array.isArray(body) ? body : [body]).flatMap(
+    (result) => (result as { errors?: { extensions?: { code?: unknown } }[] } | null)?.errors ?? [],
+  );
+  return errors.length > 0 && errors.every((e) => REQUEST_REFUSAL_CODES.has(e.extensions?.code as ErrorCode));
+}

@@ -14,6 +14,7 @@ const TIGHT = {
   maxUsers: 8,
   maxAccountsPerOperation: 10,
   maxEntriesPerOperation: 14,
+  maxEntitiesPerOperation: 12,
   maxBatchOperations: 3,
   maxAliases: 4,
   maxDepth: 3,
@@ -59,7 +60,7 @@ const entryLimit = (n: number, max = TIGHT.maxEntriesPerOperation) => ({
   errors: [
     {
       message:
-        `This request asks for ${n} entries (ids in users lists, user aliases and _entities representations, repeats included); ` +
+        `This request asks for ${n} entries (ids in users lists and user aliases, repeats included); ` +
         `MAX_ENTRIES_PER_OPERATION allows ${max}. Ask for each account once, or split the request.`,
       extensions: { code: "ENTRY_LIMIT_EXCEEDED", limit: max, entries: n },
     },
@@ -150,14 +151,23 @@ describe("limits", () => {
       expect(tight.emulator.calls).toEqual([]);
     });
 
-    it("_entities representations: 10 are read; 11 are refused", async () => {
+    it("_entities representations have their own bound: 12 are read (over the account budget of 10); 13 are refused", async () => {
       const query = "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { profile { nick } } } }";
-      const reps = (n: number) => accounts.slice(0, n).map((id) => ({ __typename: "User", id }));
-      const ok = await post(tight.url, { query, variables: { r: reps(10) } }, as(tight));
-      expect(ok.json).toEqual({ data: { _entities: nicks(10) } });
+      const reps = (n: number) => Array.from({ length: n }, (_, i) => ({ __typename: "User", id: accounts[i % 12]! }));
+      const ok = await post(tight.url, { query, variables: { r: reps(12) } }, as(tight));
+      expect(ok.json).toEqual({ data: { _entities: nicks(12) } });
       tight.emulator.resetStats();
-      const over = await post(tight.url, { query, variables: { r: reps(11) } }, as(tight));
-      expect(over.json).toEqual(accountLimit(11));
+      const over = await post(tight.url, { query, variables: { r: reps(13) } }, as(tight));
+      expect(over.status).toBe(400);
+      expect(over.json).toEqual({
+        errors: [
+          {
+            message:
+              "This request holds 13 _entities representations; MAX_ENTITIES_PER_OPERATION allows 12. Fetch fewer entities at a time.",
+            extensions: { code: "ENTITY_LIMIT_EXCEEDED", limit: 12, entities: 13 },
+          },
+        ],
+      });
       expect(tight.emulator.calls).toEqual([]);
     });
 

@@ -9,6 +9,7 @@ import { createLogger } from "../../src/server/logger.js";
 import { createScaleOut } from "../../src/server/scale.js";
 import { createServer, type ServerOptions } from "../../src/server/server.js";
 import { clientFor, startEmulator } from "./emulator.js";
+import { ACCEPT_GRAPHQL_RESPONSE } from "./http.js";
 
 export const JWT_SECRET = "test-jwt-secret-with-more-than-32-bytes-of-entropy";
 
@@ -83,7 +84,12 @@ export async function startService(
   ) {
     const res = await request(url, {
       method: "POST",
-      headers: { "content-type": "application/json", ...(auth ? { authorization: `Bearer ${auth}` } : {}), ...headers },
+      headers: {
+        "content-type": "application/json",
+        accept: ACCEPT_GRAPHQL_RESPONSE,
+        ...(auth ? { authorization: `Bearer ${auth}` } : {}),
+        ...headers,
+      },
       body: JSON.stringify({ query: typeof document === "string" ? document : print(document), variables }),
     });
     const body = (await res.body.json()) as {

@@ -10,8 +10,10 @@ import { unauthenticated } from "../auth.js";
 export interface OperationPolicy {
   /** Distinct accounts one operation may read (see `costOf`). */
   maxAccountsPerOperation: number;
-  /** Entries (ids, aliases, representations, repeats included) one operation may ask for. */
+  /** Entries (ids, aliases, repeats included) one operation may ask for. */
   maxEntriesPerOperation: number;
+  /** `_entities` representations one operation may hold. */
+  maxEntitiesPerOperation: number;
   /** Whether callers without a token may read the schema (introspection, `_service`). */
   anonymousIntrospection: boolean;
 }
@@ -56,12 +58,12 @@ export function operationPlugin(policy: OperationPolicy): ApolloServerPlugin<Con
 }
 
 /**
- * The one error for an operation (or HTTP batch) that could read more distinct accounts, or ask for
- * more entries, than allowed; undefined when it fits.
+ * The one error for an operation (or HTTP batch) that could read more distinct accounts, ask for
+ * more entries, or hold more `_entities` representations than allowed; undefined when it fits.
  */
 export function overBudget(
   cost: OperationCost,
-  policy: Pick<OperationPolicy, "maxAccountsPerOperation" | "maxEntriesPerOperation">,
+  policy: Pick<OperationPolicy, "maxAccountsPerOperation" | "maxEntriesPerOperation" | "maxEntitiesPerOperation">,
 ): GraphQLError | undefined {
   const accounts = cost.accounts.size;
   if (accounts > policy.maxAccountsPerOperation) {
@@ -76,10 +78,25 @@ export function overBudget(
   if (cost.entries > policy.maxEntriesPerOperation) {
     const max = policy.maxEntriesPerOperation;
     return new GraphQLError(
-      `This request asks for ${cost.entries} entries (ids in users lists, user aliases and _entities representations, repeats included); ` +
+      `This request asks for ${cost.entries} entries (ids in users lists and user aliases, repeats included); ` +
         `MAX_ENTRIES_PER_OPERATION allows ${max}. Ask for each account once, or split the request.`,
       {
         extensions: { code: ErrorCode.ENTRY_LIMIT_EXCEEDED, limit: max, entries: cost.entries, http: { status: 400 } },
+      },
+    );
+  }
+  if (cost.entities > policy.maxEntitiesPerOperation) {
+    const max = policy.maxEntitiesPerOperation;
+    return new GraphQLError(
+      `This request holds ${cost.entities} _entities representations; MAX_ENTITIES_PER_OPERATION allows ${max}. ` +
+        "Fetch fewer entities at a time.",
+      {
+        extensions: {
+          code: ErrorCode.ENTITY_LIMIT_EXCEEDED,
+          limit: max,
+          entities: cost.entities,
+          http: { status: 400 },
+        },
       },
     );
   }
