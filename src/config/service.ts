@@ -1,4 +1,4 @@
-import { Buffer } from "node:buffer";
+import { readAuthSettings, type AuthSettings } from "./auth.js";
 import { DEFAULTS } from "./defaults.js";
 import { loadManifest, type TrustedDocuments } from "../server/trusted-documents.js";
 import { readEmulatorRuntime, type EmulatorRuntime } from "./emulator.js";
@@ -46,19 +46,11 @@ export interface HttpSettings {
   linger: { maxMs: number; maxBytes: number };
 }
 
-export interface ServiceSettings {
+export interface ServiceSettings extends AuthSettings {
   port: number;
   host: string;
   nodeEnv: string;
   logLevel: string;
-  /** HS256 secret; undefined when a JWKS is used, or when a development secret is to be generated. */
-  jwtSecret: string | undefined;
-  jwksUrl: string | undefined;
-  /** Checked against the token's `iss` / `aud` when set. */
-  issuer: string | undefined;
-  audience: string | undefined;
-  /** Start-up warnings (e.g. no audience check in production); never a secret. */
-  warnings: string[];
   limits: Limits;
   http: HttpSettings;
   /** Whether callers without a token may read the schema (introspection, `_service`). */
@@ -86,38 +78,7 @@ export function readServiceSettings(env: Env = process.env): ServiceSettings {
     tencent.usesEmulatorCredentials && tencent.baseUrl === undefined ? readEmulatorRuntime(env) : undefined;
   const nodeEnv = env.NODE_ENV?.trim() || (tencent.usesEmulatorCredentials ? "development" : "production");
   const production = nodeEnv === "production";
-  const jwtSecret = env.AUTH_JWT_SECRET?.trim() || undefined;
-  const jwksUrl = env.AUTH_JWKS_URL?.trim() || undefined;
-  if (jwtSecret && jwksUrl)
-    throw new ConfigError("AUTH_JWKS_URL", jwksUrl, "either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both");
-  if (jwksUrl && !/^https?:\/\//.test(jwksUrl))
-    throw new ConfigError("AUTH_JWKS_URL", jwksUrl, "an http(s) URL of a JWKS");
-  if (!jwtSecret && !jwksUrl && (production || !tencent.usesEmulatorCredentials)) {
-    throw new ConfigError(
-      "AUTH_JWT_SECRET",
-      "",
-      "AUTH_JWT_SECRET or AUTH_JWKS_URL in production and whenever TIM_SDKAPPID is set (real Tencent data)",
-    );
-  }
-  const warnings: string[] = [];
-  if (jwtSecret && Buffer.byteLength(jwtSecret) < MIN_HS256_SECRET_BYTES) {
-    const problem = `AUTH_JWT_SECRET is ${Buffer.byteLength(jwtSecret)} bytes; HS256 needs at least ${MIN_HS256_SECRET_BYTES} (RFC 7518 §3.2)`;
-    // The value itself is never echoed: only its length.
-    if (production)
-      throw new ConfigError(
-        "AUTH_JWT_SECRET",
-        `<${Buffer.byteLength(jwtSecret)} bytes>`,
-        `a secret of at least ${MIN_HS256_SECRET_BYTES} bytes in production`,
-      );
-    warnings.push(problem);
-  }
-  const issuer = env.AUTH_ISSUER?.trim() || undefined;
-  const audience = env.AUTH_AUDIENCE?.trim() || undefined;
-  if (production && (!issuer || !audience)) {
-    warnings.push(
-      `${[!issuer && "AUTH_ISSUER", !audience && "AUTH_AUDIENCE"].filter(Boolean).join(" and ")} unset: tokens from any issuer or for any audience signed with the key are accepted`,
-    );
-  }
+  const auth = readAuthSettings(env, production, !tencent.usesEmulatorCredentials);
   return {
     port: number("PORT", env.PORT, DEFAULTS.service.port, { min: 0, max: 65535, integer: true }),
     host: env.HOST?.trim() || DEFAULTS.service.host,
@@ -131,11 +92,7 @@ export function readServiceSettings(env: Env = process.env): ServiceSettings {
       "trace",
       "silent",
     ]),
-    jwtSecret,
-    jwksUrl,
-    issuer,
-    audience,
-    warnings,
+    ...auth,
     limits: {
       maxUsers: number("MAX_USERS", env.MAX_USERS, L.maxUsers, { min: 1, integer: true }),
       maxAccountsPerOperation: number(
@@ -248,7 +205,3 @@ function readTrustedDocuments(env: Env): TrustedDocuments | undefined {
     );
   }
 }
-
-/** RFC 7518 §3.2: an HS256 key must be at least as long as the hash output. */
-
-export const MIN_HS256_SECRET_BYTES = 32;

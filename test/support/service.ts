@@ -15,14 +15,16 @@ export const JWT_SECRET = "test-jwt-secret-with-more-than-32-bytes-of-entropy";
 
 export async function token(
   sub: string,
-  options: { admin?: boolean; secret?: string; expiresIn?: string | number } = {},
+  options: { admin?: boolean; secret?: string; expiresIn?: string | number; audience?: string; issuer?: string } = {},
 ) {
-  return new SignJWT(options.admin ? { scope: `openid ${ADMIN_SCOPE}` } : {})
+  const jwt = new SignJWT(options.admin ? { scope: `openid ${ADMIN_SCOPE}` } : {})
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(sub)
     .setIssuedAt()
-    .setExpirationTime(options.expiresIn ?? "1h")
-    .sign(new TextEncoder().encode(options.secret ?? JWT_SECRET));
+    .setExpirationTime(options.expiresIn ?? "1h");
+  if (options.audience !== undefined) jwt.setAudience(options.audience);
+  if (options.issuer !== undefined) jwt.setIssuer(options.issuer);
+  return jwt.sign(new TextEncoder().encode(options.secret ?? JWT_SECRET));
 }
 
 export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
