@@ -21,6 +21,8 @@ export interface ExplorerLandingPageOptions {
   /** Headers both explorers open with, e.g. the demo user's token; ignored unless `development`. */
   headers?: Record<string, string>;
   development: boolean;
+  /** Whether callers without a token may read the schema (ANONYMOUS_INTROSPECTION): the page says which holds. */
+  anonymousIntrospection: boolean;
   /** Where `explorerAsset` serves the bundle. Default `EXPLORER_ASSETS_PATH`. */
   assetsPath?: string;
   /** How long Apollo's CDN gets before the page falls back to the bundled GraphiQL. Default 1500 ms. */
@@ -65,7 +67,7 @@ const CSP = [
  * Apollo Server landing page: Apollo Sandbox when its CDN loads, else the GraphiQL bundled by
  * `npm run build`, at the same URL. Serve the bundle with `explorerAsset`.
  *
- *   plugins: [explorerLandingPage({ endpointPath: "/graphql", document: EXAMPLE_QUERY, headers, development })]
+ *   plugins: [explorerLandingPage({ endpointPath: "/graphql", document, headers, development, anonymousIntrospection })]
  */
 export function explorerLandingPage(options: ExplorerLandingPageOptions): ApolloServerPlugin {
   return {
@@ -98,6 +100,10 @@ export function renderExplorerPage(options: ExplorerLandingPageOptions): string 
     graphiql: { js: asset("graphiql.js"), css: asset("graphiql.css") },
   };
   const endpoint = escapeHtml(options.endpointPath);
+  // Say what holds on this deployment: without a token, the schema answers or nothing does.
+  const withoutToken = options.anonymousIntrospection
+    ? "without a token only the schema (introspection) answers"
+    : "every operation needs one, reading the schema included";
   const prefilled = headers
     ? "In development the explorer below opens with an example query and the demo user's token."
     : "Put a token in the explorer's headers to run operations.";
@@ -116,7 +122,7 @@ export function renderExplorerPage(options: ExplorerLandingPageOptions): string 
 <h1>${SERVICE_TITLE}</h1>
 <p id="how-to">GraphQL API for Tencent Cloud Chat user profiles. Query it with <code>POST ${endpoint}</code>, a JSON body
 <code>{"query": "…", "variables": {…}}</code> and the header <code>Authorization: Bearer &lt;JWT&gt;</code> (its
-<code>sub</code> is your Tencent UserID; without a token only introspection answers), e.g.
+<code>sub</code> is your Tencent UserID; ${withoutToken}), e.g.
 <code class="curl">curl -s <span data-origin>http://&lt;host&gt;</span>${endpoint} -H 'content-type: application/json' -H 'authorization: Bearer &lt;JWT&gt;' -d '{"query":"{ me { id profile { nick } } }"}'</code>
 ${prefilled}</p>
 <p id="explorer-status" role="status"></p>

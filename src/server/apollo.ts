@@ -82,6 +82,7 @@ export async function createApollo(options: ApolloOptions): Promise<ApolloServer
         document: options.landingPage.document,
         headers: options.landingPage.headers,
         development,
+        anonymousIntrospection: options.anonymousIntrospection,
       }),
     ],
   });

@@ -43,7 +43,7 @@ export interface ServerOptions {
   apqCache?: KeyValueCache<string>;
   /** The Redis connection behind the shared budget, cache and APQ store, for readiness and metrics. */
   redis?: RedisConnection;
-  /** What the explorer opens with. */
+  /** What the explorer opens with. Default: EXAMPLE_QUERY in development, OWN_PROFILE_QUERY otherwise. */
   landingPage?: { document?: string; headers?: Record<string, string> };
   /** How often readiness re-checks the upstream while not ready. */
   readinessIntervalMs?: number;
@@ -59,6 +59,13 @@ query DemoProfiles {
     id
     profile { nick gender level location custom }
   }
+}
+`;
+
+/** What the explorer opens with outside development: works for any caller, names no account. */
+export const OWN_PROFILE_QUERY = `# Your own profile: put your token in the headers (Authorization: Bearer <JWT>)
+query MyProfile {
+  me { id profile { nick } }
 }
 `;
 
@@ -111,8 +118,10 @@ export async function createServer(options: ServerOptions) {
     apqCache,
     trustedPlugin: trusted?.plugin,
     anonymousIntrospection: options.anonymousIntrospection ?? development,
+    // Production opens on the caller's own profile: the example names demo accounts that exist
+    // only on the emulator, and no token is ever filled in there (explorerLandingPage).
     landingPage: {
-      document: options.landingPage?.document ?? EXAMPLE_QUERY,
+      document: options.landingPage?.document ?? (development ? EXAMPLE_QUERY : OWN_PROFILE_QUERY),
       headers: options.landingPage?.headers,
     },
   });
