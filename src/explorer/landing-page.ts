@@ -12,6 +12,8 @@ export const SANDBOX_SCRIPT_URL =
   "https://embeddable-sandbox.cdn.apollographql.com/v2/embeddable-sandbox.umd.production.min.js";
 const SANDBOX_CDN = new URL(SANDBOX_SCRIPT_URL).origin;
 const SANDBOX_FRAME = "https://sandbox.embed.apollographql.com";
+/** How long Apollo's CDN gets before the page falls back to the bundled GraphiQL. */
+const SANDBOX_TIMEOUT_MS = 1500;
 
 export interface ExplorerLandingPageOptions {
   /** Path of the GraphQL endpoint, e.g. "/graphql". */
@@ -23,10 +25,6 @@ export interface ExplorerLandingPageOptions {
   development: boolean;
   /** Whether callers without a token may read the schema (ANONYMOUS_INTROSPECTION): the page says which holds. */
   anonymousIntrospection: boolean;
-  /** Where `explorerAsset` serves the bundle. Default `EXPLORER_ASSETS_PATH`. */
-  assetsPath?: string;
-  /** How long Apollo's CDN gets before the page falls back to the bundled GraphiQL. Default 1500 ms. */
-  sandboxTimeoutMs?: number;
 }
 
 const STYLE = `
@@ -86,9 +84,8 @@ export function explorerLandingPage(options: ExplorerLandingPageOptions): Apollo
 
 /** The landing page's HTML: readable with JavaScript off, an explorer with it on. */
 export function renderExplorerPage(options: ExplorerLandingPageOptions): string {
-  const assetsPath = options.assetsPath ?? EXPLORER_ASSETS_PATH;
   const version = explorerBundle()?.version;
-  const asset = (name: string) => `${assetsPath}${name}${version ? `?v=${version}` : ""}`;
+  const asset = (name: string) => `${EXPLORER_ASSETS_PATH}${name}${version ? `?v=${version}` : ""}`;
   // Only a development start pre-fills headers: in production the page must hold no secret.
   const headers =
     options.development && options.headers && Object.keys(options.headers).length > 0 ? options.headers : undefined;
@@ -96,7 +93,7 @@ export function renderExplorerPage(options: ExplorerLandingPageOptions): string 
     endpointPath: options.endpointPath,
     document: options.document,
     ...(headers ? { headers } : {}),
-    sandbox: { script: SANDBOX_SCRIPT_URL, timeoutMs: options.sandboxTimeoutMs ?? 1500 },
+    sandbox: { script: SANDBOX_SCRIPT_URL, timeoutMs: SANDBOX_TIMEOUT_MS },
     graphiql: { js: asset("graphiql.js"), css: asset("graphiql.css") },
   };
   const endpoint = escapeHtml(options.endpointPath);

@@ -15,8 +15,6 @@ export type RedisState = "ready" | "down" | "closed";
 export interface RedisConnectOptions {
   /** Prepended to every key of this deployment (REDIS_KEY_PREFIX). Default: REDIS_KEY_PREFIX's. */
   keyPrefix?: string;
-  /** One TCP connect attempt. Default `DEFAULTS.redis.connectTimeoutMs`. */
-  connectTimeoutMs?: number;
   /** Reconnect back-off: 50 ms doubling per attempt, capped here (plus up to 100 ms of jitter). Default `DEFAULTS.redis.maxReconnectDelayMs`. */
   maxReconnectDelayMs?: number;
   /** How long `connectRedis` waits for the first connection before returning a `down` connection. Default `DEFAULTS.redis.initialWaitMs`. */
@@ -54,7 +52,7 @@ export async function connectRedis(url: string, options: RedisConnectOptions = {
     url,
     disableOfflineQueue: true,
     socket: {
-      connectTimeout: options.connectTimeoutMs ?? DEFAULTS.redis.connectTimeoutMs,
+      connectTimeout: DEFAULTS.redis.connectTimeoutMs,
       reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, maxDelay) + Math.floor(Math.random() * 100),
     },
   });

@@ -47,6 +47,7 @@ export interface ServerOptions {
   landingPage?: { document?: string; headers?: Record<string, string> };
   /** How often readiness re-checks the upstream while not ready. */
   readinessIntervalMs?: number;
+  /** The subgraph schema; default `buildSubgraph()` (tests pass one with a failing resolver). */
   schema?: GraphQLSchema;
   /** Run only a manifest's documents (strict) or log the others (log); see trusted-documents.ts. */
   trustedDocuments?: TrustedDocuments;
