@@ -6,11 +6,6 @@
 export { ConfigError, redactUrl, type Env } from "./config/env.js";
 export { readEmulatorSettings, type EmulatorRuntime, type EmulatorSettings } from "./config/emulator.js";
 export { readScaleOutSettings, type ScaleOutSettings } from "./config/scale.js";
-export {
-  MIN_HS256_SECRET_BYTES,
-  readServiceSettings,
-  type HttpSettings,
-  type Limits,
-  type ServiceSettings,
-} from "./config/service.js";
+export { MIN_HS256_SECRET_BYTES, type AuthSettings } from "./config/auth.js";
+export { readServiceSettings, type HttpSettings, type Limits, type ServiceSettings } from "./config/service.js";
 export { EMULATOR_DEFAULTS, readTencentSettings, type TencentSettings } from "./config/tencent.js";

@@ -8,6 +8,8 @@ export const DEFAULTS = {
   service: {
     port: 4000,
     host: "0.0.0.0",
+    /** LOG_LEVEL. */
+    logLevel: "info",
     /** REQUEST_DEADLINE_MS: time one request may spend waiting for Tencent, retries included. */
     requestDeadlineMs: 8_000,
     /** SHUTDOWN_TIMEOUT_MS. */
@@ -16,6 +18,15 @@ export const DEFAULTS = {
     readinessIntervalMs: 2_000,
     /** ROOT_FIELDS: `all` (user, users, me) or `none` (beside a users subgraph that owns them). */
     rootFields: "all" as "all" | "none",
+    /** TRUSTED_DOCUMENTS_MODE, when TRUSTED_DOCUMENTS is set. */
+    trustedDocumentsMode: "strict",
+  },
+  /** Apollo's automatic persisted queries (in memory, or on Redis with REDIS_URL). */
+  apq: {
+    /** How long a registered query is kept. */
+    ttlSeconds: 86_400,
+    /** Size of the in-memory store (one replica). */
+    memoryBytes: 32 * 1024 * 1024,
   },
   tencent: {
     /** TIM_ADMIN_IDENTIFIER: the app admin the service signs as. */
@@ -84,6 +95,8 @@ export const DEFAULTS = {
     maxSubscriptionIds: 100,
     maxAccountsPerOperation: 1000,
     maxEntriesPerOperation: 5000,
+    /** MAX_ENTITIES_PER_OPERATION: `_entities` representations one operation (a router's fetch) may hold. */
+    maxEntitiesPerOperation: 5000,
     maxBatchOperations: 10,
     maxAliases: 30,
     maxDepth: 8,
@@ -97,8 +110,16 @@ export const DEFAULTS = {
     requestTimeoutMs: 30_000,
     keepAliveTimeoutMs: 5_000,
     maxConnections: 1024,
+    /**
+     * After answering a request whose body is still arriving (413): how long, and how many more
+     * bytes, the connection is read and drained before it closes, so the client reads the answer
+     * instead of a TCP reset (src/server/linger.ts).
+     */
+    linger: { maxMs: 5_000, maxBytes: 64 * 1024 * 1024 },
   },
   emulator: {
+    /** TIM_EMULATOR_HOST / TIM_EMULATOR_PORT of the standalone emulator. */
+    host: "127.0.0.1",
     port: 5800,
     rateLimit: 200,
     /** The emulator's profile-change callbacks (Profile.CallbackPortraitSet). */

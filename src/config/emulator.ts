@@ -9,6 +9,7 @@ import {
 } from "../emulator/behaviour.js";
 import { parseCallbackSettings, type CallbackSettings } from "../emulator/callback.settings.js";
 import type { TagRegistry } from "../profile/tags.js";
+import { DEFAULTS } from "./defaults.js";
 import { ConfigError, customTags, nonEmpty, number, wrap, type Env } from "./env.js";
 import { EMULATOR_DEFAULTS, sdkAppId } from "./tencent.js";
 
@@ -37,17 +38,26 @@ export function readEmulatorSettings(env: Env = process.env): EmulatorSettings {
   return {
     sdkAppId: hasAppId ? sdkAppId(env.TIM_SDKAPPID!) : EMULATOR_DEFAULTS.sdkAppId,
     secretKey: nonEmpty(env.TIM_SECRET_KEY) ? env.TIM_SECRET_KEY!.trim() : EMULATOR_DEFAULTS.secretKey,
-    adminIdentifier: env.TIM_ADMIN_IDENTIFIER?.trim() || "administrator",
+    adminIdentifier: env.TIM_ADMIN_IDENTIFIER?.trim() || DEFAULTS.tencent.adminIdentifier,
     tags: customTags(env.TIM_CUSTOM_TAGS ?? EMULATOR_DEFAULTS.customTags),
-    host: env.TIM_EMULATOR_HOST?.trim() || "127.0.0.1",
-    port: number("TIM_EMULATOR_PORT", env.TIM_EMULATOR_PORT, 5800, { min: 0, max: 65535, integer: true }),
+    host: env.TIM_EMULATOR_HOST?.trim() || DEFAULTS.emulator.host,
+    port: number("TIM_EMULATOR_PORT", env.TIM_EMULATOR_PORT, DEFAULTS.emulator.port, {
+      min: 0,
+      max: 65535,
+      integer: true,
+    }),
     ...readEmulatorRuntime(env),
   };
 }
 
 export function readEmulatorRuntime(env: Env): EmulatorRuntime {
   return {
-    rateLimit: wrap("TIM_EMULATOR_RATE_LIMIT", env.TIM_EMULATOR_RATE_LIMIT, "200", parseRateLimit),
+    rateLimit: wrap(
+      "TIM_EMULATOR_RATE_LIMIT",
+      env.TIM_EMULATOR_RATE_LIMIT,
+      String(DEFAULTS.emulator.rateLimit),
+      parseRateLimit,
+    ),
     latency: wrap("TIM_EMULATOR_LATENCY_MS", env.TIM_EMULATOR_LATENCY_MS, "0", parseLatency),
     faults: wrap("TIM_EMULATOR_FAULTS", env.TIM_EMULATOR_FAULTS, "", parseFaults),
     quirks: wrap("TIM_EMULATOR_QUIRKS", env.TIM_EMULATOR_QUIRKS, "", parseQuirks),

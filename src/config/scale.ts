@@ -1,3 +1,4 @@
+import { DEFAULTS } from "./defaults.js";
 import { ConfigError, number, redactUrl, type Env } from "./env.js";
 
 // ─── Scale-out: Redis, the shared call budget, the profile cache ────────────────────────────────
@@ -33,34 +34,47 @@ export function readScaleOutSettings(env: Env = process.env): ScaleOutSettings {
       "a redis:// or rediss:// URL such as redis://127.0.0.1:6379",
     );
   }
-  const redisKeyPrefix = env.REDIS_KEY_PREFIX ?? "portrait-graph:";
+  const redisKeyPrefix = env.REDIS_KEY_PREFIX ?? DEFAULTS.redis.keyPrefix;
   if (redisKeyPrefix.trim() === "" || /\s/.test(redisKeyPrefix)) {
     throw new ConfigError(
       "REDIS_KEY_PREFIX",
       redisKeyPrefix,
-      'a non-empty prefix without spaces, e.g. "portrait-graph:"',
+      `a non-empty prefix without spaces, e.g. "${DEFAULTS.redis.keyPrefix}"`,
     );
   }
   return {
     redisUrl,
     redisKeyPrefix,
-    replicas: number("REPLICAS", env.REPLICAS, 1, { min: 1, max: 1000, integer: true }),
-    redisCommandTimeoutMs: number("REDIS_COMMAND_TIMEOUT_MS", env.REDIS_COMMAND_TIMEOUT_MS, 200, {
-      min: 1,
-      max: 10_000,
-      integer: true,
-    }),
+    replicas: number("REPLICAS", env.REPLICAS, DEFAULTS.redis.replicas, { min: 1, max: 1000, integer: true }),
+    redisCommandTimeoutMs: number(
+      "REDIS_COMMAND_TIMEOUT_MS",
+      env.REDIS_COMMAND_TIMEOUT_MS,
+      DEFAULTS.redis.commandTimeoutMs,
+      {
+        min: 1,
+        max: 10_000,
+        integer: true,
+      },
+    ),
     profileCache: {
-      ttlMs: number("PROFILE_CACHE_TTL_MS", env.PROFILE_CACHE_TTL_MS, 0, {
+      ttlMs: number("PROFILE_CACHE_TTL_MS", env.PROFILE_CACHE_TTL_MS, DEFAULTS.profileCache.ttlMs, {
         min: 0,
         max: 7 * 24 * 3600 * 1000,
         integer: true,
       }),
-      maxEntries: number("PROFILE_CACHE_MAX_ENTRIES", env.PROFILE_CACHE_MAX_ENTRIES, 10_000, { min: 1, integer: true }),
-      maxEntryBytes: number("PROFILE_CACHE_MAX_ENTRY_BYTES", env.PROFILE_CACHE_MAX_ENTRY_BYTES, 16_384, {
-        min: 64,
+      maxEntries: number("PROFILE_CACHE_MAX_ENTRIES", env.PROFILE_CACHE_MAX_ENTRIES, DEFAULTS.profileCache.maxEntries, {
+        min: 1,
         integer: true,
       }),
+      maxEntryBytes: number(
+        "PROFILE_CACHE_MAX_ENTRY_BYTES",
+        env.PROFILE_CACHE_MAX_ENTRY_BYTES,
+        DEFAULTS.profileCache.maxEntryBytes,
+        {
+          min: 64,
+          integer: true,
+        },
+      ),
     },
   };
 }

@@ -1,4 +1,4 @@
-import { Buffer } from "node:buffer";
+import { readAuthSettings, type AuthSettings } from "./auth.js";
 import { DEFAULTS } from "./defaults.js";
 import { loadManifest, type TrustedDocuments } from "../server/trusted-documents.js";
 import { readEmulatorRuntime, type EmulatorRuntime } from "./emulator.js";
@@ -14,8 +14,14 @@ export interface Limits {
   maxSubscriptionIds: number;
   /** Distinct accounts one operation, or one HTTP batch, may read. */
   maxAccountsPerOperation: number;
-  /** Entries one operation, or one HTTP batch, may ask for: ids in `users` lists, `user` aliases, `_entities` representations, repeats included. */
+  /** Entries one operation, or one HTTP batch, may ask for: ids in `users` lists and `user` aliases, repeats included. */
   maxEntriesPerOperation: number;
+  /**
+   * `_entities` representations one operation (or HTTP batch) may hold, repeats included: a
+   * router fetches a whole page of entities in one call, which it cannot split, so they have this
+   * bound of their own instead of MAX_ACCOUNTS_PER_OPERATION / MAX_ENTRIES_PER_OPERATION.
+   */
+  maxEntitiesPerOperation: number;
   /** Operations in one HTTP batch. */
   maxBatchOperations: number;
   maxAliases: number;
@@ -38,21 +44,15 @@ export interface HttpSettings {
   keepAliveTimeoutMs: number;
   /** Open connections at once; more are refused. */
   maxConnections: number;
+  /** After answering a request whose body is still arriving (413): how long, and how much more, it is drained before closing. No variable. */
+  linger: { maxMs: number; maxBytes: number };
 }
 
-export interface ServiceSettings {
+export interface ServiceSettings extends AuthSettings {
   port: number;
   host: string;
   nodeEnv: string;
   logLevel: string;
-  /** HS256 secret; undefined when a JWKS is used, or when a development secret is to be generated. */
-  jwtSecret: string | undefined;
-  jwksUrl: string | undefined;
-  /** Checked against the token's `iss` / `aud` when set. */
-  issuer: string | undefined;
-  audience: string | undefined;
-  /** Start-up warnings (e.g. no audience check in production); never a secret. */
-  warnings: string[];
   limits: Limits;
   http: HttpSettings;
   /** Whether callers without a token may read the schema (introspection, `_service`). */
@@ -75,48 +75,19 @@ export interface ServiceSettings {
 }
 
 export function readServiceSettings(env: Env = process.env): ServiceSettings {
+  const L = DEFAULTS.limits;
+  const H = DEFAULTS.http;
   const tencent = readTencentSettings(env);
   const embeddedEmulator =
     tencent.usesEmulatorCredentials && tencent.baseUrl === undefined ? readEmulatorRuntime(env) : undefined;
   const nodeEnv = env.NODE_ENV?.trim() || (tencent.usesEmulatorCredentials ? "development" : "production");
   const production = nodeEnv === "production";
-  const jwtSecret = env.AUTH_JWT_SECRET?.trim() || undefined;
-  const jwksUrl = env.AUTH_JWKS_URL?.trim() || undefined;
-  if (jwtSecret && jwksUrl)
-    throw new ConfigError("AUTH_JWKS_URL", jwksUrl, "either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both");
-  if (jwksUrl && !/^https?:\/\//.test(jwksUrl))
-    throw new ConfigError("AUTH_JWKS_URL", jwksUrl, "an http(s) URL of a JWKS");
-  if (!jwtSecret && !jwksUrl && (production || !tencent.usesEmulatorCredentials)) {
-    throw new ConfigError(
-      "AUTH_JWT_SECRET",
-      "",
-      "AUTH_JWT_SECRET or AUTH_JWKS_URL in production and whenever TIM_SDKAPPID is set (real Tencent data)",
-    );
-  }
-  const warnings: string[] = [];
-  if (jwtSecret && Buffer.byteLength(jwtSecret) < MIN_HS256_SECRET_BYTES) {
-    const problem = `AUTH_JWT_SECRET is ${Buffer.byteLength(jwtSecret)} bytes; HS256 needs at least ${MIN_HS256_SECRET_BYTES} (RFC 7518 §3.2)`;
-    // The value itself is never echoed: only its length.
-    if (production)
-      throw new ConfigError(
-        "AUTH_JWT_SECRET",
-        `<${Buffer.byteLength(jwtSecret)} bytes>`,
-        `a secret of at least ${MIN_HS256_SECRET_BYTES} bytes in production`,
-      );
-    warnings.push(problem);
-  }
-  const issuer = env.AUTH_ISSUER?.trim() || undefined;
-  const audience = env.AUTH_AUDIENCE?.trim() || undefined;
-  if (production && (!issuer || !audience)) {
-    warnings.push(
-      `${[!issuer && "AUTH_ISSUER", !audience && "AUTH_AUDIENCE"].filter(Boolean).join(" and ")} unset: tokens from any issuer or for any audience signed with the key are accepted`,
-    );
-  }
+  const auth = readAuthSettings(env, production, !tencent.usesEmulatorCredentials);
   return {
-    port: number("PORT", env.PORT, 4000, { min: 0, max: 65535, integer: true }),
-    host: env.HOST?.trim() || "0.0.0.0",
+    port: number("PORT", env.PORT, DEFAULTS.service.port, { min: 0, max: 65535, integer: true }),
+    host: env.HOST?.trim() || DEFAULTS.service.host,
     nodeEnv,
-    logLevel: oneOf("LOG_LEVEL", env.LOG_LEVEL, production ? "info" : "info", [
+    logLevel: oneOf("LOG_LEVEL", env.LOG_LEVEL, DEFAULTS.service.logLevel, [
       "fatal",
       "error",
       "warn",
@@ -125,55 +96,92 @@ export function readServiceSettings(env: Env = process.env): ServiceSettings {
       "trace",
       "silent",
     ]),
-    jwtSecret,
-    jwksUrl,
-    issuer,
-    audience,
-    warnings,
+    ...auth,
     limits: {
-      maxUsers: number("MAX_USERS", env.MAX_USERS, 1000, { min: 1, integer: true }),
-      maxSubscriptionIds: number("MAX_SUBSCRIPTION_IDS", env.MAX_SUBSCRIPTION_IDS, DEFAULTS.limits.maxSubscriptionIds, {
+      maxUsers: number("MAX_USERS", env.MAX_USERS, L.maxUsers, { min: 1, integer: true }),
+      maxSubscriptionIds: number("MAX_SUBSCRIPTION_IDS", env.MAX_SUBSCRIPTION_IDS, L.maxSubscriptionIds, {
         min: 1,
         integer: true,
       }),
-      maxAccountsPerOperation: number("MAX_ACCOUNTS_PER_OPERATION", env.MAX_ACCOUNTS_PER_OPERATION, 1000, {
+      maxAccountsPerOperation: number(
+        "MAX_ACCOUNTS_PER_OPERATION",
+        env.MAX_ACCOUNTS_PER_OPERATION,
+        L.maxAccountsPerOperation,
+        {
+          min: 1,
+          integer: true,
+        },
+      ),
+      maxEntriesPerOperation: number(
+        "MAX_ENTRIES_PER_OPERATION",
+        env.MAX_ENTRIES_PER_OPERATION,
+        L.maxEntriesPerOperation,
+        {
+          min: 1,
+          integer: true,
+        },
+      ),
+      maxEntitiesPerOperation: number(
+        "MAX_ENTITIES_PER_OPERATION",
+        env.MAX_ENTITIES_PER_OPERATION,
+        L.maxEntitiesPerOperation,
+        {
+          min: 1,
+          integer: true,
+        },
+      ),
+      maxBatchOperations: number("MAX_BATCH_OPERATIONS", env.MAX_BATCH_OPERATIONS, L.maxBatchOperations, {
         min: 1,
         integer: true,
       }),
-      maxEntriesPerOperation: number("MAX_ENTRIES_PER_OPERATION", env.MAX_ENTRIES_PER_OPERATION, 5000, {
-        min: 1,
-        integer: true,
-      }),
-      maxBatchOperations: number("MAX_BATCH_OPERATIONS", env.MAX_BATCH_OPERATIONS, 10, { min: 1, integer: true }),
-      maxAliases: number("MAX_ALIASES", env.MAX_ALIASES, 30, { min: 1, integer: true }),
-      maxDepth: number("MAX_DEPTH", env.MAX_DEPTH, 8, { min: 1, integer: true }),
-      maxTokens: number("MAX_TOKENS", env.MAX_TOKENS, 2000, { min: 100, integer: true }),
-      maxDirectives: number("MAX_DIRECTIVES", env.MAX_DIRECTIVES, 20, { min: 1, integer: true }),
-      bodyLimitBytes: number("BODY_LIMIT_BYTES", env.BODY_LIMIT_BYTES, 1_048_576, { min: 1024, integer: true }),
+      maxAliases: number("MAX_ALIASES", env.MAX_ALIASES, L.maxAliases, { min: 1, integer: true }),
+      maxDepth: number("MAX_DEPTH", env.MAX_DEPTH, L.maxDepth, { min: 1, integer: true }),
+      maxTokens: number("MAX_TOKENS", env.MAX_TOKENS, L.maxTokens, { min: 100, integer: true }),
+      maxDirectives: number("MAX_DIRECTIVES", env.MAX_DIRECTIVES, L.maxDirectives, { min: 1, integer: true }),
+      bodyLimitBytes: number("BODY_LIMIT_BYTES", env.BODY_LIMIT_BYTES, L.bodyLimitBytes, { min: 1024, integer: true }),
     },
     http: {
-      corsOrigins: (env.CORS_ORIGINS?.trim() || "*")
+      corsOrigins: (env.CORS_ORIGINS?.trim() || DEFAULTS.http.corsOrigins.join(","))
         .split(",")
         .map((s) => s.trim())
         .filter(Boolean),
-      headersTimeoutMs: number("HEADERS_TIMEOUT_MS", env.HEADERS_TIMEOUT_MS, 10_000, { min: 100, integer: true }),
-      requestTimeoutMs: number("REQUEST_TIMEOUT_MS", env.REQUEST_TIMEOUT_MS, 30_000, { min: 100, integer: true }),
-      keepAliveTimeoutMs: number("KEEP_ALIVE_TIMEOUT_MS", env.KEEP_ALIVE_TIMEOUT_MS, 5_000, {
+      headersTimeoutMs: number("HEADERS_TIMEOUT_MS", env.HEADERS_TIMEOUT_MS, H.headersTimeoutMs, {
         min: 100,
         integer: true,
       }),
-      maxConnections: number("MAX_CONNECTIONS", env.MAX_CONNECTIONS, 1024, { min: 1, integer: true }),
+      requestTimeoutMs: number("REQUEST_TIMEOUT_MS", env.REQUEST_TIMEOUT_MS, H.requestTimeoutMs, {
+        min: 100,
+        integer: true,
+      }),
+      keepAliveTimeoutMs: number("KEEP_ALIVE_TIMEOUT_MS", env.KEEP_ALIVE_TIMEOUT_MS, H.keepAliveTimeoutMs, {
+        min: 100,
+        integer: true,
+      }),
+      maxConnections: number("MAX_CONNECTIONS", env.MAX_CONNECTIONS, H.maxConnections, { min: 1, integer: true }),
+      linger: DEFAULTS.http.linger,
     },
     anonymousIntrospection: flag("ANONYMOUS_INTROSPECTION", env.ANONYMOUS_INTROSPECTION, !production),
     rootFields: oneOf("ROOT_FIELDS", env.ROOT_FIELDS, DEFAULTS.service.rootFields, ["all", "none"] as const),
-    requestDeadlineMs: number("REQUEST_DEADLINE_MS", env.REQUEST_DEADLINE_MS, 8_000, { min: 100, integer: true }),
+    requestDeadlineMs: number("REQUEST_DEADLINE_MS", env.REQUEST_DEADLINE_MS, DEFAULTS.service.requestDeadlineMs, {
+      min: 100,
+      integer: true,
+    }),
     queue: {
-      maxQueuedAccounts: number("QUEUE_MAX_ACCOUNTS", env.QUEUE_MAX_ACCOUNTS, 10_000, { min: 1, integer: true }),
-      maxWaitMs: number("QUEUE_MAX_WAIT_MS", env.QUEUE_MAX_WAIT_MS, 2_000, { min: 1, integer: true }),
+      maxQueuedAccounts: number("QUEUE_MAX_ACCOUNTS", env.QUEUE_MAX_ACCOUNTS, DEFAULTS.reads.maxQueuedAccounts, {
+        min: 1,
+        integer: true,
+      }),
+      maxWaitMs: number("QUEUE_MAX_WAIT_MS", env.QUEUE_MAX_WAIT_MS, DEFAULTS.reads.maxWaitMs, {
+        min: 1,
+        integer: true,
+      }),
       // The read path now gathers while it waits for a rate slot; this older knob still adds a fixed gathering delay.
-      gatherMs: number("BATCH_WINDOW_MS", env.BATCH_WINDOW_MS, 0, { min: 0, max: 1000 }),
+      gatherMs: number("BATCH_WINDOW_MS", env.BATCH_WINDOW_MS, DEFAULTS.reads.gatherMs, { min: 0, max: 1000 }),
     },
-    shutdownTimeoutMs: number("SHUTDOWN_TIMEOUT_MS", env.SHUTDOWN_TIMEOUT_MS, 10_000, { min: 0, integer: true }),
+    shutdownTimeoutMs: number("SHUTDOWN_TIMEOUT_MS", env.SHUTDOWN_TIMEOUT_MS, DEFAULTS.service.shutdownTimeoutMs, {
+      min: 0,
+      integer: true,
+    }),
     tencent,
     embeddedEmulator,
     scaleOut: readScaleOutSettings(env),
@@ -192,7 +200,10 @@ function readTrustedDocuments(env: Env): TrustedDocuments | undefined {
       );
     return undefined;
   }
-  const mode = oneOf("TRUSTED_DOCUMENTS_MODE", env.TRUSTED_DOCUMENTS_MODE, "strict", ["strict", "log"] as const);
+  const mode = oneOf("TRUSTED_DOCUMENTS_MODE", env.TRUSTED_DOCUMENTS_MODE, DEFAULTS.service.trustedDocumentsMode, [
+    "strict",
+    "log",
+  ] as const);
   try {
     return { manifest: loadManifest(path), mode };
   } catch (error) {
@@ -203,7 +214,3 @@ function readTrustedDocuments(env: Env): TrustedDocuments | undefined {
     );
   }
 }
-
-/** RFC 7518 §3.2: an HS256 key must be at least as long as the hash output. */
-
-export const MIN_HS256_SECRET_BYTES = 32;

@@ -1,5 +1,6 @@
 import { isRegion, REGIONS, type Region } from "../tencent/regions.js";
 import type { TagRegistry } from "../profile/tags.js";
+import { DEFAULTS } from "./defaults.js";
 import { ConfigError, customTags, nonEmpty, number, type Env } from "./env.js";
 
 /**
@@ -33,7 +34,7 @@ export function readTencentSettings(env: Env = process.env): TencentSettings {
     throw new ConfigError(missing, "", "both TIM_SDKAPPID and TIM_SECRET_KEY, or neither (embedded emulator)");
   }
   const usesEmulatorCredentials = !hasAppId;
-  const region = env.TIM_REGION?.trim() || "china";
+  const region = env.TIM_REGION?.trim() || DEFAULTS.tencent.region;
   if (!isRegion(region)) throw new ConfigError("TIM_REGION", region, `one of ${REGIONS.join(", ")}`);
   const baseUrl = env.TIM_BASE_URL?.trim() || undefined;
   if (baseUrl !== undefined && !/^https?:\/\/[^/]+/.test(baseUrl)) {
@@ -42,11 +43,11 @@ export function readTencentSettings(env: Env = process.env): TencentSettings {
   return {
     sdkAppId: usesEmulatorCredentials ? EMULATOR_DEFAULTS.sdkAppId : sdkAppId(env.TIM_SDKAPPID!),
     secretKey: usesEmulatorCredentials ? EMULATOR_DEFAULTS.secretKey : env.TIM_SECRET_KEY!.trim(),
-    adminIdentifier: env.TIM_ADMIN_IDENTIFIER?.trim() || "administrator",
+    adminIdentifier: env.TIM_ADMIN_IDENTIFIER?.trim() || DEFAULTS.tencent.adminIdentifier,
     region,
     baseUrl,
     tags: customTags(env.TIM_CUSTOM_TAGS ?? (usesEmulatorCredentials ? EMULATOR_DEFAULTS.customTags : "")),
-    rateLimit: number("TIM_RATE_LIMIT", env.TIM_RATE_LIMIT, 200, { min: 0 }),
+    rateLimit: number("TIM_RATE_LIMIT", env.TIM_RATE_LIMIT, DEFAULTS.tencent.rateLimit, { min: 0 }),
     usesEmulatorCredentials,
   };
 }

@@ -12,6 +12,8 @@ export const SANDBOX_SCRIPT_URL =
   "https://embeddable-sandbox.cdn.apollographql.com/v2/embeddable-sandbox.umd.production.min.js";
 const SANDBOX_CDN = new URL(SANDBOX_SCRIPT_URL).origin;
 const SANDBOX_FRAME = "https://sandbox.embed.apollographql.com";
+/** How long Apollo's CDN gets before the page falls back to the bundled GraphiQL. */
+const SANDBOX_TIMEOUT_MS = 1500;
 
 export interface ExplorerLandingPageOptions {
   /** Path of the GraphQL endpoint, e.g. "/graphql". */
@@ -21,10 +23,8 @@ export interface ExplorerLandingPageOptions {
   /** Headers both explorers open with, e.g. the demo user's token; ignored unless `development`. */
   headers?: Record<string, string>;
   development: boolean;
-  /** Where `explorerAsset` serves the bundle. Default `EXPLORER_ASSETS_PATH`. */
-  assetsPath?: string;
-  /** How long Apollo's CDN gets before the page falls back to the bundled GraphiQL. Default 1500 ms. */
-  sandboxTimeoutMs?: number;
+  /** Whether callers without a token may read the schema (ANONYMOUS_INTROSPECTION): the page says which holds. */
+  anonymousIntrospection: boolean;
 }
 
 const STYLE = `
@@ -65,7 +65,7 @@ const CSP = [
  * Apollo Server landing page: Apollo Sandbox when its CDN loads, else the GraphiQL bundled by
  * `npm run build`, at the same URL. Serve the bundle with `explorerAsset`.
  *
- *   plugins: [explorerLandingPage({ endpointPath: "/graphql", document: EXAMPLE_QUERY, headers, development })]
+ *   plugins: [explorerLandingPage({ endpointPath: "/graphql", document, headers, development, anonymousIntrospection })]
  */
 export function explorerLandingPage(options: ExplorerLandingPageOptions): ApolloServerPlugin {
   return {
@@ -84,9 +84,8 @@ export function explorerLandingPage(options: ExplorerLandingPageOptions): Apollo
 
 /** The landing page's HTML: readable with JavaScript off, an explorer with it on. */
 export function renderExplorerPage(options: ExplorerLandingPageOptions): string {
-  const assetsPath = options.assetsPath ?? EXPLORER_ASSETS_PATH;
   const version = explorerBundle()?.version;
-  const asset = (name: string) => `${assetsPath}${name}${version ? `?v=${version}` : ""}`;
+  const asset = (name: string) => `${EXPLORER_ASSETS_PATH}${name}${version ? `?v=${version}` : ""}`;
   // Only a development start pre-fills headers: in production the page must hold no secret.
   const headers =
     options.development && options.headers && Object.keys(options.headers).length > 0 ? options.headers : undefined;
@@ -94,10 +93,14 @@ export function renderExplorerPage(options: ExplorerLandingPageOptions): string 
     endpointPath: options.endpointPath,
     document: options.document,
     ...(headers ? { headers } : {}),
-    sandbox: { script: SANDBOX_SCRIPT_URL, timeoutMs: options.sandboxTimeoutMs ?? 1500 },
+    sandbox: { script: SANDBOX_SCRIPT_URL, timeoutMs: SANDBOX_TIMEOUT_MS },
     graphiql: { js: asset("graphiql.js"), css: asset("graphiql.css") },
   };
   const endpoint = escapeHtml(options.endpointPath);
+  // Say what holds on this deployment: without a token, the schema answers or nothing does.
+  const withoutToken = options.anonymousIntrospection
+    ? "without a token only the schema (introspection) answers"
+    : "every operation needs one, reading the schema included";
   const prefilled = headers
     ? "In development the explorer below opens with an example query and the demo user's token."
     : "Put a token in the explorer's headers to run operations.";
@@ -116,7 +119,7 @@ export function renderExplorerPage(options: ExplorerLandingPageOptions): string 
 <h1>${SERVICE_TITLE}</h1>
 <p id="how-to">GraphQL API for Tencent Cloud Chat user profiles. Query it with <code>POST ${endpoint}</code>, a JSON body
 <code>{"query": "…", "variables": {…}}</code> and the header <code>Authorization: Bearer &lt;JWT&gt;</code> (its
-<code>sub</code> is your Tencent UserID; without a token only introspection answers), e.g.
+<code>sub</code> is your Tencent UserID; ${withoutToken}), e.g.
 <code class="curl">curl -s <span data-origin>http://&lt;host&gt;</span>${endpoint} -H 'content-type: application/json' -H 'authorization: Bearer &lt;JWT&gt;' -d '{"query":"{ me { id profile { nick } } }"}'</code>
 ${prefilled}</p>
 <p id="explorer-status" role="status"></p>

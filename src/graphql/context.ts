@@ -18,4 +18,12 @@ export interface Context {
   changes?: ChangeHub | undefined;
   /** Largest `profileChanged(ids)` list. */
   maxSubscriptionIds: number;
+  /**
+   * The HTTP request the operation came in, shared by every operation of a batch (Apollo gives
+   * each operation a shallow copy of the context, so this object is the same for all of them).
+   */
+  http: {
+    /** Set once an operation of the request writes: a client that disconnects then no longer cancels it. */
+    writes: boolean;
+  };
 }

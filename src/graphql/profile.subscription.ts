@@ -3,6 +3,7 @@ import { decodeProfile } from "../profile/codec.js";
 import type { ChangeEvent } from "../profile/changes/change.js";
 import type { ChangeHub } from "../profile/changes/hub.js";
 import { SubscriptionEndedError, type Subscription } from "../profile/changes/subscription.js";
+import { ErrorCode } from "../profile/error-codes.js";
 import { ProfileError } from "../profile/errors.js";
 import type { TagRegistry } from "../profile/tags.js";
 import { ChangeSource, ProfileChange } from "./change.type.js";
@@ -42,7 +43,9 @@ async function subscribe(args: Args, ctx: Context): Promise<AsyncIterable<Profil
   assertAuthenticated(ctx);
   const hub = ctx.changes;
   if (!hub) {
-    throw new ProfileError("Live profile changes are not available on this service", { code: "UPSTREAM_UNAVAILABLE" });
+    throw new ProfileError("Live profile changes are not available on this service", {
+      code: ErrorCode.UPSTREAM_UNAVAILABLE,
+    });
   }
   if (args.ids.length === 0 || args.ids.length > ctx.maxSubscriptionIds) {
     throw badInput([{ field: "ids", rule: `must hold 1 to ${ctx.maxSubscriptionIds} ids (got ${args.ids.length})` }]);

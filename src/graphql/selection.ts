@@ -1,34 +1,34 @@
 import {
   getNamedType,
+  isCompositeType,
+  isInterfaceType,
   isObjectType,
   Kind,
-  TypeInfo,
   valueFromAST,
-  visit,
-  visitWithTypeInfo,
-  type DocumentNode,
   type FragmentDefinitionNode,
+  type GraphQLCompositeType,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionSetNode,
 } from "graphql";
 import { badInput } from "../profile/errors.js";
 import type { InputViolation } from "../profile/input.js";
 import { standardTagOf, type CustomTag, type TagRegistry } from "../profile/tags.js";
+import { isIncluded, withDefaults } from "./cost.js";
 
 /** What one operation reads of profiles, worked out once before it executes. */
 export interface ProfilePlan {
   /** Every Tencent tag the operation selects on `Profile`, wherever the selection sits. */
   tags: ReadonlySet<string>;
-  /** Whether it reads `User.profile` at all (if not, nothing goes upstream). */
-  selectsProfile: boolean;
   /** The custom tags behind each `custom(keys: …)` argument it uses, by `keysId(keys)`. */
   custom: ReadonlyMap<string, readonly CustomTag[]>;
 }
 
 /**
  * The profile plan of an operation: the tags of every `Profile` selection (aliases, fragments,
- * `_entities`), and the custom tags of each `custom(keys:)`. Unknown or unreadable custom keys are
- * refused here, once for the whole operation, before any upstream call.
+ * `_entities`) that execution will include (`@skip`/`@include` decided by the variables), and the
+ * custom tags of each `custom(keys:)`. Unknown or unreadable custom keys are refused here, once
+ * for the whole operation, before any upstream call.
  */
 export function planProfiles(
   schema: GraphQLSchema,
@@ -37,40 +37,56 @@ export function planProfiles(
   variables: Readonly<Record<string, unknown>>,
   registry: TagRegistry,
 ): ProfilePlan {
-  const document: DocumentNode = { kind: Kind.DOCUMENT, definitions: [operation, ...Object.values(fragments)] };
+  const vars = withDefaults(operation, variables);
   const tags = new Set<string>();
   const custom = new Map<string, readonly CustomTag[]>();
   const violations: InputViolation[] = [];
-  let selectsProfile = false;
-  const typeInfo = new TypeInfo(schema);
-  visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      Field(node) {
-        const parent = typeInfo.getParentType();
-        if (!parent || !isObjectType(getNamedType(parent))) return;
-        if (parent.name === "User" && node.name.value === "profile") selectsProfile = true;
-        if (parent.name !== "Profile") return;
-        const standard = standardTagOf(node.name.value);
-        if (standard) {
-          tags.add(standard.tag);
-          return;
+  const visited = new Set<string>();
+
+  const walk = (set: SelectionSetNode, parent: GraphQLCompositeType): void => {
+    for (const selection of set.selections) {
+      if (!isIncluded(selection, vars)) continue;
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
+        if (type && isCompositeType(type)) walk(selection.selectionSet, type);
+        continue;
+      }
+      if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        const fragment = fragments[selection.name.value];
+        if (!fragment || visited.has(fragment.name.value)) continue;
+        visited.add(fragment.name.value);
+        const type = schema.getType(fragment.typeCondition.name.value);
+        if (type && isCompositeType(type)) walk(fragment.selectionSet, type);
+        continue;
+      }
+      // Unions have no fields of their own; __typename and the other meta fields are not fields here.
+      if (!isObjectType(parent) && !isInterfaceType(parent)) continue;
+      const field = parent.getFields()[selection.name.value];
+      if (!field) continue;
+      if (parent.name === "Profile") {
+        const standard = standardTagOf(field.name);
+        if (standard) tags.add(standard.tag);
+        else if (field.name === "custom") {
+          const arg = selection.arguments?.find((a) => a.name.value === "keys");
+          const argDef = field.args.find((a) => a.name === "keys");
+          const keys =
+            arg && argDef ? (valueFromAST(arg.value, argDef.type, vars) as string[] | null | undefined) : undefined;
+          const id = keysId(keys);
+          if (!custom.has(id)) {
+            const resolved = resolveCustomKeys(keys, registry, violations);
+            custom.set(id, resolved);
+            for (const spec of resolved) tags.add(spec.tag);
+          }
         }
-        if (node.name.value !== "custom") return;
-        const arg = node.arguments?.find((a) => a.name.value === "keys");
-        const argDef = typeInfo.getFieldDef()?.args.find((a) => a.name === "keys");
-        const keys =
-          arg && argDef ? (valueFromAST(arg.value, argDef.type, variables) as string[] | null | undefined) : undefined;
-        const id = keysId(keys);
-        if (custom.has(id)) return;
-        const resolved = resolveCustomKeys(keys, registry, violations);
-        custom.set(id, resolved);
-        for (const spec of resolved) tags.add(spec.tag);
-      },
-    }),
-  );
+      }
+      const type = getNamedType(field.type);
+      if (selection.selectionSet && isCompositeType(type)) walk(selection.selectionSet, type);
+    }
+  };
+  const root = schema.getRootType(operation.operation);
+  if (root) walk(operation.selectionSet, root);
   if (violations.length > 0) throw badInput(violations);
-  return { tags, selectsProfile, custom };
+  return { tags, custom };
 }
 
 /** A stable id of a `custom(keys:)` argument value. */

@@ -2,19 +2,11 @@ import { hasRole } from "../tencent/codes.js";
 import { TencentApiError, TencentError, type TencentErrorKind } from "../tencent/errors.js";
 import type { PortraitResult } from "../tencent/portrait.js";
 import { TencentCircuitOpenError, TencentDeadlineError } from "../upstream/errors.js";
+import { ErrorCode } from "./error-codes.js";
 import type { InputViolation } from "./input.js";
 
-/** The stable `extensions.code` vocabulary of this service (Apollo's own codes where they fit). */
-export const ErrorCode = {
-  BAD_USER_INPUT: "BAD_USER_INPUT",
-  UNAUTHENTICATED: "UNAUTHENTICATED",
-  FORBIDDEN: "FORBIDDEN",
-  ACCOUNT_NOT_FOUND: "ACCOUNT_NOT_FOUND",
-  UPSTREAM_THROTTLED: "UPSTREAM_THROTTLED",
-  UPSTREAM_UNAVAILABLE: "UPSTREAM_UNAVAILABLE",
-  UPSTREAM_ERROR: "UPSTREAM_ERROR",
-} as const;
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+// The codes live in one registry (error-codes.ts); re-exported for the callers that import them from here.
+export { ErrorCode } from "./error-codes.js";
 
 export interface TencentDetail {
   errorCode: number;

@@ -3,6 +3,7 @@ import { HeaderMap } from "@apollo/server";
 import { GraphQLError } from "graphql";
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from "jose";
 import { LRUCache } from "lru-cache";
+import { ErrorCode } from "../profile/error-codes.js";
 import { userIdViolation } from "../profile/userid.js";
 import { ADMIN_SCOPE, type Viewer } from "../profile/viewer.js";
 
@@ -80,7 +81,7 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
 export function unauthenticated(message: string): GraphQLError {
   return new GraphQLError(message, {
     extensions: {
-      code: "UNAUTHENTICATED",
+      code: ErrorCode.UNAUTHENTICATED,
       http: { status: 401, headers: new HeaderMap([["www-authenticate", 'Bearer realm="portrait-graph"']]) },
     },
   });

@@ -28,7 +28,7 @@ export class BatchCounter {
   ) {}
 
   async cost(pieces: readonly unknown[]): Promise<OperationCost> {
-    const all: OperationCost = { accounts: new Set(), entries: 0 };
+    const all: OperationCost = { accounts: new Set(), entries: 0, entities: 0 };
     for (const raw of pieces) {
       const piece = (typeof raw === "object" && raw !== null ? raw : {}) as BatchPiece;
       const operation = await this.#operation(piece);
@@ -40,6 +40,7 @@ export class BatchCounter {
       const cost = costOf(operation.definition, operation.fragments, variables);
       for (const account of cost.accounts) all.accounts.add(account);
       all.entries += cost.entries;
+      all.entities += cost.entities;
     }
     return all;
   }

@@ -1,19 +1,11 @@
-import { ApolloServerErrorCode } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
-import { ErrorCode } from "../profile/errors.js";
+import { ERROR_CODES, ErrorCode } from "../profile/error-codes.js";
 import type { Logger } from "./logger.js";
-import { OPERATION_NOT_TRUSTED } from "./trusted-documents.js";
 
 // Apollo gives every error that has no code INTERNAL_SERVER_ERROR before formatError sees it, so
 // that code says "no code": it is not one of the codes raised on purpose.
-const KNOWN_CODES = new Set<string>([
-  ...Object.values(ApolloServerErrorCode),
-  ...Object.values(ErrorCode),
-  "ACCOUNT_LIMIT_EXCEEDED",
-  "ENTRY_LIMIT_EXCEEDED",
-  OPERATION_NOT_TRUSTED,
-]);
-KNOWN_CODES.delete(ApolloServerErrorCode.INTERNAL_SERVER_ERROR);
+const KNOWN_CODES = new Set<string>(Object.keys(ERROR_CODES));
+KNOWN_CODES.delete(ErrorCode.INTERNAL_SERVER_ERROR);
 
 // The structural limits' own messages name the number, not the setting: say which variable raises it.
 const LIMIT_VARIABLES: [RegExp, string][] = [
@@ -55,7 +47,7 @@ export function formatErrors(logger: Logger, development: boolean) {
     return {
       message: "Internal server error",
       ...(formatted.path ? { path: formatted.path } : {}),
-      extensions: { code: "INTERNAL_SERVER_ERROR" },
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
     };
   };
 }

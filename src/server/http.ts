@@ -1,6 +1,8 @@
 import fastifyCors from "@fastify/cors";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { HttpSettings } from "../config.js";
+import { ErrorCode } from "../profile/error-codes.js";
+import { lingerAfterAnswer } from "./linger.js";
 
 export interface HttpOptions extends HttpSettings {
   bodyLimitBytes: number;
@@ -39,16 +41,32 @@ export async function createHttpApp(options: HttpOptions): Promise<FastifyInstan
     strictPreflight: false,
   });
 
+  // `Expect: 100-continue` (curl asks so before a body over 1 MiB): a declared length over the
+  // limit is answered 413 at once, so the body is never sent; any other request is told to go on.
+  app.server.on("checkContinue", (request, response) => {
+    if (!(Number(request.headers["content-length"]) > options.bodyLimitBytes)) response.writeContinue();
+    app.server.emit("request", request, response);
+  });
+  // An answer sent while the body is still arriving (413, 415) closes the connection without a
+  // reset, so every client reads it (see linger.ts).
+  app.addHook("onSend", async (request, reply, payload) => {
+    if (!request.raw.complete) {
+      void reply.header("connection", "close");
+      lingerAfterAnswer(request.raw, options.linger);
+    }
+    return payload;
+  });
+
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     const code =
       status === 413
-        ? "PAYLOAD_TOO_LARGE"
+        ? ErrorCode.PAYLOAD_TOO_LARGE
         : status === 415
-          ? "UNSUPPORTED_MEDIA_TYPE"
+          ? ErrorCode.UNSUPPORTED_MEDIA_TYPE
           : status < 500
-            ? "BAD_REQUEST"
-            : "INTERNAL_SERVER_ERROR";
+            ? ErrorCode.BAD_REQUEST
+            : ErrorCode.INTERNAL_SERVER_ERROR;
     const message =
       status === 413
         ? `The request body is larger than ${options.bodyLimitBytes} bytes (BODY_LIMIT_BYTES)`
@@ -63,7 +81,7 @@ export async function createHttpApp(options: HttpOptions): Promise<FastifyInstan
   app.setNotFoundHandler((_request, reply) => {
     void reply
       .code(404)
-      .send({ errors: [{ message: "Not found; GraphQL is at /graphql", extensions: { code: "NOT_FOUND" } }] });
+      .send({ errors: [{ message: "Not found; GraphQL is at /graphql", extensions: { code: ErrorCode.NOT_FOUND } }] });
   });
   return app;
 }

@@ -3,6 +3,7 @@ import KeyvRedis from "@keyv/redis";
 import Keyv from "keyv";
 import { createClient } from "redis";
 import { redactUrl } from "../config.js";
+import { DEFAULTS } from "../config/defaults.js";
 import { withTimeout } from "../redis/link.js";
 
 /** The one node-redis client of the process. */
@@ -12,13 +13,11 @@ export type RedisClient = ReturnType<typeof createClient>;
 export type RedisState = "ready" | "down" | "closed";
 
 export interface RedisConnectOptions {
-  /** Prepended to every key of this deployment (REDIS_KEY_PREFIX). Default `portrait-graph:`. */
+  /** Prepended to every key of this deployment (REDIS_KEY_PREFIX). Default: REDIS_KEY_PREFIX's. */
   keyPrefix?: string;
-  /** One TCP connect attempt. Default 1000 ms. */
-  connectTimeoutMs?: number;
-  /** Reconnect back-off: 50 ms doubling per attempt, capped here (plus up to 100 ms of jitter). Default 2000 ms. */
+  /** Reconnect back-off: 50 ms doubling per attempt, capped here (plus up to 100 ms of jitter). Default `DEFAULTS.redis.maxReconnectDelayMs`. */
   maxReconnectDelayMs?: number;
-  /** How long `connectRedis` waits for the first connection before returning a `down` connection. Default 1000 ms. */
+  /** How long `connectRedis` waits for the first connection before returning a `down` connection. Default `DEFAULTS.redis.initialWaitMs`. */
   initialWaitMs?: number;
   /** Errors node-redis reports (one per failed reconnect attempt while Redis is away). Default: ignored. */
   onError?: (error: Error) => void;
@@ -48,12 +47,12 @@ export interface RedisConnection {
  * Only call it when REDIS_URL is set: nothing else in the service touches Redis.
  */
 export async function connectRedis(url: string, options: RedisConnectOptions = {}): Promise<RedisConnection> {
-  const maxDelay = options.maxReconnectDelayMs ?? 2000;
+  const maxDelay = options.maxReconnectDelayMs ?? DEFAULTS.redis.maxReconnectDelayMs;
   const client = createClient({
     url,
     disableOfflineQueue: true,
     socket: {
-      connectTimeout: options.connectTimeoutMs ?? 1000,
+      connectTimeout: DEFAULTS.redis.connectTimeoutMs,
       reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, maxDelay) + Math.floor(Math.random() * 100),
     },
   });
@@ -79,13 +78,13 @@ export async function connectRedis(url: string, options: RedisConnectOptions = {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     connected,
-    new Promise((resolve) => (timer = setTimeout(resolve, options.initialWaitMs ?? 1000))),
+    new Promise((resolve) => (timer = setTimeout(resolve, options.initialWaitMs ?? DEFAULTS.redis.initialWaitMs))),
   ]);
   clearTimeout(timer);
 
   return {
     client,
-    keyPrefix: options.keyPrefix ?? "portrait-graph:",
+    keyPrefix: options.keyPrefix ?? DEFAULTS.redis.keyPrefix,
     url: redactUrl(url),
     get state() {
       return state;
@@ -105,9 +104,9 @@ export async function connectRedis(url: string, options: RedisConnectOptions = {
 }
 
 export interface ApqCacheOptions {
-  /** Used when Apollo sets no TTL of its own (`persistedQueries.ttl`). Default 86 400 s (a day). */
+  /** Used when Apollo sets no TTL of its own (`persistedQueries.ttl`). Default `DEFAULTS.apq.ttlSeconds` (a day). */
   defaultTtlSeconds?: number;
-  /** A lookup slower than this is a miss, a write slower than this is dropped. Default 200 ms. */
+  /** A lookup slower than this is a miss, a write slower than this is dropped. Default REDIS_COMMAND_TIMEOUT_MS's. */
   commandTimeoutMs?: number;
 }
 
@@ -126,7 +125,7 @@ export type ApqCache = Pick<KeyvAdapter<string>, "get" | "set" | "delete">;
  * request failure. Do not `disconnect()` the Keyv behind it: that would close the shared client.
  */
 export function createApqCache(client: RedisClient, prefix: string, options: ApqCacheOptions = {}): ApqCache {
-  const timeoutMs = options.commandTimeoutMs ?? 200;
+  const timeoutMs = options.commandTimeoutMs ?? DEFAULTS.redis.commandTimeoutMs;
   // @keyv/redis is typed against its own @redis/client, a later patch of the one `redis` bundles;
   // at run time it only calls the commands any node-redis v5 client has.
   const store = new KeyvRedis<string>(client as unknown as ConstructorParameters<typeof KeyvRedis>[0], {
@@ -139,7 +138,7 @@ export function createApqCache(client: RedisClient, prefix: string, options: Apq
     // Keyv hands its namespace to the store, which writes `<namespace><separator><key>`.
     namespace: prefix,
     useKeyPrefix: false,
-    ttl: (options.defaultTtlSeconds ?? 86_400) * 1000,
+    ttl: (options.defaultTtlSeconds ?? DEFAULTS.apq.ttlSeconds) * 1000,
   });
   // The adapter is CommonJS and types its parameter with keyv's CommonJS declarations; the instance
   // is the same class at run time.

@@ -1,30 +1,25 @@
 import type { AddressInfo } from "node:net";
-import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { fastifyApolloHandler } from "@as-integrations/fastify";
 import { InMemoryLRUCache, type KeyValueCache } from "@apollo/utils.keyvaluecache";
-import { ApolloArmor } from "@escape.tech/graphql-armor";
 import type { GraphQLSchema } from "graphql";
 import type { HttpSettings, Limits } from "../config.js";
-import { explorerAsset, explorerLandingPage } from "../explorer/landing-page.js";
-import type { Context } from "../graphql/context.js";
-import { fragmentNestingRule, MAX_FRAGMENT_NESTING, singleSchemaReadRule } from "../graphql/nesting.js";
+import { DEFAULTS } from "../config/defaults.js";
 import { buildSubgraph } from "../graphql/schema.js";
 import type { ProfileCache } from "../profile/cache.js";
 import { ProfileDispatcher } from "../profile/dispatcher.js";
-import { ProfileError } from "../profile/errors.js";
-import { ProfileService } from "../profile/profile.service.js";
 import type { TagRegistry } from "../profile/tags.js";
 import type { Upstream } from "../upstream/upstream.js";
+import { createApollo } from "./apollo.js";
 import type { Authenticator } from "./auth.js";
 import { BatchCounter } from "./batch.js";
-import { formatErrors } from "./errors.js";
+import { drainPlugin } from "./drain.plugin.js";
+import { healthPlugin } from "./health.plugin.js";
 import { createHttpApp } from "./http.js";
 import { createLogger, type Logger } from "./logger.js";
 import { Metrics } from "./metrics.js";
-import { observabilityPlugin } from "./plugins/observability.plugin.js";
-import { operationPlugin, overBudget } from "./plugins/operation.plugin.js";
 import { Readiness } from "./readiness.js";
 import type { RedisConnection } from "./redis.js";
+import { requestContext } from "./request-context.js";
+import { routesPlugin } from "./routes.plugin.js";
 import { trustedDocuments, type TrustedDocuments } from "./trusted-documents.js";
 
 export interface ServerOptions {
@@ -39,7 +34,7 @@ export interface ServerOptions {
   http?: Partial<HttpSettings>;
   /** Whether callers without a token may read the schema. Default: only in development. */
   anonymousIntrospection?: boolean;
-  /** Time a request may spend waiting for Tencent, retries included. Default 8000 ms. */
+  /** Time a request may spend waiting for Tencent, retries included. Default REQUEST_DEADLINE_MS's. */
   requestDeadlineMs?: number;
   /** Bounds of the process-wide read queue, and an optional fixed gathering delay (see ProfileDispatcher). */
   queue?: { maxQueuedAccounts?: number; maxWaitMs?: number; gatherMs?: number };
@@ -49,35 +44,15 @@ export interface ServerOptions {
   apqCache?: KeyValueCache<string>;
   /** The Redis connection behind the shared budget, cache and APQ store, for readiness and metrics. */
   redis?: RedisConnection;
-  /** What the explorer opens with. */
+  /** What the explorer opens with. Default: EXAMPLE_QUERY in development, OWN_PROFILE_QUERY otherwise. */
   landingPage?: { document?: string; headers?: Record<string, string> };
-  /** How often readiness re-checks the upstream while not ready. Default 2000 ms. */
+  /** How often readiness re-checks the upstream while not ready. */
   readinessIntervalMs?: number;
+  /** The subgraph schema; default `buildSubgraph()` (tests pass one with a failing resolver). */
   schema?: GraphQLSchema;
   /** Run only a manifest's documents (strict) or log the others (log); see trusted-documents.ts. */
   trustedDocuments?: TrustedDocuments;
 }
-
-export const DEFAULT_LIMITS: Limits = {
-  maxUsers: 1000,
-  maxSubscriptionIds: 100,
-  maxAccountsPerOperation: 1000,
-  maxEntriesPerOperation: 5000,
-  maxBatchOperations: 10,
-  maxAliases: 30,
-  maxDepth: 8,
-  maxTokens: 2000,
-  maxDirectives: 20,
-  bodyLimitBytes: 1_048_576,
-};
-
-export const DEFAULT_HTTP: HttpSettings = {
-  corsOrigins: ["*"],
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
-  keepAliveTimeoutMs: 5_000,
-  maxConnections: 1024,
-};
 
 export const EXAMPLE_QUERY = `# Profiles of a few demo accounts, batched into one portrait_get call
 query DemoProfiles {
@@ -89,10 +64,18 @@ query DemoProfiles {
 }
 `;
 
+/** What the explorer opens with outside development: works for any caller, names no account. */
+export const OWN_PROFILE_QUERY = `# Your own profile: put your token in the headers (Authorization: Bearer <JWT>)
+query MyProfile {
+  me { id profile { nick } }
+}
+`;
+
 /**
  * The GraphQL service: Apollo Server 5 on Fastify at `/graphql` (GET and POST, HTTP batching),
  * plus `/healthz`, `/readyz` and `/metrics`. It owns the process-wide read dispatcher over the
- * given client, and wires metrics, logs and readiness itself.
+ * given client, and wires metrics, logs and readiness; the HTTP edge is Fastify plugins
+ * (`drain.plugin.ts`, `routes.plugin.ts`, `health.plugin.ts`) and Apollo is `apollo.ts`.
  *
  *   const server = await createServer({ client, tags, authenticate });
  *   const url = await server.listen(0);   // http://127.0.0.1:<port>/graphql
@@ -102,18 +85,21 @@ query DemoProfiles {
 export async function createServer(options: ServerOptions) {
   const nodeEnv = options.nodeEnv ?? "production";
   const development = nodeEnv === "development";
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const logger = options.logger ?? createLogger({ level: "info" });
-  const schema = options.schema ?? (await buildSubgraph());
+  const limits: Limits = { ...DEFAULTS.limits, ...options.limits };
+  const logger = options.logger ?? createLogger({ level: DEFAULTS.service.logLevel });
   const client = options.client;
-  const deadlineMs = options.requestDeadlineMs ?? 8_000;
   const metrics = new Metrics();
   const dispatcher = new ProfileDispatcher({
     reader: client,
     ...options.queue,
     ...(options.cache ? { cache: options.cache } : {}),
   });
-  const readiness = new Readiness(client, logger, options.readinessIntervalMs, options.redis);
+  const readiness = new Readiness(
+    client,
+    logger,
+    options.readinessIntervalMs ?? DEFAULTS.service.readinessIntervalMs,
+    options.redis,
+  );
   const unobserve = [
     client.observe((event) => {
       if (event.type === "attempt") metrics.recordAttempt(event.attempt);
@@ -123,152 +109,56 @@ export async function createServer(options: ServerOptions) {
     options.cache?.onError?.((_error, operation) => metrics.cacheErrors.inc({ operation })) ?? (() => {}),
   ];
   const trusted = options.trustedDocuments ? trustedDocuments(options.trustedDocuments, logger) : undefined;
-  const apqStore = options.apqCache ?? new InMemoryLRUCache<string>({ maxSize: 32 * 1024 * 1024 });
+  const apqStore = options.apqCache ?? new InMemoryLRUCache<string>({ maxSize: DEFAULTS.apq.memoryBytes });
   const apqCache = trusted ? trusted.store(apqStore) : apqStore;
-  const batches = new BatchCounter(limits.maxTokens, apqCache);
-  const armor = new ApolloArmor({
-    maxAliases: { n: limits.maxAliases, allowList: [] },
-    maxDepth: { n: limits.maxDepth, flattenFragments: true, ignoreIntrospection: true },
-    maxDirectives: { n: limits.maxDirectives },
-    // Tokens are bounded by graphql-js itself while parsing (parseOptions below): one parse, not two.
-    maxTokens: { enabled: false },
-    // The cost that matters here is accounts read, bounded by MAX_ACCOUNTS_PER_OPERATION.
-    costLimit: { enabled: false },
-    blockFieldSuggestion: { enabled: !development },
-  }).protect();
 
-  const app = await createHttpApp({ ...DEFAULT_HTTP, ...options.http, bodyLimitBytes: limits.bodyLimitBytes });
-  let inFlight = 0;
-  let lastRequestAt = performance.now();
-  app.addHook("onRequest", async (_request, reply) => {
-    inFlight++;
-    lastRequestAt = performance.now();
-    // "close" fires once per response: when it was sent, or when its connection went away.
-    reply.raw.once("close", () => void inFlight--);
-    // While draining, every answer tells the client not to reuse its connection.
-    if (readiness.draining) void reply.header("connection", "close");
-  });
-
-  const apollo = new ApolloServer<Context>({
-    schema,
+  const apollo = await createApollo({
+    schema: options.schema ?? (await buildSubgraph()),
     logger,
+    metrics,
     nodeEnv,
-    introspection: true,
-    allowBatchedHttpRequests: true,
-    // A request that carries Authorization was preflighted by the browser (bearer-only auth), so
-    // GET queries from urql or graphql-request work, while a plain form post still cannot.
-    csrfPrevention: { requestHeaders: ["x-apollo-operation-name", "apollo-require-preflight", "authorization"] },
-    persistedQueries: { cache: apqCache, ttl: 24 * 3600 },
-    parseOptions: { maxTokens: limits.maxTokens },
-    // The nesting rule last: it keeps the others from recursing along a long fragment chain.
-    validationRules: [...armor.validationRules, singleSchemaReadRule, fragmentNestingRule(MAX_FRAGMENT_NESTING)],
-    includeStacktraceInErrorResponses: development,
-    // SIGTERM is main.ts's to handle (drain, then exit 0); Apollo's own handler would re-raise it.
-    stopOnTerminationSignals: false,
-    formatError: formatErrors(logger, development),
-    plugins: [
-      ...(trusted ? [trusted.plugin] : []),
-      ...(armor.plugins as ApolloServerPlugin<Context>[]),
-      operationPlugin({
-        maxAccountsPerOperation: limits.maxAccountsPerOperation,
-        maxEntriesPerOperation: limits.maxEntriesPerOperation,
-        anonymousIntrospection: options.anonymousIntrospection ?? development,
-      }),
-      observabilityPlugin(logger, metrics),
-      // Apollo Sandbox when its CDN loads, the bundled GraphiQL when it does not; the page holds no
-      // secret (every operation needs a token), and only development pre-fills the demo token.
-      explorerLandingPage({
-        endpointPath: "/graphql",
-        document: options.landingPage?.document ?? EXAMPLE_QUERY,
-        headers: options.landingPage?.headers,
-        development,
-      }),
-    ],
-  });
-  await apollo.start();
-
-  const handler = fastifyApolloHandler(apollo, {
-    context: async (request, reply) => {
-      const viewer = await options.authenticate(request.headers.authorization);
-      const controller = new AbortController();
-      const timer = setTimeout(
-        () =>
-          controller.abort(
-            new ProfileError(`The request's deadline of ${deadlineMs} ms passed while waiting for Tencent`, {
-              code: "UPSTREAM_UNAVAILABLE",
-            }),
-          ),
-        deadlineMs,
-      );
-      timer.unref();
-      reply.raw.once("close", () => clearTimeout(timer));
-      const profiles = new ProfileService({
-        dispatcher,
-        writer: client,
-        registry: options.tags,
-        viewer,
-        signal: controller.signal,
-        deadline: performance.now() + deadlineMs,
-        report: (message) => logger.warn(message),
-      });
-      return {
-        viewer,
-        profiles,
-        plan: undefined,
-        maxUsers: limits.maxUsers,
-        maxSubscriptionIds: limits.maxSubscriptionIds,
-      };
+    limits,
+    apqCache,
+    trustedPlugin: trusted?.plugin,
+    anonymousIntrospection: options.anonymousIntrospection ?? development,
+    // Production opens on the caller's own profile: the example names demo accounts that exist
+    // only on the emulator, and no token is ever filled in there (explorerLandingPage).
+    landingPage: {
+      document: options.landingPage?.document ?? (development ? EXAMPLE_QUERY : OWN_PROFILE_QUERY),
+      headers: options.landingPage?.headers,
     },
   });
-  app.route({
-    method: ["GET", "POST"],
-    url: "/graphql",
-    ...(trusted ? { preValidation: trusted.acceptDocumentId } : {}),
-    // A batch is bounded as a whole, before any of its operations runs.
-    preHandler: async (request, reply) => {
-      if (!Array.isArray(request.body)) return;
-      if (request.body.length > limits.maxBatchOperations) {
-        const message = `A batch may hold at most ${limits.maxBatchOperations} operations (MAX_BATCH_OPERATIONS); got ${request.body.length}`;
-        return reply
-          .code(400)
-          .type(JSON_TYPE)
-          .send(JSON.stringify({ errors: [{ message, extensions: { code: "BAD_REQUEST" } }] }));
-      }
-      const error = overBudget(await batches.cost(request.body), limits);
-      if (error) {
-        const { http: _http, ...extensions } = error.extensions as Record<string, unknown>;
-        return reply
-          .code(400)
-          .type(JSON_TYPE)
-          .send(JSON.stringify({ errors: [{ message: error.message, extensions }] }));
-      }
+  const app = await createHttpApp({
+    ...DEFAULTS.http,
+    corsOrigins: [...DEFAULTS.http.corsOrigins],
+    ...options.http,
+    bodyLimitBytes: limits.bodyLimitBytes,
+  });
+  await app.register(drainPlugin, { readiness });
+  await app.register(routesPlugin, {
+    apollo,
+    context: requestContext({
+      authenticate: options.authenticate,
+      dispatcher,
+      writer: client,
+      registry: options.tags,
+      deadlineMs: options.requestDeadlineMs ?? DEFAULTS.service.requestDeadlineMs,
+      maxUsers: limits.maxUsers,
+      maxSubscriptionIds: limits.maxSubscriptionIds,
+      logger,
+    }),
+    limits,
+    batches: new BatchCounter(limits.maxTokens, apqCache),
+    ...(trusted ? { acceptDocumentId: trusted.acceptDocumentId } : {}),
+  });
+  await app.register(healthPlugin, {
+    readiness,
+    metrics,
+    gauges: {
+      queuedAccounts: () => dispatcher.queuedAccounts,
+      budgetMode: () => client.budget.mode,
+      redis: options.redis,
     },
-    handler,
-  });
-  // The offline explorer's bundle (GraphiQL and React), served from this process, never a CDN.
-  app.get("/graphql/explorer/*", async (request, reply) => {
-    const asset = explorerAsset(request.url.split("?")[0]!);
-    if (!asset) return reply.callNotFound();
-    return reply
-      .code(asset.status)
-      .type(asset.contentType)
-      .header("cache-control", asset.cacheControl)
-      .send(asset.body);
-  });
-  app.get("/healthz", async () => ({ status: "ok" }));
-  app.get("/readyz", async (_request, reply) => {
-    const report = readiness.report();
-    return reply
-      .code(report.ready ? 200 : 503)
-      .send({ status: report.ready ? "ready" : "not ready", ...report.checks });
-  });
-  app.get("/metrics", async (_request, reply) => {
-    metrics.queueDepth.set(dispatcher.queuedAccounts);
-    for (const mode of ["local", "shared", "degraded"])
-      metrics.budgetMode.set({ mode }, client.budget.mode === mode ? 1 : 0);
-    if (options.redis) metrics.redisUp.set(options.redis.state === "ready" ? 1 : 0);
-    const { contentType, body } = await metrics.render();
-    return reply.type(contentType).send(body);
   });
   await app.ready();
 
@@ -301,13 +191,10 @@ export async function createServer(options: ServerOptions) {
      * answered (with `Connection: close`); once none is left (or `timeoutMs` passed) the listener
      * and every connection close.
      */
-    shutdown(timeoutMs = 10_000): Promise<void> {
+    shutdown(timeoutMs: number = DEFAULTS.service.shutdownTimeoutMs): Promise<void> {
       closed ??= (async () => {
-        readiness.drain();
         const until = performance.now() + timeoutMs;
-        while (performance.now() < until && (inFlight > 0 || performance.now() - lastRequestAt < QUIET_MS)) {
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
+        await app.drain(until);
         const force = setTimeout(() => app.server.closeAllConnections(), Math.max(0, until - performance.now()));
         await close();
         clearTimeout(force);
@@ -321,10 +208,5 @@ export async function createServer(options: ServerOptions) {
     },
   };
 }
-
-const JSON_TYPE = "application/json; charset=utf-8";
-
-// Draining ends once no request has arrived for this long: clients that were told to close see it.
-const QUIET_MS = 250;
 
 export type Server = Awaited<ReturnType<typeof createServer>>;

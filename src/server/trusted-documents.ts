@@ -6,6 +6,7 @@ import type { FastifyRequest } from "fastify";
 import { GraphQLError, parse } from "graphql";
 import { LRUCache } from "lru-cache";
 import type { Context } from "../graphql/context.js";
+import { ErrorCode } from "../profile/error-codes.js";
 import type { Logger } from "./logger.js";
 import { readsOnlySchema } from "./plugins/operation.plugin.js";
 
@@ -17,9 +18,6 @@ export interface TrustedDocuments {
   manifest: Map<string, string>;
   mode: TrustedDocumentsMode;
 }
-
-/** The error code of an operation refused in strict mode. */
-export const OPERATION_NOT_TRUSTED = "OPERATION_NOT_TRUSTED";
 
 const HASH = /^(?:sha256:)?([0-9a-f]{64})$/;
 // Distinct untrusted documents remembered in log mode, so each is logged once, not once per request.
@@ -111,7 +109,7 @@ export function trustedDocuments({ manifest, mode }: TrustedDocuments, logger: L
           }
           throw new GraphQLError(
             "This service runs only the documents its clients were built with (TRUSTED_DOCUMENTS): send the document's hash, or add the document to the manifest",
-            { extensions: { code: OPERATION_NOT_TRUSTED, http: { status: 403 } } },
+            { extensions: { code: ErrorCode.OPERATION_NOT_TRUSTED, http: { status: 403 } } },
           );
         },
       };

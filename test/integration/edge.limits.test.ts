@@ -1,19 +1,19 @@
-import { createHash } from "node:crypto";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { readServiceSettings } from "../../src/config.js";
-import { DEFAULT_HTTP, DEFAULT_LIMITS } from "../../src/server/server.js";
+import { DEFAULTS } from "../../src/config/defaults.js";
 import { post } from "../support/http.js";
-import { importAccounts, startService, useServices, type Service } from "../support/service.js";
-import { keepAliveGet, openSocket, responses, type RawSocket } from "../support/sockets.js";
+import { importAccounts, startService, type Service } from "../support/service.js";
 
 // Every limit of `Limits` (src/config.ts): at the limit the request is served, one past it is
 // refused with an error that names the limit, before any upstream call. Small configured values
-// keep the requests small; the default account budget is checked at its real size too.
+// keep the requests small. The account budget is edge.budget.test.ts; sockets and timeouts are
+// edge.connections.test.ts.
 
 const TIGHT = {
   maxUsers: 8,
   maxAccountsPerOperation: 10,
   maxEntriesPerOperation: 14,
+  maxEntitiesPerOperation: 12,
   maxBatchOperations: 3,
   maxAliases: 4,
   maxDepth: 3,
@@ -45,31 +45,10 @@ const as = (svc: Service) => ({ authorization: `Bearer ${svc.userToken}` });
 const nicks = (n: number, from = 0) =>
   accounts.slice(from, from + n).map((id) => ({ profile: { nick: `nick-${id}` } }));
 const USERS = "query($ids: [ID!]!) { users(ids: $ids) { profile { nick } } }";
-const TWO_LISTS =
-  "query($a: [ID!]!, $b: [ID!]!) { a: users(ids: $a) { profile { nick } } b: users(ids: $b) { profile { nick } } }";
-const accountLimit = (n: number, max = TIGHT.maxAccountsPerOperation) => ({
-  errors: [
-    {
-      message: `This request could read ${n} distinct accounts; MAX_ACCOUNTS_PER_OPERATION allows ${max}. Split it into smaller requests.`,
-      extensions: { code: "ACCOUNT_LIMIT_EXCEEDED", limit: max, accounts: n },
-    },
-  ],
-});
-const entryLimit = (n: number, max = TIGHT.maxEntriesPerOperation) => ({
-  errors: [
-    {
-      message:
-        `This request asks for ${n} entries (ids in users lists, user aliases and _entities representations, repeats included); ` +
-        `MAX_ENTRIES_PER_OPERATION allows ${max}. Ask for each account once, or split the request.`,
-      extensions: { code: "ENTRY_LIMIT_EXCEEDED", limit: max, entries: n },
-    },
-  ],
-});
-
 describe("limits", () => {
-  it("the server's defaults are config.ts's defaults", () => {
-    expect(readServiceSettings({}).limits).toEqual(DEFAULT_LIMITS);
-    expect(readServiceSettings({}).http).toEqual(DEFAULT_HTTP);
+  it("config falls back to DEFAULTS (src/config/defaults.ts) for every limit and HTTP setting, as createServer does", () => {
+    expect(readServiceSettings({}).limits).toEqual(DEFAULTS.limits);
+    expect(readServiceSettings({}).http).toEqual(DEFAULTS.http);
   });
 
   it("maxUsers: 8 ids are read; 9 are refused (BAD_USER_INPUT naming the limit), with no portrait_get", async () => {
@@ -85,160 +64,6 @@ describe("limits", () => {
       }),
     ]);
     expect(tight.emulator.calls).toEqual([]);
-  });
-
-  describe("maxAccountsPerOperation: the distinct accounts one operation can read, wherever they appear", () => {
-    it("across users(ids) aliases: 5 + 5 are read in one portrait_get; 5 + 6 are refused", async () => {
-      const ok = await post(
-        tight.url,
-        { query: TWO_LISTS, variables: { a: accounts.slice(0, 5), b: accounts.slice(5, 10) } },
-        as(tight),
-      );
-      expect(ok.json).toEqual({ data: { a: nicks(5), b: nicks(5, 5) } });
-      expect(tight.portraitGets().map((c) => c.length)).toEqual([10]);
-      tight.emulator.resetStats();
-      const over = await post(
-        tight.url,
-        { query: TWO_LISTS, variables: { a: accounts.slice(0, 5), b: accounts.slice(5, 11) } },
-        as(tight),
-      );
-      expect(over.status).toBe(400);
-      expect(over.json).toEqual(accountLimit(11));
-      expect(tight.emulator.calls).toEqual([]);
-    });
-
-    it("repeated ids are one account each (Tencent is asked once per account)…", async () => {
-      const ok = await post(
-        tight.url,
-        { query: TWO_LISTS, variables: { a: accounts.slice(0, 7), b: accounts.slice(0, 7) } },
-        as(tight),
-      );
-      expect(ok.json).toEqual({ data: { a: nicks(7), b: nicks(7) } });
-      expect(tight.portraitGets()).toEqual([accounts.slice(0, 7)]);
-    });
-
-    it("…but every entry is resolved and answered: past maxEntriesPerOperation, repeats are refused too", async () => {
-      const over = await post(
-        tight.url,
-        { query: TWO_LISTS, variables: { a: accounts.slice(0, 7), b: [...accounts.slice(0, 7), accounts[0]] } },
-        as(tight),
-      );
-      expect(over.status).toBe(400);
-      expect(over.json).toEqual(entryLimit(15));
-      expect(tight.emulator.calls).toEqual([]);
-    });
-
-    it("user(id) aliases and me count with users(ids)", async () => {
-      const query = (extra: string) =>
-        `query($ids: [ID!]!) { users(ids: $ids) { profile { nick } } a: user(id: "${accounts[8]}") { profile { nick } } ${extra} }`;
-      const ok = await post(
-        tight.url,
-        { query: query("me { id }"), variables: { ids: accounts.slice(0, 8) } },
-        as(tight),
-      );
-      expect(ok.json.errors).toBeUndefined();
-      tight.emulator.resetStats();
-      const over = await post(
-        tight.url,
-        {
-          query: query(`me { id } b: user(id: "${accounts[9]}") { profile { nick } }`),
-          variables: { ids: accounts.slice(0, 8) },
-        },
-        as(tight),
-      );
-      expect(over.json).toEqual(accountLimit(11));
-      expect(tight.emulator.calls).toEqual([]);
-    });
-
-    it("_entities representations: 10 are read; 11 are refused", async () => {
-      const query = "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { profile { nick } } } }";
-      const reps = (n: number) => accounts.slice(0, n).map((id) => ({ __typename: "User", id }));
-      const ok = await post(tight.url, { query, variables: { r: reps(10) } }, as(tight));
-      expect(ok.json).toEqual({ data: { _entities: nicks(10) } });
-      tight.emulator.resetStats();
-      const over = await post(tight.url, { query, variables: { r: reps(11) } }, as(tight));
-      expect(over.json).toEqual(accountLimit(11));
-      expect(tight.emulator.calls).toEqual([]);
-    });
-
-    it("ids in variable defaults count: two defaults of 6 ids are refused", async () => {
-      const list = (ids: string[]) => `[${ids.map((id) => JSON.stringify(id)).join(", ")}]`;
-      const query = `query($a: [ID!]! = ${list(accounts.slice(0, 6))}, $b: [ID!]! = ${list(accounts.slice(6, 12))}) {
-        a: users(ids: $a) { profile { nick } } b: users(ids: $b) { profile { nick } } }`;
-      const over = await post(tight.url, { query }, as(tight));
-      expect(over.json).toEqual(accountLimit(12));
-      expect(tight.emulator.calls).toEqual([]);
-      // A variable that is sent replaces its default.
-      const ok = await post(tight.url, { query, variables: { b: accounts.slice(0, 2) } }, as(tight));
-      expect(ok.json).toEqual({ data: { a: nicks(6), b: nicks(2) } });
-    });
-
-    it("an HTTP batch counts its operations together: 5 + 5 are read; 5 + 6 are refused before either runs", async () => {
-      const ok = await post(
-        tight.url,
-        [
-          { query: USERS, variables: { ids: accounts.slice(0, 5) } },
-          { query: USERS, variables: { ids: accounts.slice(5, 10) } },
-        ],
-        as(tight),
-      );
-      expect(JSON.parse(ok.text)).toEqual([{ data: { users: nicks(5) } }, { data: { users: nicks(5, 5) } }]);
-      tight.emulator.resetStats();
-      const over = await post(
-        tight.url,
-        [
-          { query: USERS, variables: { ids: accounts.slice(0, 5) } },
-          { query: USERS, variables: { ids: accounts.slice(5, 11) } },
-        ],
-        as(tight),
-      );
-      expect(over.status).toBe(400);
-      expect(over.json).toEqual(accountLimit(11));
-      expect(tight.emulator.calls).toEqual([]);
-    });
-
-    it("a batch piece sent as a persisted-query hash counts with the others", async () => {
-      const persisted = "query Persisted($ids: [ID!]!) { users(ids: $ids) { profile { nick } } }";
-      const extensions = {
-        persistedQuery: { version: 1, sha256Hash: createHash("sha256").update(persisted).digest("hex") },
-      };
-      const registered = await post(
-        tight.url,
-        { query: persisted, variables: { ids: [accounts[0]] }, extensions },
-        as(tight),
-      );
-      expect(registered.json.errors).toBeUndefined();
-      tight.emulator.resetStats();
-      const batch = (hashIds: string[]) => [
-        { query: USERS, variables: { ids: accounts.slice(0, 5) } },
-        { variables: { ids: hashIds }, extensions },
-      ];
-      const over = await post(tight.url, batch(accounts.slice(5, 11)), as(tight));
-      expect(over.status).toBe(400);
-      expect(over.json).toEqual(accountLimit(11));
-      expect(tight.emulator.calls).toEqual([]);
-      const ok = await post(tight.url, batch(accounts.slice(5, 10)), as(tight));
-      expect(JSON.parse(ok.text)).toEqual([{ data: { users: nicks(5) } }, { data: { users: nicks(5, 5) } }]);
-    });
-
-    it("the default budget of 1000 holds across aliases: 500 + 500 are read in 10 calls; 500 + 501 are refused", async () => {
-      const ids = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
-      const ok = await post(
-        defaults.url,
-        { query: TWO_LISTS, variables: { a: ids(500, "p"), b: ids(500, "q") } },
-        as(defaults),
-      );
-      expect(ok.status).toBe(200);
-      expect(defaults.portraitGets()).toHaveLength(10);
-      defaults.emulator.resetStats();
-      const over = await post(
-        defaults.url,
-        { query: TWO_LISTS, variables: { a: ids(500, "p"), b: ids(501, "q") } },
-        as(defaults),
-      );
-      expect(over.json).toEqual(accountLimit(1001, 1000));
-      expect(defaults.emulator.calls).toEqual([]);
-    });
   });
 
   it("maxBatchOperations: 3 operations run; 4 are refused, naming MAX_BATCH_OPERATIONS", async () => {
@@ -389,103 +214,5 @@ describe("limits", () => {
       ],
     });
     expect(defaults.emulator.calls).toEqual([]);
-  });
-});
-
-// The HTTP edge: how many sockets may be open, and how long one may take to send its request or
-// sit idle. Each is a socket-level refusal, so no Tencent call can follow from it.
-describe("connections and timeouts", () => {
-  const start = useServices();
-  const times = <T>(n: number, make: () => T): T[] => Array.from({ length: n }, make);
-  /** Whether a fresh connection is served: a GET /healthz answered (true) or closed unanswered (false). */
-  const served = async (url: string) => {
-    const socket = await openSocket(url);
-    socket.write(keepAliveGet("/healthz"));
-    await vi.waitFor(() => expect(responses(socket.received()) === 1 || socket.closed()).toBe(true), {
-      timeout: 2_000,
-    });
-    socket.destroy();
-    return responses(socket.received()) === 1;
-  };
-
-  it("maxConnections: with a cap of 5, five sockets are served and stay open; more are closed at once, unanswered, until one leaves", async () => {
-    const svc = await start({}, { http: { maxConnections: 5 } });
-    const first = await Promise.all(times(5, () => openSocket(svc.url)));
-    for (const socket of first) socket.write(keepAliveGet("/healthz"));
-    await vi.waitFor(() => expect(first.map((s) => responses(s.received()))).toEqual([1, 1, 1, 1, 1]));
-
-    const extra = await Promise.all(times(5, () => openSocket(svc.url)));
-    for (const socket of extra) socket.write(keepAliveGet("/healthz"));
-    // Closed by the server well before any timeout (the shortest, keep-alive, is 5 s here).
-    await vi.waitFor(() => expect(extra.map((s) => s.closed())).toEqual([true, true, true, true, true]), {
-      timeout: 2_000,
-    });
-    expect(extra.map((s) => s.received())).toEqual(["", "", "", "", ""]);
-
-    // The first five were not disturbed: still open, and each serves a second request.
-    expect(first.map((s) => s.closed())).toEqual([false, false, false, false, false]);
-    for (const socket of first) socket.write(keepAliveGet("/healthz"));
-    await vi.waitFor(() => expect(first.map((s) => responses(s.received()))).toEqual([2, 2, 2, 2, 2]));
-
-    // A cap, not a ban: once one of the five leaves, a new connection gets its place.
-    expect(await served(svc.url)).toBe(false);
-    first[0]!.destroy();
-    await vi.waitFor(async () => expect(await served(svc.url)).toBe(true), { timeout: 2_000 });
-    expect(svc.emulator.calls).toEqual([]);
-  });
-
-  it("requestTimeoutMs: a request whose body trickles in, or never comes, is cut off (408) once 1000 ms have passed", async () => {
-    // The idle timeout (6 s) is far off, and the header timeout (10 s) cannot outlast the request
-    // it belongs to: only the request timeout can end these.
-    const svc = await start({}, { http: { requestTimeoutMs: 1_000 } });
-    const head = "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{";
-    const began = performance.now();
-    const [trickling, silent] = (await Promise.all(times(2, () => openSocket(svc.url)))) as [RawSocket, RawSocket];
-    trickling.write(head);
-    silent.write(head);
-    // One byte every 50 ms: never idle, and the whole body would take 50 s.
-    let trickled = 0;
-    const trickle = setInterval(() => {
-      if (trickling.closed()) return;
-      trickling.write(" ");
-      trickled++;
-    }, 50);
-    try {
-      await vi.waitFor(() => expect([trickling.closed(), silent.closed()]).toEqual([true, true]), {
-        timeout: 5_000,
-        interval: 50,
-      });
-    } finally {
-      clearInterval(trickle);
-      // Already closed when the timeout works; otherwise the failure should not wait for them.
-      trickling.destroy();
-      silent.destroy();
-    }
-    for (const socket of [trickling, silent]) {
-      expect(socket.received()).toMatch(/^(HTTP\/1\.1 408 |$)/);
-      // Not before the timeout (timers never fire early): it was the request timeout that ended it.
-      expect(socket.closedAt()! - began).toBeGreaterThanOrEqual(1_000);
-    }
-    expect(trickled).toBeGreaterThan(0);
-    expect(svc.emulator.calls).toEqual([]);
-  });
-
-  it("keepAliveTimeoutMs: a kept-alive connection serves its next request, and is closed after 500 ms idle", async () => {
-    // The request timeout (30 s) and the idle socket timeout (30.5 s) are far off.
-    const svc = await start({}, { http: { keepAliveTimeoutMs: 500 } });
-    const socket = await openSocket(svc.url);
-    socket.write(keepAliveGet("/healthz"));
-    await vi.waitFor(() => expect(responses(socket.received())).toBe(1));
-    socket.write(keepAliveGet("/healthz"));
-    await vi.waitFor(() => expect(responses(socket.received())).toBe(2));
-    const idleSince = performance.now();
-    expect(socket.closed()).toBe(false);
-    // Node keeps an idle socket 1 s past the advertised `Keep-Alive: timeout` (so a client that
-    // honours it never races the close): closed at about 1.5 s, far before anything else would close it.
-    await vi.waitFor(() => expect(socket.closed()).toBe(true), { timeout: 4_000, interval: 25 });
-    // The server's idle timer started as it sent the answer, a moment before it arrived here.
-    expect(socket.closedAt()! - idleSince).toBeGreaterThanOrEqual(500);
-    expect(responses(socket.received())).toBe(2);
-    expect(svc.emulator.calls).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import {
   explorerAsset,
   renderExplorerPage,
 } from "../../src/explorer/landing-page.js";
-import { EXAMPLE_QUERY } from "../../src/server/server.js";
+import { EXAMPLE_QUERY, OWN_PROFILE_QUERY } from "../../src/server/server.js";
 import { startService, type Service } from "../support/service.js";
 
 const TOKEN = { Authorization: "Bearer eyJ.demo-token.sig" };
@@ -16,12 +16,14 @@ const dev = renderExplorerPage({
   document: EXAMPLE_QUERY,
   headers: TOKEN,
   development: true,
+  anonymousIntrospection: true,
 });
 const prod = renderExplorerPage({
   endpointPath: "/graphql",
   document: EXAMPLE_QUERY,
   headers: TOKEN,
   development: false,
+  anonymousIntrospection: false,
 });
 
 /** The per-page data the bootstrap reads: the JSON block, parsed as the browser would. */
@@ -104,7 +106,12 @@ describe("the landing page HTML", () => {
 
   it("keeps a document that contains </script> inside its JSON block", () => {
     const document = "# </script><script>alert(1)</script>\n{ __typename }";
-    const html = renderExplorerPage({ endpointPath: "/graphql", document, development: false });
+    const html = renderExplorerPage({
+      endpointPath: "/graphql",
+      document,
+      development: false,
+      anonymousIntrospection: false,
+    });
     expect(html.match(/<script/g)).toHaveLength(2);
     expect(config(html).document).toBe(document);
   });
@@ -124,6 +131,52 @@ describe("explorerAsset", () => {
     ]) {
       expect(explorerAsset(path)?.status, path).toBe(404);
     }
+  });
+});
+
+describe("the production page", () => {
+  const services: Service[] = [];
+  afterAll(async () => {
+    await Promise.all(services.map((s) => s.close()));
+  });
+  const page = async (svc: Service) =>
+    (await (await request(svc.url, { headers: { accept: "text/html" } })).body.text()).replace(
+      /<script[\s\S]*?<\/script>/g,
+      "",
+    );
+  const anonymous = async (svc: Service, query: string) =>
+    (
+      await request(svc.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query }),
+      })
+    ).statusCode;
+
+  it.each([
+    [false, /every operation needs one, reading the schema included/, [401, 401]],
+    [true, /without a token only the schema \(introspection\) answers/, [200, 401]],
+  ] as const)(
+    "with ANONYMOUS_INTROSPECTION=%s says what holds without a token, and it holds",
+    async (anonymousIntrospection, says, [schemaStatus, meStatus]) => {
+      const svc = await startService({}, { nodeEnv: "production", anonymousIntrospection });
+      services.push(svc);
+      expect(await page(svc)).toMatch(says);
+      expect(await page(svc)).not.toMatch(anonymousIntrospection ? /every operation needs one/ : /only the schema/);
+      expect([
+        await anonymous(svc, "{ __schema { queryType { name } } }"),
+        await anonymous(svc, "{ me { id } }"),
+      ]).toEqual([schemaStatus, meStatus]);
+    },
+  );
+
+  it("pre-fills nothing demo: the caller's own profile, no token, no demo account", async () => {
+    const svc = await startService({}, { nodeEnv: "production" });
+    services.push(svc);
+    const html = await (await request(svc.url, { headers: { accept: "text/html" } })).body.text();
+    expect(config(html).document).toBe(OWN_PROFILE_QUERY);
+    expect(config(html).headers).toBeUndefined();
+    expect(html).not.toMatch(/zhang\.wei|li\.na|sato\.yuki|DemoProfiles|demo/i);
   });
 });
 

@@ -1,6 +1,7 @@
 import { auditServer } from "graphql-http";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { prefersGraphQLResponseJson } from "../../src/server/media-type.js";
 import { APP } from "../support/emulator.js";
 import { startService, type Service } from "../support/service.js";
 
@@ -68,6 +69,100 @@ describe("GraphQL over HTTP", () => {
       { data: { me: { id: "zhang.wei" } } },
       { data: { user: { profile: { nick: "李娜" } } } },
     ]);
+  });
+
+  it.each(["PUT", "DELETE", "PATCH", "HEAD"])(
+    "answers %s /graphql with 405 and Allow: GET, POST, OPTIONS",
+    async (method) => {
+      prod.emulator.resetStats();
+      const res = await request(prod.url, {
+        method: method as "PUT",
+        headers: { "content-type": "application/json", authorization: `Bearer ${prod.userToken}` },
+        ...(method === "HEAD" ? {} : { body: JSON.stringify({ query: "{ me { id } }" }) }),
+      });
+      expect(res.statusCode).toBe(405);
+      expect(res.headers.allow).toBe("GET, POST, OPTIONS");
+      const text = await res.body.text();
+      if (method !== "HEAD")
+        expect(JSON.parse(text)).toMatchObject({ errors: [{ extensions: { code: "METHOD_NOT_ALLOWED" } }] });
+      expect(prod.emulator.calls).toEqual([]);
+    },
+  );
+
+  describe("the status of a refusal follows the answer's media type (GraphQL over HTTP)", () => {
+    const OVER_BUDGET = {
+      query: "query($ids: [ID!]!) { users(ids: $ids) { id } }",
+      variables: { ids: Array.from({ length: 1001 }, (_, i) => `u${i}`) },
+    };
+    const INVALID = { query: "{ me { nope } }" };
+    const refusal = async (body: unknown, accept: string | undefined, token: string | null = prod.userToken) => {
+      const res = await request(prod.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(accept ? { accept } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify(body),
+      });
+      const json = (await res.body.json()) as { errors?: { message: string; extensions: { code: string } }[] };
+      return {
+        status: res.statusCode,
+        type: res.headers["content-type"],
+        codes: json.errors?.map((e) => e.extensions.code),
+      };
+    };
+
+    it.each([
+      ["no Accept (Apollo Gateway's subgraph fetch)", undefined],
+      ["*/* (curl)", "*/*"],
+      ["application/json", "application/json"],
+    ])("application/json, asked with %s: a refused request is a 200 whose errors say why", async (_who, accept) => {
+      expect(await refusal(OVER_BUDGET, accept)).toEqual({
+        status: 200,
+        type: "application/json; charset=utf-8",
+        codes: ["ACCOUNT_LIMIT_EXCEEDED"],
+      });
+      expect(await refusal(INVALID, accept)).toMatchObject({ status: 200, codes: ["GRAPHQL_VALIDATION_FAILED"] });
+    });
+
+    it("application/graphql-response+json (Apollo Client, urql, graphql-request): a refused request is a 400", async () => {
+      const accept = "application/graphql-response+json,application/json;q=0.9";
+      expect(await refusal(OVER_BUDGET, accept)).toEqual({
+        status: 400,
+        type: "application/graphql-response+json; charset=utf-8",
+        codes: ["ACCOUNT_LIMIT_EXCEEDED"],
+      });
+      expect(await refusal(INVALID, accept)).toMatchObject({ status: 400, codes: ["GRAPHQL_VALIDATION_FAILED"] });
+    });
+
+    it("the service decides the media type as Apollo Server does, for every Accept a client sends", async () => {
+      for (const accept of [
+        "*/*",
+        "application/json",
+        "application/graphql-response+json,application/json;q=0.9",
+        "application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed",
+        "application/graphql-response+json;q=0.5, application/json",
+        "application/json;q=0, application/graphql-response+json;q=0.1",
+        "text/html, */*;q=0.8",
+      ]) {
+        const answered = await refusal({ query: "{ me { id } }" }, accept);
+        expect([accept, String(answered.type).startsWith("application/graphql-response+json")]).toEqual([
+          accept,
+          prefersGraphQLResponseJson(accept),
+        ]);
+      }
+    });
+
+    it("in both, a bad token stays a 401 (a bearer challenge) and a request without a query a 400", async () => {
+      for (const accept of [undefined, "application/graphql-response+json"]) {
+        expect(await refusal({ query: "{ me { id } }" }, accept, "not-a-jwt")).toMatchObject({
+          status: 401,
+          codes: ["UNAUTHENTICATED"],
+        });
+        expect(await refusal({ variables: {} }, accept)).toMatchObject({ status: 400, codes: ["BAD_REQUEST"] });
+      }
+    });
   });
 
   it("answers 401 with a WWW-Authenticate: Bearer challenge", async () => {

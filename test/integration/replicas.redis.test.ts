@@ -35,6 +35,7 @@ describeRedis("three replicas on one Redis share Tencent's budget", () => {
           TIM_CUSTOM_TAGS: "Test:string",
           TIM_RATE_LIMIT: String(BUDGET),
           AUTH_JWT_SECRET: JWT_SECRET,
+          AUTH_AUDIENCE: "portrait-graph",
           REDIS_URL: redis.url,
           REDIS_KEY_PREFIX: redis.prefix,
           REPLICAS: "3",
@@ -63,7 +64,7 @@ describeRedis("three replicas on one Redis share Tencent's budget", () => {
   });
 
   it("no 60007 reaches the emulator, however the three replicas share the budget, and every answer is right", async () => {
-    const bearer = `Bearer ${await token("rep0")}`;
+    const bearer = `Bearer ${await token("rep0", { audience: "portrait-graph" })}`;
     const pools = urls.map((url) => new Pool(new URL(url).origin, { connections: 16 }));
     emulator.resetStats();
     const started = Date.now();

@@ -8,6 +8,7 @@ import { createLogger } from "../../src/server/logger.js";
 import { loadManifest } from "../../src/server/trusted-documents.js";
 import { ProfileNickDocument, ProfilesDocument } from "../__generated__/frontend/graphql.js";
 import { recordingFetch } from "../support/frontend.js";
+import { ACCEPT_GRAPHQL_RESPONSE } from "../support/http.js";
 import { startService, type Service } from "../support/service.js";
 
 // The manifest a frontend build wrote (codegen's client preset): the documents it may send.
@@ -25,7 +26,11 @@ type Body = { data?: Record<string, unknown> | null; errors?: { message: string;
 async function post(svc: Service, body: unknown, token: string | null = svc.userToken) {
   const res = await fetch(svc.url, {
     method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      "content-type": "application/json",
+      accept: ACCEPT_GRAPHQL_RESPONSE,
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify(body),
   });
   return { status: res.status, ...((await res.json()) as Body) };

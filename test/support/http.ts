@@ -12,11 +12,18 @@ export interface RawAnswer {
   };
 }
 
+/**
+ * What today's GraphQL clients accept (Apollo Client 4 sends exactly this): refusals then come as
+ * 4xx. Without it (curl, legacy clients, Apollo Gateway) the answer is application/json, where a
+ * refused GraphQL request is a 200 (GraphQL over HTTP); tests of that pass their own `accept`.
+ */
+export const ACCEPT_GRAPHQL_RESPONSE = "application/graphql-response+json,application/json;q=0.9";
+
 /** POST a body (a string is sent as is, anything else as JSON) to `url`, and read the whole answer. */
 export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<RawAnswer> {
   const res = await request(url, {
     method: "POST",
-    headers: { "content-type": "application/json", ...headers },
+    headers: { "content-type": "application/json", accept: ACCEPT_GRAPHQL_RESPONSE, ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   return answer(res.statusCode, res.headers, await res.body.text());
@@ -28,7 +35,9 @@ export async function get(
   params: Record<string, string>,
   headers: Record<string, string> = {},
 ): Promise<RawAnswer> {
-  const res = await request(`${url}?${new URLSearchParams(params).toString()}`, { headers });
+  const res = await request(`${url}?${new URLSearchParams(params).toString()}`, {
+    headers: { accept: ACCEPT_GRAPHQL_RESPONSE, ...headers },
+  });
   return answer(res.statusCode, res.headers, await res.body.text());
 }
 

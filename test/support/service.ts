@@ -9,19 +9,22 @@ import { createLogger } from "../../src/server/logger.js";
 import { createScaleOut } from "../../src/server/scale.js";
 import { createServer, type ServerOptions } from "../../src/server/server.js";
 import { clientFor, startEmulator } from "./emulator.js";
+import { ACCEPT_GRAPHQL_RESPONSE } from "./http.js";
 
 export const JWT_SECRET = "test-jwt-secret-with-more-than-32-bytes-of-entropy";
 
 export async function token(
   sub: string,
-  options: { admin?: boolean; secret?: string; expiresIn?: string | number } = {},
+  options: { admin?: boolean; secret?: string; expiresIn?: string | number; audience?: string; issuer?: string } = {},
 ) {
-  return new SignJWT(options.admin ? { scope: `openid ${ADMIN_SCOPE}` } : {})
+  const jwt = new SignJWT(options.admin ? { scope: `openid ${ADMIN_SCOPE}` } : {})
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(sub)
     .setIssuedAt()
-    .setExpirationTime(options.expiresIn ?? "1h")
-    .sign(new TextEncoder().encode(options.secret ?? JWT_SECRET));
+    .setExpirationTime(options.expiresIn ?? "1h");
+  if (options.audience !== undefined) jwt.setAudience(options.audience);
+  if (options.issuer !== undefined) jwt.setIssuer(options.issuer);
+  return jwt.sign(new TextEncoder().encode(options.secret ?? JWT_SECRET));
 }
 
 export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
@@ -83,7 +86,12 @@ export async function startService(
   ) {
     const res = await request(url, {
       method: "POST",
-      headers: { "content-type": "application/json", ...(auth ? { authorization: `Bearer ${auth}` } : {}), ...headers },
+      headers: {
+        "content-type": "application/json",
+        accept: ACCEPT_GRAPHQL_RESPONSE,
+        ...(auth ? { authorization: `Bearer ${auth}` } : {}),
+        ...headers,
+      },
       body: JSON.stringify({ query: typeof document === "string" ? document : print(document), variables }),
     });
     const body = (await res.body.json()) as {

@@ -28,7 +28,14 @@ describe("configuration from the environment", () => {
     const env = { TIM_SDKAPPID: "1400123456", TIM_SECRET_KEY: "k", TIM_REGION: "singapore" };
     expect(() => readServiceSettings(env)).toThrow(/AUTH_JWT_SECRET.*AUTH_JWT_SECRET or AUTH_JWKS_URL/);
     const secret = "a-production-secret-of-at-least-32-bytes";
-    const s = readServiceSettings({ ...env, AUTH_JWT_SECRET: secret, TIM_BASE_URL: "http://127.0.0.1:9/x" });
+    // Production (the default with credentials) also requires the tokens' audience.
+    expect(() => readServiceSettings({ ...env, AUTH_JWT_SECRET: secret })).toThrow(/AUTH_AUDIENCE=""/);
+    const s = readServiceSettings({
+      ...env,
+      AUTH_JWT_SECRET: secret,
+      AUTH_AUDIENCE: "portrait-graph",
+      TIM_BASE_URL: "http://127.0.0.1:9/x",
+    });
     expect(s).toMatchObject({
       embeddedEmulator: undefined,
       nodeEnv: "production",
@@ -36,8 +43,8 @@ describe("configuration from the environment", () => {
       tencent: { sdkAppId: 1400123456, region: "singapore", baseUrl: "http://127.0.0.1:9/x" },
     });
     expect(s.tencent.tags.custom).toEqual([]);
-    // Production without iss/aud checks starts, with a warning naming both variables.
-    expect(s.warnings.join()).toMatch(/AUTH_ISSUER and AUTH_AUDIENCE unset/);
+    // Production without an iss check starts, with a warning naming the variable.
+    expect(s.warnings.join()).toMatch(/AUTH_ISSUER unset/);
     expect(
       readServiceSettings({
         ...env,

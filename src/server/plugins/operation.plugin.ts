@@ -1,16 +1,19 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import { GraphQLError, Kind, type OperationDefinitionNode } from "graphql";
+import { GraphQLError, Kind, OperationTypeNode, type OperationDefinitionNode } from "graphql";
 import { costOf, fragmentsOf, type OperationCost } from "../../graphql/cost.js";
 import type { Context } from "../../graphql/context.js";
 import { planProfiles } from "../../graphql/selection.js";
+import { ErrorCode } from "../../profile/error-codes.js";
 import { ProfileError } from "../../profile/errors.js";
 import { unauthenticated } from "../auth.js";
 
 export interface OperationPolicy {
   /** Distinct accounts one operation may read (see `costOf`). */
   maxAccountsPerOperation: number;
-  /** Entries (ids, aliases, representations, repeats included) one operation may ask for. */
+  /** Entries (ids, aliases, repeats included) one operation may ask for. */
   maxEntriesPerOperation: number;
+  /** `_entities` representations one operation may hold. */
+  maxEntitiesPerOperation: number;
   /** Whether callers without a token may read the schema (introspection, `_service`). */
   anonymousIntrospection: boolean;
 }
@@ -31,6 +34,8 @@ export function operationPlugin(policy: OperationPolicy): ApolloServerPlugin<Con
       return {
         async didResolveOperation({ contextValue: ctx, operation, document, request, schema, metrics }) {
           if (!operation) return;
+          // A write the client sent is carried out even if the client leaves (see request-context.ts).
+          if (operation.operation === OperationTypeNode.MUTATION) ctx.http.writes = true;
           if (!ctx.viewer) {
             if (!(policy.anonymousIntrospection && readsOnlySchema(operation))) {
               throw unauthenticated("A bearer token is required (Authorization: Bearer <JWT>)");
@@ -53,12 +58,12 @@ export function operationPlugin(policy: OperationPolicy): ApolloServerPlugin<Con
 }
 
 /**
- * The one error for an operation (or HTTP batch) that could read more distinct accounts, or ask for
- * more entries, than allowed; undefined when it fits.
+ * The one error for an operation (or HTTP batch) that could read more distinct accounts, ask for
+ * more entries, or hold more `_entities` representations than allowed; undefined when it fits.
  */
 export function overBudget(
   cost: OperationCost,
-  policy: Pick<OperationPolicy, "maxAccountsPerOperation" | "maxEntriesPerOperation">,
+  policy: Pick<OperationPolicy, "maxAccountsPerOperation" | "maxEntriesPerOperation" | "maxEntitiesPerOperation">,
 ): GraphQLError | undefined {
   const accounts = cost.accounts.size;
   if (accounts > policy.maxAccountsPerOperation) {
@@ -66,16 +71,33 @@ export function overBudget(
     return new GraphQLError(
       `This request could read ${accounts} distinct accounts; MAX_ACCOUNTS_PER_OPERATION allows ${max}. Split it into smaller requests.`,
       {
-        extensions: { code: "ACCOUNT_LIMIT_EXCEEDED", limit: max, accounts, http: { status: 400 } },
+        extensions: { code: ErrorCode.ACCOUNT_LIMIT_EXCEEDED, limit: max, accounts, http: { status: 400 } },
       },
     );
   }
   if (cost.entries > policy.maxEntriesPerOperation) {
     const max = policy.maxEntriesPerOperation;
     return new GraphQLError(
-      `This request asks for ${cost.entries} entries (ids in users lists, user aliases and _entities representations, repeats included); ` +
+      `This request asks for ${cost.entries} entries (ids in users lists and user aliases, repeats included); ` +
         `MAX_ENTRIES_PER_OPERATION allows ${max}. Ask for each account once, or split the request.`,
-      { extensions: { code: "ENTRY_LIMIT_EXCEEDED", limit: max, entries: cost.entries, http: { status: 400 } } },
+      {
+        extensions: { code: ErrorCode.ENTRY_LIMIT_EXCEEDED, limit: max, entries: cost.entries, http: { status: 400 } },
+      },
+    );
+  }
+  if (cost.entities > policy.maxEntitiesPerOperation) {
+    const max = policy.maxEntitiesPerOperation;
+    return new GraphQLError(
+      `This request holds ${cost.entities} _entities representations; MAX_ENTITIES_PER_OPERATION allows ${max}. ` +
+        "Fetch fewer entities at a time.",
+      {
+        extensions: {
+          code: ErrorCode.ENTITY_LIMIT_EXCEEDED,
+          limit: max,
+          entities: cost.entities,
+          http: { status: 400 },
+        },
+      },
     );
   }
   return undefined;

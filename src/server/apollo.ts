@@ -1,0 +1,94 @@
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
+import { ApolloArmor } from "@escape.tech/graphql-armor";
+import type { GraphQLSchema } from "graphql";
+import type { Limits } from "../config.js";
+import { DEFAULTS } from "../config/defaults.js";
+import { explorerLandingPage } from "../explorer/landing-page.js";
+import type { Context } from "../graphql/context.js";
+import { fragmentNestingRule, MAX_FRAGMENT_NESTING, singleSchemaReadRule } from "../graphql/nesting.js";
+import { formatErrors } from "./errors.js";
+import type { Logger } from "./logger.js";
+import type { Metrics } from "./metrics.js";
+import { observabilityPlugin } from "./plugins/observability.plugin.js";
+import { operationPlugin } from "./plugins/operation.plugin.js";
+
+export interface ApolloOptions {
+  schema: GraphQLSchema;
+  logger: Logger;
+  metrics: Metrics;
+  nodeEnv: string;
+  limits: Limits;
+  /** Apollo's APQ store (wrapped by trusted documents when they are on). */
+  apqCache: KeyValueCache<string>;
+  /** Runs first: the trusted-documents check. */
+  trustedPlugin: ApolloServerPlugin<Context> | undefined;
+  anonymousIntrospection: boolean;
+  /** What the explorer opens with: the document, and headers (shown in development only). */
+  landingPage: { document: string; headers: Record<string, string> | undefined };
+}
+
+/**
+ * Apollo Server 5 with what runs per operation: parse and validation bounds (tokens, graphql-armor's
+ * aliases, depth and directives, one schema read, fragment nesting), the trusted-documents check,
+ * the operation plugin (auth, cost, profile plan), observability, the explorer, and the error
+ * formatter. Started before it is returned.
+ */
+export async function createApollo(options: ApolloOptions): Promise<ApolloServer<Context>> {
+  const { limits, logger, nodeEnv } = options;
+  const development = nodeEnv === "development";
+  const armor = new ApolloArmor({
+    maxAliases: { n: limits.maxAliases, allowList: [] },
+    maxDepth: { n: limits.maxDepth, flattenFragments: true, ignoreIntrospection: true },
+    maxDirectives: { n: limits.maxDirectives },
+    // Tokens are bounded by graphql-js itself while parsing (parseOptions below): one parse, not two.
+    maxTokens: { enabled: false },
+    // The cost that matters here is accounts read, bounded by MAX_ACCOUNTS_PER_OPERATION.
+    costLimit: { enabled: false },
+    blockFieldSuggestion: { enabled: !development },
+  }).protect();
+
+  const apollo = new ApolloServer<Context>({
+    schema: options.schema,
+    logger,
+    nodeEnv,
+    introspection: true,
+    allowBatchedHttpRequests: true,
+    // A request that carries Authorization was preflighted by the browser (bearer-only auth), so
+    // GET queries from urql or graphql-request work, while a plain form post still cannot.
+    csrfPrevention: { requestHeaders: ["x-apollo-operation-name", "apollo-require-preflight", "authorization"] },
+    persistedQueries: { cache: options.apqCache, ttl: DEFAULTS.apq.ttlSeconds },
+    parseOptions: { maxTokens: limits.maxTokens },
+    // The nesting rule last: it keeps the others from recursing along a long fragment chain.
+    validationRules: [...armor.validationRules, singleSchemaReadRule, fragmentNestingRule(MAX_FRAGMENT_NESTING)],
+    includeStacktraceInErrorResponses: development,
+    // SIGTERM is main.ts's to handle (drain, then exit 0); Apollo's own handler would re-raise it.
+    stopOnTerminationSignals: false,
+    formatError: formatErrors(logger, development),
+    plugins: [
+      ...(options.trustedPlugin ? [options.trustedPlugin] : []),
+      ...(armor.plugins as ApolloServerPlugin<Context>[]),
+      operationPlugin({
+        maxAccountsPerOperation: limits.maxAccountsPerOperation,
+        maxEntriesPerOperation: limits.maxEntriesPerOperation,
+        maxEntitiesPerOperation: limits.maxEntitiesPerOperation,
+        anonymousIntrospection: options.anonymousIntrospection,
+      }),
+      observabilityPlugin(logger, options.metrics),
+      // Apollo Sandbox when its CDN loads, the bundled GraphiQL when it does not; the page holds no
+      // secret (every operation needs a token), and only development pre-fills the demo token.
+      explorerLandingPage({
+        endpointPath: GRAPHQL_PATH,
+        document: options.landingPage.document,
+        headers: options.landingPage.headers,
+        development,
+        anonymousIntrospection: options.anonymousIntrospection,
+      }),
+    ],
+  });
+  await apollo.start();
+  return apollo;
+}
+
+/** Where GraphQL is served. */
+export const GRAPHQL_PATH = "/graphql";

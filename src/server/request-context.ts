@@ -1,0 +1,79 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Context } from "../graphql/context.js";
+import type { ChangeHub } from "../profile/changes/hub.js";
+import { ErrorCode } from "../profile/error-codes.js";
+import { ProfileError } from "../profile/errors.js";
+import type { ProfileDispatcher } from "../profile/dispatcher.js";
+import { ProfileService, type ProfileWriter } from "../profile/profile.service.js";
+import type { TagRegistry } from "../profile/tags.js";
+import type { Authenticator } from "./auth.js";
+import type { Logger } from "./logger.js";
+
+export interface RequestContextOptions {
+  authenticate: Authenticator;
+  dispatcher: ProfileDispatcher;
+  writer: ProfileWriter;
+  registry: TagRegistry;
+  /** REQUEST_DEADLINE_MS: time the request may spend waiting for Tencent, retries included. */
+  deadlineMs: number;
+  maxUsers: number;
+  maxSubscriptionIds: number;
+  /** Profile changes, for profileChanged (undefined: live updates off). */
+  changes?: ChangeHub | undefined;
+  logger: Logger;
+}
+
+/**
+ * The GraphQL context of one HTTP request (every operation of a batch starts from it): the viewer
+ * from the bearer token, and a ProfileService whose waits for Tencent end at the request's
+ * deadline, or as soon as the client disconnects before its answer was sent. A read that has not
+ * left by then is dropped (the dispatcher forms no call for accounts nobody waits for any more),
+ * while accounts other requests wait for still go. A request that writes is not cancelled by a
+ * disconnect: once a write may reach Tencent, cutting it would only make its outcome unknown.
+ */
+export function requestContext(options: RequestContextOptions) {
+  const { deadlineMs } = options;
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<Context> => {
+    const viewer = await options.authenticate(request.headers.authorization);
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () =>
+        controller.abort(
+          new ProfileError(`The request's deadline of ${deadlineMs} ms passed while waiting for Tencent`, {
+            code: ErrorCode.UPSTREAM_UNAVAILABLE,
+          }),
+        ),
+      deadlineMs,
+    );
+    timer.unref();
+    const http = { writes: false };
+    // "close" fires once: when the answer was sent, or when the connection went away before.
+    reply.raw.once("close", () => {
+      clearTimeout(timer);
+      if (reply.raw.writableFinished || http.writes) return;
+      controller.abort(
+        new ProfileError("The client disconnected before its answer was sent", {
+          code: ErrorCode.CLIENT_CLOSED_REQUEST,
+        }),
+      );
+    });
+    const profiles = new ProfileService({
+      dispatcher: options.dispatcher,
+      writer: options.writer,
+      registry: options.registry,
+      viewer,
+      signal: controller.signal,
+      deadline: performance.now() + deadlineMs,
+      report: (message) => options.logger.warn(message),
+    });
+    return {
+      viewer,
+      profiles,
+      plan: undefined,
+      maxUsers: options.maxUsers,
+      maxSubscriptionIds: options.maxSubscriptionIds,
+      changes: options.changes,
+      http,
+    };
+  };
+}
