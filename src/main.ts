@@ -42,8 +42,14 @@ if (settings.embeddedEmulator) {
   baseUrl = await emulator.listen(0);
 }
 
-// With REDIS_URL: one call budget, profile cache and APQ store for every replica.
-const scaleOut = await createScaleOut(settings.scaleOut, tencent.rateLimit, logger);
+// With REDIS_URL: one call budget, profile cache, APQ store and change stream for every replica.
+const scaleOut = await createScaleOut(settings.scaleOut, tencent.rateLimit, logger, {
+  streamWindow: settings.changes.streamWindow,
+});
+const callback = settings.changes.callback;
+// The embedded emulator's development mode: the emulator calls this service back, signed with a
+// token made for the run, so the profile cache is on and coherent out of the box.
+const callbackToken = callback?.mode === "embedded" ? randomBytes(24).toString("base64url") : callback?.token;
 const client = createUpstream({
   sdkAppId: tencent.sdkAppId,
   secretKey: tencent.secretKey,
@@ -75,8 +81,14 @@ const server = await createServer({
   ...(scaleOut.redis ? { redis: scaleOut.redis } : {}),
   ...(settings.trustedDocuments ? { trustedDocuments: settings.trustedDocuments } : {}),
   ...(demoTokens ? { landingPage: { headers: { Authorization: `Bearer ${demoTokens.user}` } } } : {}),
+  changes: { ...scaleOut.changes, settings: settings.changes, callbackToken },
 });
 const url = await server.listen(settings.port, settings.host);
+if (emulator && callback?.mode === "embedded") {
+  // Same process: the emulator reaches the receiver on loopback, whatever HOST the service listens on.
+  const receiver = `http://127.0.0.1:${new URL(url).port}${callback.path}`;
+  emulator.configure({ callbacks: { urls: [receiver], token: callbackToken } });
+}
 const shown = url.replace("://0.0.0.0:", "://localhost:");
 
 console.log(`portrait-graph ready at ${shown} (${settings.nodeEnv})`);
@@ -85,6 +97,14 @@ console.log(
     ? `  upstream: embedded Tencent IM emulator at ${baseUrl} (sdkappid ${tencent.sdkAppId})`
     : `  upstream: ${baseUrl ?? `Tencent ${tencent.region}`} (sdkappid ${tencent.sdkAppId})`,
 );
+if (callback) {
+  const how = { signed: "signed", unsigned: "UNSIGNED", embedded: "the embedded emulator calls it, signed" }[
+    callback.mode
+  ];
+  console.log(
+    `  profile-change callbacks: POST ${callback.path} (${how}); cache TTL ${settings.scaleOut.profileCache.ttlMs} ms`,
+  );
+}
 if (demoTokens) {
   console.log(`  demo accounts: ${DEMO_ACCOUNTS.map((a) => a.id).join(", ")}`);
   console.log("  development tokens (valid 12 h, signed with a secret generated for this run):");

@@ -82,8 +82,19 @@ export const DEFAULTS = {
     probeIntervalMs: 1_000,
   },
   profileCache: {
-    /** PROFILE_CACHE_TTL_MS; 0: no cache. */
+    /** PROFILE_CACHE_TTL_MS without the profile-change callback: 0, no cache (other writers' changes would go unseen). */
     ttlMs: 0,
+    /**
+     * PROFILE_CACHE_TTL_MS where the callback keeps the cache coherent: the safety net for a
+     * callback Tencent never delivered (it documents no redelivery). A minute bounds how long such a
+     * lost change can hide, and costs a hot set of N accounts about N/60 reads a second.
+     */
+    coherentTtlMs: 60_000,
+    /**
+     * STALE_IF_ERROR_MS: how old a cached profile may be and still be served, marked stale, while
+     * Tencent cannot answer. Five minutes rides out a breaker trip or a short Tencent incident.
+     */
+    staleIfErrorMs: 300_000,
     /** PROFILE_CACHE_MAX_ENTRIES (in-memory cache). */
     maxEntries: 10_000,
     /** PROFILE_CACHE_MAX_ENTRY_BYTES (Redis cache). */
@@ -116,6 +127,25 @@ export const DEFAULTS = {
      * instead of a TCP reset (src/server/linger.ts).
      */
     linger: { maxMs: 5_000, maxBytes: 64 * 1024 * 1024 },
+  },
+  /** Profile changes: the callback receiver, the change stream, subscriptions, cache hints. */
+  changes: {
+    /** TIM_CALLBACK_PATH. */
+    callbackPath: "/tencent/callback",
+    /** TIM_CALLBACK_BODY_LIMIT_BYTES: a callback carries one account's changed tags (≤ 500 bytes each). */
+    callbackBodyLimitBytes: 65_536,
+    /** CHANGE_STREAM_WINDOW: changes kept for resuming subscribers. */
+    streamWindow: 10_000,
+    /** MAX_SUBSCRIPTIONS per replica. */
+    maxSubscriptions: 10_000,
+    /** SUBSCRIPTION_QUEUE_MAX: changes one subscription may have waiting. */
+    subscriptionQueueMax: 100,
+    /** SUBSCRIPTION_HEARTBEAT_MS. */
+    heartbeatMs: 15_000,
+    /** CACHE_CONTROL_MAX_AGE (s): 0, routers and CDNs do not cache (they hear of no change). */
+    cacheControlMaxAgeSeconds: 0,
+    /** CACHE_CONTROL_SCOPE: reads need a token, so a shared cache must key on it. */
+    cacheControlScope: "PRIVATE" as "PRIVATE" | "PUBLIC",
   },
   emulator: {
     /** TIM_EMULATOR_HOST / TIM_EMULATOR_PORT of the standalone emulator. */

@@ -17,6 +17,8 @@ export interface ScaleOutSettings {
   profileCache: {
     /** 0: no profile cache. */
     ttlMs: number;
+    /** How old a cached profile may be and still be served, marked stale, when Tencent cannot answer. */
+    staleIfErrorMs: number;
     /** In-memory cache (no REDIS_URL): entries kept, least recently used dropped first. */
     maxEntries: number;
     /** Redis cache: a serialized entry larger than this is not stored. */
@@ -24,7 +26,12 @@ export interface ScaleOutSettings {
   };
 }
 
-export function readScaleOutSettings(env: Env = process.env): ScaleOutSettings {
+/**
+ * `coherent`: the profile-change callback keeps the cache coherent, so it is on by default (with a
+ * TTL as the safety net for lost callbacks); without it the cache is off unless PROFILE_CACHE_TTL_MS
+ * turns it on.
+ */
+export function readScaleOutSettings(env: Env = process.env, options: { coherent?: boolean } = {}): ScaleOutSettings {
   const redisUrl = env.REDIS_URL?.trim() || undefined;
   if (redisUrl !== undefined && !/^rediss?:\/\/[^/]/.test(redisUrl)) {
     // Never echo a password: the error shows the URL with it masked.
@@ -57,7 +64,13 @@ export function readScaleOutSettings(env: Env = process.env): ScaleOutSettings {
       },
     ),
     profileCache: {
-      ttlMs: number("PROFILE_CACHE_TTL_MS", env.PROFILE_CACHE_TTL_MS, DEFAULTS.profileCache.ttlMs, {
+      ttlMs: number(
+        "PROFILE_CACHE_TTL_MS",
+        env.PROFILE_CACHE_TTL_MS,
+        options.coherent ? DEFAULTS.profileCache.coherentTtlMs : DEFAULTS.profileCache.ttlMs,
+        { min: 0, max: 7 * 24 * 3600 * 1000, integer: true },
+      ),
+      staleIfErrorMs: number("STALE_IF_ERROR_MS", env.STALE_IF_ERROR_MS, DEFAULTS.profileCache.staleIfErrorMs, {
         min: 0,
         max: 7 * 24 * 3600 * 1000,
         integer: true,

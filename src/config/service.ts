@@ -1,4 +1,5 @@
 import { readAuthSettings, type AuthSettings } from "./auth.js";
+import { readChangeSettings, type ChangeSettings } from "./changes.js";
 import { DEFAULTS } from "./defaults.js";
 import { loadManifest, type TrustedDocuments } from "../server/trusted-documents.js";
 import { readEmulatorRuntime, type EmulatorRuntime } from "./emulator.js";
@@ -70,6 +71,8 @@ export interface ServiceSettings extends AuthSettings {
   embeddedEmulator: EmulatorRuntime | undefined;
   /** Redis, the shared call budget and the profile cache (see the block at the end of this file). */
   scaleOut: ScaleOutSettings;
+  /** The profile-change callback, the change stream, subscriptions and cache hints. */
+  changes: ChangeSettings;
   /** TRUSTED_DOCUMENTS (a persisted-documents manifest, loaded and checked here) and its mode. */
   trustedDocuments: TrustedDocuments | undefined;
 }
@@ -82,6 +85,10 @@ export function readServiceSettings(env: Env = process.env): ServiceSettings {
     tencent.usesEmulatorCredentials && tencent.baseUrl === undefined ? readEmulatorRuntime(env) : undefined;
   const nodeEnv = env.NODE_ENV?.trim() || (tencent.usesEmulatorCredentials ? "development" : "production");
   const production = nodeEnv === "production";
+  const changes = readChangeSettings(env, {
+    production,
+    embeddedEmulator: embeddedEmulator !== undefined && nodeEnv === "development",
+  });
   const auth = readAuthSettings(env, production, !tencent.usesEmulatorCredentials);
   return {
     port: number("PORT", env.PORT, DEFAULTS.service.port, { min: 0, max: 65535, integer: true }),
@@ -184,7 +191,8 @@ export function readServiceSettings(env: Env = process.env): ServiceSettings {
     }),
     tencent,
     embeddedEmulator,
-    scaleOut: readScaleOutSettings(env),
+    scaleOut: readScaleOutSettings(env, { coherent: changes.callback !== undefined }),
+    changes,
     trustedDocuments: readTrustedDocuments(env),
   };
 }

@@ -163,6 +163,14 @@ export class ProfileDispatcher {
     await this.#cache?.invalidate(account);
   }
 
+  /**
+   * A change of `account` was heard (from the change stream, on every replica): no read that
+   * starts from now on joins a call that began before it. The cache was told where the change came in.
+   */
+  forget(account: string): void {
+    this.#inFlight.delete(account);
+  }
+
   close(): void {
     this.#queue.close();
   }

@@ -2,6 +2,7 @@ import DataLoader from "dataloader";
 import { TencentError, TencentTransportError } from "../tencent/errors.js";
 import type { PortraitResult, ProfileItem } from "../tencent/portrait.js";
 import type { CallOptions } from "../upstream/upstream.js";
+import type { ProfileChange } from "./changes/change.js";
 import { decodeProfile, type AnomalyReporter, type ProfileData } from "./codec.js";
 import type { ProfileDispatcher } from "./dispatcher.js";
 import { badInput, forbidden, ProfileError, upstreamError } from "./errors.js";
@@ -24,6 +25,8 @@ export interface ProfileServiceOptions {
   signal: AbortSignal;
   /** The request's deadline on the `performance.now()` clock. */
   deadline: number;
+  /** Where this service's own writes are published (profileChanged subscribers, other replicas). */
+  changes?: { wrote(change: ProfileChange): Promise<unknown> } | undefined;
   report?: AnomalyReporter;
 }
 
@@ -42,6 +45,11 @@ export interface ProfileServiceOptions {
  */
 export class ProfileService {
   readonly #options: ProfileServiceOptions;
+  /**
+   * Accounts this operation served stale from the cache, because Tencent could not answer: how old
+   * the value is and the error it stood in for. The response tells the client (see stale.plugin.ts).
+   */
+  readonly stale = new Map<string, { ageMs: number; reason: string }>();
   readonly #loader: DataLoader<string, ProfileData>;
   #tags: ReadonlySet<string>;
 
@@ -114,6 +122,15 @@ export class ProfileService {
     await dispatcher.invalidate(target);
     this.#loader.clear(target);
     if (lost) await this.#confirmWrite(target, items, lost);
+    // Subscribers hear of it now; Tencent's callback echoing it later is recognised and not published again.
+    await this.#options.changes?.wrote({
+      account: target,
+      eventTime: Date.now(),
+      items: [...items],
+      source: "setProfile",
+      operator: viewer.account,
+      platform: "RESTAPI",
+    });
   }
 
   // The write's answer was lost: it may or may not have been applied. Look, within the deadline.
@@ -145,8 +162,10 @@ export class ProfileService {
   async #batch(accounts: readonly string[]): Promise<(ProfileData | Error)[]> {
     const { dispatcher, signal, registry, report } = this.#options;
     const outcomes = await dispatcher.load(accounts, this.#tags, signal);
-    return outcomes.map((outcome) =>
-      outcome instanceof Error ? outcome : decodeProfile(outcome.account, outcome.items, registry, report),
-    );
+    return outcomes.map((outcome) => {
+      if (outcome instanceof Error) return outcome;
+      if (outcome.stale) this.stale.set(outcome.account, outcome.stale);
+      return decodeProfile(outcome.account, outcome.items, registry, report);
+    });
   }
 }

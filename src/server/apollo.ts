@@ -10,6 +10,7 @@ import { fragmentNestingRule, MAX_FRAGMENT_NESTING, singleSchemaReadRule } from 
 import { formatErrors } from "./errors.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
+import { stalePlugin } from "./plugins/stale.plugin.js";
 import { observabilityPlugin } from "./plugins/observability.plugin.js";
 import { operationPlugin } from "./plugins/operation.plugin.js";
 
@@ -75,6 +76,7 @@ export async function createApollo(options: ApolloOptions): Promise<ApolloServer
         anonymousIntrospection: options.anonymousIntrospection,
       }),
       observabilityPlugin(logger, options.metrics),
+      stalePlugin(),
       // Apollo Sandbox when its CDN loads, the bundled GraphiQL when it does not; the page holds no
       // secret (every operation needs a token), and only development pre-fills the demo token.
       explorerLandingPage({

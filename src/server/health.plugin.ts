@@ -11,6 +11,7 @@ export interface HealthOptions {
     queuedAccounts: () => number;
     budgetMode: () => string;
     redis: RedisConnection | undefined;
+    subscriptions: () => number;
   };
 }
 
@@ -27,6 +28,7 @@ export const healthPlugin: FastifyPluginAsync<HealthOptions> = async (app, { rea
   });
   app.get("/metrics", async (_request, reply) => {
     metrics.queueDepth.set(gauges.queuedAccounts());
+    metrics.subscriptions.set(gauges.subscriptions());
     const mode = gauges.budgetMode();
     for (const each of BUDGET_MODES) metrics.budgetMode.set({ mode: each }, mode === each ? 1 : 0);
     if (gauges.redis) metrics.redisUp.set(gauges.redis.state === "ready" ? 1 : 0);

@@ -90,6 +90,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly callbacks = new Counter({
+    name: "portrait_graph_callbacks_total",
+    help: "Tencent third-party callbacks received, by command (Profile.CallbackPortraitSet, other, none) and outcome (accepted, unknown_command, bad_sign, stale_time, wrong_app, malformed, too_large).",
+    labelNames: ["command", "outcome"] as const,
+    registers: [this.registry],
+  });
+
+  readonly changes = new Counter({
+    name: "portrait_graph_profile_changes_total",
+    help: "Profile changes the service learnt of, by source (callback, setProfile) and verdict (new: applied and published; duplicate; older: an EventTime older than one already applied).",
+    labelNames: ["source", "verdict"] as const,
+    registers: [this.registry],
+  });
+
+  readonly subscriptions = new Gauge({
+    name: "portrait_graph_subscriptions",
+    help: "profileChanged subscriptions this replica holds.",
+    registers: [this.registry],
+  });
+
   readonly cacheErrors = new Counter({
     name: "portrait_graph_profile_cache_errors_total",
     help: "Failures of the shared profile cache's store (Redis), by operation; each one is a miss, never a request failure.",

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Context } from "../graphql/context.js";
+import type { ProfileChange } from "../profile/changes/change.js";
 import type { ChangeHub } from "../profile/changes/hub.js";
 import { ErrorCode } from "../profile/error-codes.js";
 import { ProfileError } from "../profile/errors.js";
@@ -20,6 +21,8 @@ export interface RequestContextOptions {
   maxSubscriptionIds: number;
   /** Profile changes, for profileChanged (undefined: live updates off). */
   changes?: ChangeHub | undefined;
+  /** Where ProfileService publishes this service's own writes. */
+  publishWrite?: ((change: ProfileChange) => Promise<unknown>) | undefined;
   logger: Logger;
 }
 
@@ -65,6 +68,7 @@ export function requestContext(options: RequestContextOptions) {
       signal: controller.signal,
       deadline: performance.now() + deadlineMs,
       report: (message) => options.logger.warn(message),
+      ...(options.publishWrite ? { changes: { wrote: options.publishWrite } } : {}),
     });
     return {
       viewer,

@@ -3,12 +3,16 @@ import type { ScaleOutSettings } from "../config.js";
 import type { ProfileCache } from "../profile/cache.js";
 import { MemoryProfileCache } from "../profile/cache.memory.js";
 import { RedisProfileCache } from "../profile/cache.redis.js";
+import { DEFAULTS } from "../config/defaults.js";
+import { LocalChangeLedger, RedisChangeLedger, type ChangeLedger } from "../profile/changes/ledger.js";
+import { LocalChangeStream, type ChangeStream } from "../profile/changes/stream.js";
+import { RedisChangeStream } from "../profile/changes/stream.redis.js";
 import type { CallBudget } from "../upstream/budget.js";
 import { RedisBudget } from "../upstream/budget.redis.js";
 import type { Logger } from "./logger.js";
 import { connectRedis, createApqCache, type RedisConnection } from "./redis.js";
 
-/** What several replicas share, or nothing: the call budget, the profile cache and the APQ store. */
+/** What several replicas share, or nothing: the call budget, the profile cache, the APQ store, the change stream. */
 export interface ScaleOut {
   /** The shared call budget; undefined: the client's own local budget. */
   budget: CallBudget | undefined;
@@ -16,6 +20,8 @@ export interface ScaleOut {
   cache: ProfileCache | undefined;
   /** Apollo's APQ store on Redis; undefined: Apollo's in-memory one. */
   apqCache: KeyValueCache<string> | undefined;
+  /** Profile changes: which were applied (ledger) and the stream every replica reads. */
+  changes: { ledger: ChangeLedger; stream: ChangeStream };
   redis: RedisConnection | undefined;
   close(): Promise<void>;
 }
@@ -30,11 +36,24 @@ export async function createScaleOut(
   settings: ScaleOutSettings,
   ratePerSecond: number,
   logger: Logger,
+  options: { streamWindow?: number } = {},
 ): Promise<ScaleOut> {
-  const { ttlMs, maxEntries, maxEntryBytes } = settings.profileCache;
+  const { ttlMs, staleIfErrorMs, maxEntries, maxEntryBytes } = settings.profileCache;
+  const window = options.streamWindow ?? DEFAULTS.changes.streamWindow;
   if (!settings.redisUrl) {
-    const cache = ttlMs > 0 ? new MemoryProfileCache({ ttlMs, maxEntries }) : undefined;
-    return { budget: undefined, cache, apqCache: undefined, redis: undefined, close: async () => cache?.close() };
+    const cache = ttlMs > 0 ? new MemoryProfileCache({ ttlMs, staleMs: staleIfErrorMs, maxEntries }) : undefined;
+    const changes = { ledger: new LocalChangeLedger(), stream: new LocalChangeStream({ window }) };
+    return {
+      budget: undefined,
+      cache,
+      apqCache: undefined,
+      changes,
+      redis: undefined,
+      close: async () => {
+        await changes.stream.close();
+        await cache?.close();
+      },
+    };
   }
   let lastError = 0;
   const redis = await connectRedis(settings.redisUrl, {
@@ -67,6 +86,7 @@ export async function createScaleOut(
           client: redis.client,
           keyPrefix: settings.redisKeyPrefix,
           ttlMs,
+          staleMs: staleIfErrorMs,
           maxEntryBytes,
           commandTimeoutMs: timeoutMs,
         })
@@ -82,14 +102,40 @@ export async function createScaleOut(
     );
   });
   const apqCache = createApqCache(redis.client, settings.redisKeyPrefix, { commandTimeoutMs: timeoutMs });
+  // The change stream's reader blocks on XREAD: a connection of its own, never the shared one.
+  const reader = await connectRedis(settings.redisUrl, { keyPrefix: settings.redisKeyPrefix });
+  let lastStreamError = 0;
+  const stream = new RedisChangeStream({
+    client: redis.client,
+    reader: reader.client,
+    keyPrefix: settings.redisKeyPrefix,
+    window,
+    commandTimeoutMs: timeoutMs,
+    onError: (error, operation) => {
+      if (Date.now() - lastStreamError < 10_000) return;
+      lastStreamError = Date.now();
+      logger.warn(
+        { operation, error: error instanceof Error ? error.message : String(error) },
+        "change stream: Redis failed",
+      );
+    },
+  });
+  const ledger = new RedisChangeLedger({
+    client: redis.client,
+    keyPrefix: settings.redisKeyPrefix,
+    commandTimeoutMs: timeoutMs,
+  });
   return {
     budget,
     cache,
     apqCache,
+    changes: { ledger, stream },
     redis,
     async close() {
+      await stream.close();
       await budget.close();
       await cache?.close();
+      await reader.close();
       await redis.close();
     },
   };

@@ -7,7 +7,13 @@ import { buildSubgraph } from "../graphql/schema.js";
 import type { ProfileCache } from "../profile/cache.js";
 import { ProfileDispatcher } from "../profile/dispatcher.js";
 import type { TagRegistry } from "../profile/tags.js";
+import type { ChangeSettings } from "../config/changes.js";
+import type { ProfileChange } from "../profile/changes/change.js";
+import { ChangeHub } from "../profile/changes/hub.js";
+import type { ChangeLedger } from "../profile/changes/ledger.js";
+import type { ChangeStream } from "../profile/changes/stream.js";
 import type { Upstream } from "../upstream/upstream.js";
+import { callbackPlugin } from "./callback.plugin.js";
 import { createApollo } from "./apollo.js";
 import type { Authenticator } from "./auth.js";
 import { BatchCounter } from "./batch.js";
@@ -52,6 +58,17 @@ export interface ServerOptions {
   schema?: GraphQLSchema;
   /** Run only a manifest's documents (strict) or log the others (log); see trusted-documents.ts. */
   trustedDocuments?: TrustedDocuments;
+  /**
+   * Profile changes (createScaleOut's ledger and stream) and how they are served: the callback
+   * receiver, profileChanged subscriptions. Without it, neither is on.
+   */
+  changes?: {
+    ledger: ChangeLedger;
+    stream: ChangeStream;
+    settings: ChangeSettings;
+    /** The callback token (the embedded emulator's development mode makes one for the run). */
+    callbackToken?: string | undefined;
+  };
 }
 
 export const EXAMPLE_QUERY = `# Profiles of a few demo accounts, batched into one portrait_get call
@@ -108,6 +125,24 @@ export async function createServer(options: ServerOptions) {
     dispatcher.observe(metrics.recordDispatch),
     options.cache?.onError?.((_error, operation) => metrics.cacheErrors.inc({ operation })) ?? (() => {}),
   ];
+  const live = options.changes;
+  const hub = live
+    ? new ChangeHub({
+        ledger: live.ledger,
+        stream: live.stream,
+        cache: options.cache,
+        onChange: (change) => dispatcher.forget(change.account),
+        maxSubscriptions: live.settings.subscriptions.maxPerProcess,
+        maxQueued: live.settings.subscriptions.maxQueued,
+        onError: (error, step) =>
+          logger.warn({ step, error: error instanceof Error ? error.message : String(error) }, "profile changes"),
+      })
+    : undefined;
+  await hub?.start();
+  const publishWrite = hub
+    ? (change: ProfileChange) =>
+        hub.wrote(change).then((verdict) => metrics.changes.inc({ source: "setProfile", verdict }))
+    : undefined;
   const trusted = options.trustedDocuments ? trustedDocuments(options.trustedDocuments, logger) : undefined;
   const apqStore = options.apqCache ?? new InMemoryLRUCache<string>({ maxSize: DEFAULTS.apq.memoryBytes });
   const apqCache = trusted ? trusted.store(apqStore) : apqStore;
@@ -145,6 +180,8 @@ export async function createServer(options: ServerOptions) {
       deadlineMs: options.requestDeadlineMs ?? DEFAULTS.service.requestDeadlineMs,
       maxUsers: limits.maxUsers,
       maxSubscriptionIds: limits.maxSubscriptionIds,
+      changes: hub,
+      publishWrite,
       logger,
     }),
     limits,
@@ -158,13 +195,26 @@ export async function createServer(options: ServerOptions) {
       queuedAccounts: () => dispatcher.queuedAccounts,
       budgetMode: () => client.budget.mode,
       redis: options.redis,
+      subscriptions: () => hub?.subscriptions ?? 0,
     },
   });
+  const callback = live?.settings.callback;
+  if (hub && callback) {
+    await app.register(callbackPlugin, {
+      settings: callback,
+      token: callback.mode === "unsigned" ? undefined : (live.callbackToken ?? callback.token),
+      sdkAppId: client.wire.sdkAppId,
+      hub,
+      metrics,
+      logger,
+    });
+  }
   await app.ready();
 
   let url: string | undefined;
   let closed: Promise<void> | undefined;
   const close = async () => {
+    await hub?.close();
     readiness.stop();
     for (const stop of unobserve) stop();
     await app.close();
@@ -175,6 +225,8 @@ export async function createServer(options: ServerOptions) {
     metrics,
     readiness,
     logger,
+    /** Profile changes in and out (undefined without `changes`). */
+    changes: hub,
     get url() {
       return url;
     },
@@ -194,6 +246,8 @@ export async function createServer(options: ServerOptions) {
     shutdown(timeoutMs: number = DEFAULTS.service.shutdownTimeoutMs): Promise<void> {
       closed ??= (async () => {
         const until = performance.now() + timeoutMs;
+        // Subscribers are told at once (their streams end) and reconnect to another replica.
+        await hub?.close();
         await app.drain(until);
         const force = setTimeout(() => app.server.closeAllConnections(), Math.max(0, until - performance.now()));
         await close();

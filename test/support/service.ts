@@ -4,6 +4,7 @@ import { print, type DocumentNode } from "graphql";
 import { SignJWT } from "jose";
 import { request } from "undici";
 import { readScaleOutSettings, readTencentSettings, type Env } from "../../src/config.js";
+import { readChangeSettings } from "../../src/config/changes.js";
 import { createAuthenticator, ADMIN_SCOPE } from "../../src/server/auth.js";
 import { createLogger } from "../../src/server/logger.js";
 import { createScaleOut } from "../../src/server/scale.js";
@@ -38,6 +39,13 @@ export interface ServiceOptions {
    * budget, profile cache and APQ store are then built by `createScaleOut`, exactly as in production.
    */
   scaleOutEnv?: Env;
+  /**
+   * Profile changes as main.ts wires them, from these variables (TIM_CALLBACK_TOKEN or
+   * TIM_CALLBACK_UNSIGNED, TIM_CALLBACK_PATH, PROFILE_CACHE_TTL_MS, STALE_IF_ERROR_MS, REDIS_URL…):
+   * the callback receiver, the change stream, profileChanged; the emulator's callbacks are pointed
+   * at this service's receiver, signed with the token.
+   */
+  changesEnv?: Env;
 }
 
 /** Emulator + client + GraphQL server, each on an ephemeral loopback port. */
@@ -51,9 +59,17 @@ export async function startService(
   const emulator = serviceOptions.emulator ?? (await startEmulator({ rateLimit: 0, ...emulatorOptions }));
   // Quiet unless a test listens: a failing test's output should show the failure.
   const logger = serverOptions.logger ?? createLogger({ level: "silent" });
-  const env = serviceOptions.scaleOutEnv;
+  const changeSettings = serviceOptions.changesEnv
+    ? readChangeSettings(serviceOptions.changesEnv, { production: false, embeddedEmulator: false })
+    : undefined;
+  const env = serviceOptions.scaleOutEnv ?? serviceOptions.changesEnv;
   const scaleOut = env
-    ? await createScaleOut(readScaleOutSettings(env), readTencentSettings(env).rateLimit, logger)
+    ? await createScaleOut(
+        readScaleOutSettings(env, { coherent: changeSettings?.callback !== undefined }),
+        readTencentSettings(env).rateLimit,
+        logger,
+        { streamWindow: changeSettings?.streamWindow ?? 10_000 },
+      )
     : undefined;
   const client = clientFor(emulator.url, {
     ...(scaleOut?.budget ? { budget: scaleOut.budget } : { rateLimit: 0 }),
@@ -68,9 +84,13 @@ export async function startService(
     ...(scaleOut?.cache ? { cache: scaleOut.cache } : {}),
     ...(scaleOut?.apqCache ? { apqCache: scaleOut.apqCache } : {}),
     ...(scaleOut?.redis ? { redis: scaleOut.redis } : {}),
+    ...(changeSettings && scaleOut ? { changes: { ...scaleOut.changes, settings: changeSettings } } : {}),
     ...serverOptions,
   });
   const url = await server.listen(0);
+  const callback = changeSettings?.callback;
+  const receiverUrl = callback ? `${new URL(url).origin}${callback.path}` : undefined;
+  if (receiverUrl) emulator.configure({ callbacks: { urls: [receiverUrl], token: callback?.token } });
   // The readiness check makes one upstream call at start: let it land before a test counts calls.
   await server.readiness.checked();
   emulator.resetStats();
@@ -112,6 +132,8 @@ export async function startService(
     server,
     scaleOut,
     url,
+    /** The callback receiver's URL (with `changesEnv`). */
+    receiverUrl,
     userToken,
     adminToken,
     gql,

@@ -2,14 +2,23 @@ import { describe, expect, it } from "vitest";
 import { readScaleOutSettings, readServiceSettings, redactUrl } from "../../src/config.js";
 
 describe("scale-out configuration (Redis, replicas, profile cache)", () => {
-  it("by default shares nothing, has no profile cache and counts one replica", () => {
-    expect(readServiceSettings({}).scaleOut).toEqual({
+  it("by default shares nothing and counts one replica; without the profile-change callback, no profile cache", () => {
+    expect(readScaleOutSettings({})).toEqual({
       redisUrl: undefined,
       redisKeyPrefix: "portrait-graph:",
       replicas: 1,
       redisCommandTimeoutMs: 200,
-      profileCache: { ttlMs: 0, maxEntries: 10_000, maxEntryBytes: 16_384 },
+      profileCache: { ttlMs: 0, staleIfErrorMs: 300_000, maxEntries: 10_000, maxEntryBytes: 16_384 },
     });
+  });
+
+  it("turns the profile cache on by default (60 s TTL) where the profile-change callback keeps it coherent", () => {
+    expect(readServiceSettings({ TIM_CALLBACK_TOKEN: "t0ken" }).scaleOut.profileCache.ttlMs).toBe(60_000);
+    expect(
+      readServiceSettings({ TIM_CALLBACK_TOKEN: "t0ken", PROFILE_CACHE_TTL_MS: "0" }).scaleOut.profileCache.ttlMs,
+    ).toBe(0);
+    // The embedded emulator's development mode calls the service back itself.
+    expect(readServiceSettings({}).changes.callback?.mode).toBe("embedded");
   });
 
   it("reads every variable", () => {
@@ -21,13 +30,14 @@ describe("scale-out configuration (Redis, replicas, profile cache)", () => {
       PROFILE_CACHE_TTL_MS: "30000",
       PROFILE_CACHE_MAX_ENTRIES: "500",
       PROFILE_CACHE_MAX_ENTRY_BYTES: "4096",
+      STALE_IF_ERROR_MS: "120000",
     });
     expect(s).toEqual({
       redisUrl: "rediss://:pw@redis.internal:6380/2",
       redisKeyPrefix: "pg-staging:",
       replicas: 4,
       redisCommandTimeoutMs: 50,
-      profileCache: { ttlMs: 30_000, maxEntries: 500, maxEntryBytes: 4096 },
+      profileCache: { ttlMs: 30_000, staleIfErrorMs: 120_000, maxEntries: 500, maxEntryBytes: 4096 },
     });
   });
 
