@@ -1,12 +1,12 @@
 import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
-import type { ScaleOutSettings } from "../config.js";
+import { redactUrl, type ScaleOutSettings } from "../config.js";
 import type { ProfileCache } from "../profile/cache.js";
 import { MemoryProfileCache } from "../profile/cache.memory.js";
 import { RedisProfileCache } from "../profile/cache.redis.js";
 import type { CallBudget } from "../upstream/budget.js";
 import { RedisBudget } from "../upstream/budget.redis.js";
 import type { Logger } from "./logger.js";
-import { connectRedis, createApqCache, type RedisConnection } from "./redis.js";
+import { connectRedis, connectRedisCluster, createApqCache, type RedisConnection } from "./redis.js";
 
 /** What several replicas share, or nothing: the call budget, the profile cache and the APQ store. */
 export interface ScaleOut {
@@ -32,24 +32,32 @@ export async function createScaleOut(
   logger: Logger,
 ): Promise<ScaleOut> {
   const { ttlMs, maxEntries, maxEntryBytes } = settings.profileCache;
-  if (!settings.redisUrl) {
+  if (!settings.redisUrl && !settings.redisClusterNodes) {
     const cache = ttlMs > 0 ? new MemoryProfileCache({ ttlMs, maxEntries }) : undefined;
     return { budget: undefined, cache, apqCache: undefined, redis: undefined, close: async () => cache?.close() };
   }
   let lastError = 0;
-  const redis = await connectRedis(settings.redisUrl, {
+  // Not redis.url: errors come during the first connection attempts, before `redis` is assigned.
+  const where = settings.redisClusterNodes
+    ? `cluster ${settings.redisClusterNodes.map(redactUrl).join(",")}`
+    : redactUrl(settings.redisUrl!);
+  const connectOptions = {
     keyPrefix: settings.redisKeyPrefix,
     // One line per 10 s while Redis is away, not one per reconnect attempt.
-    onError: (error) => {
+    onError: (error: Error) => {
       if (Date.now() - lastError < 10_000) return;
       lastError = Date.now();
-      logger.warn({ redis: redis.url, error: error.message }, "redis unreachable");
+      logger.warn({ redis: where, error: error.message }, "redis unreachable");
     },
-  });
+  };
+  // REDIS_CLUSTER_NODES: a Redis Cluster, each command routed to its key's master.
+  const redis: RedisConnection = settings.redisClusterNodes
+    ? await connectRedisCluster(settings.redisClusterNodes, connectOptions)
+    : await connectRedis(settings.redisUrl!, connectOptions);
   redis.onStateChange((state) => logger.info({ redis: redis.url, state }, "redis state"));
   const timeoutMs = settings.redisCommandTimeoutMs;
   const budget = new RedisBudget({
-    client: redis.client,
+    client: redis.link,
     keyPrefix: settings.redisKeyPrefix,
     ratePerSecond,
     replicas: settings.replicas,
@@ -64,7 +72,7 @@ export async function createScaleOut(
   const cache =
     ttlMs > 0
       ? new RedisProfileCache({
-          client: redis.client,
+          client: redis.link,
           keyPrefix: settings.redisKeyPrefix,
           ttlMs,
           maxEntryBytes,

@@ -11,7 +11,7 @@ export type { RedisLink } from "../redis/link.js";
 const TIMEOUTS_TO_DEGRADE = 3;
 
 export interface RedisBudgetOptions {
-  /** A connected (or connecting) node-redis client; the budget never closes it. */
+  /** A connected (or connecting) link to Redis or a Redis Cluster; the budget never closes it. */
   client: RedisLink;
   /** Prepended to the budget's keys (`<prefix>budget:<api>`). Default `portrait-graph:`. */
   keyPrefix?: string;
@@ -23,7 +23,7 @@ export interface RedisBudgetOptions {
   replicas?: number;
   /** A Redis round trip slower than this counts as a failure (→ degraded). Default 200. */
   commandTimeoutMs?: number;
-  /** While degraded, how often to PING Redis (besides on every reconnect). Default 1000. */
+  /** While degraded, how often to PING Redis (besides on every reconnect of the link). Default 1000. */
   probeIntervalMs?: number;
 }
 
@@ -37,8 +37,14 @@ export interface RedisBudgetOptions {
  * Callers of one API queue here in arrival order and only the head asks Redis, so what a replica
  * sends Redis depends on the rate, not on how many callers wait. When Redis fails or does not
  * answer within `commandTimeoutMs`, the budget turns `degraded` and grants from the same take-now
- * GCRA run locally at `ratePerSecond ÷ replicas`; it returns to `shared` by itself once a PING
- * succeeds (on every reconnect of the client, and every `probeIntervalMs`).
+ * GCRA run locally at `ratePerSecond ÷ replicas`; it returns to `shared` by itself once the link
+ * is ready and a PING of the node holding each budget key it uses succeeds (on every reconnect of
+ * the link, and every `probeIntervalMs`).
+ *
+ * On a Redis Cluster each API's key lives on one master. The link turns `reconnecting` as soon as
+ * any master drops (see ClusterLink), which turns the budget degraded at once, and `ready` once a
+ * replica has taken over and the link has found it: no call waits on a master that is gone, and
+ * grants are never split between a dead master's last state and its replica's.
  *
  * Limits worth knowing: calls granted locally just before a return to `shared` are unknown to
  * Redis, and a replica that alone lost Redis spends its local share on top of what the others
@@ -60,6 +66,8 @@ export class RedisBudget implements CallBudget {
   readonly #local = new Map<string, Gcra>();
   readonly #queue: SlotQueue;
   readonly #listeners = new Set<(mode: BudgetMode) => void>();
+  /** The keys this budget has drawn from: the probe asks the node of each. */
+  readonly #keys = new Set<string>();
   #closed = false;
   #mode: BudgetMode;
   #probeTimer: NodeJS.Timeout | undefined;
@@ -132,10 +140,12 @@ export class RedisBudget implements CallBudget {
    * the others draw from Redis.
    */
   async #tryShared(api: string): Promise<number | undefined> {
+    const key = `${this.#prefix}budget:${api}`;
+    this.#keys.add(key);
     try {
       const reply = await GCRA.run(
         this.#client,
-        [`${this.#prefix}budget:${api}`],
+        [key],
         [String(this.#intervalUs), String(this.#toleranceUs)],
         this.#timeoutMs,
       );
@@ -183,7 +193,10 @@ export class RedisBudget implements CallBudget {
     this.#probeTimer = undefined;
   }
 
-  /** PINGs Redis; a probe asked for while one is in flight (say, on a reconnect) runs after it. */
+  /**
+   * PINGs the node of every budget key drawn from so far (any node before the first), once the link
+   * is ready; a probe asked for while one is in flight (say, on a reconnect) runs after it.
+   */
   async #probe(): Promise<void> {
     if (this.#probing) {
       this.#probeAgain = true;
@@ -194,8 +207,13 @@ export class RedisBudget implements CallBudget {
       do {
         this.#probeAgain = false;
         if (this.#mode === "shared" || this.#closed) return;
+        if (!this.#client.isReady) continue;
+        const keys = this.#keys.size > 0 ? [...this.#keys] : [undefined];
         try {
-          await withTimeout(this.#client.sendCommand(["PING"]), this.#timeoutMs);
+          await withTimeout(
+            Promise.all(keys.map((key) => this.#client.sendCommand(["PING"], { key }))),
+            this.#timeoutMs,
+          );
           this.#setMode("shared");
         } catch {
           // Still away; the next reconnect or interval tries again.

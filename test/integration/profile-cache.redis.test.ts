@@ -231,7 +231,7 @@ describeRedis("RedisProfileCache", () => {
   const fx = useRedis();
   const caches: RedisProfileCache[] = [];
   const make = (options: Partial<ConstructorParameters<typeof RedisProfileCache>[0]> = {}) => {
-    const cache = new RedisProfileCache({ client: fx.redis.client, keyPrefix: fx.prefix, ttlMs: 60_000, ...options });
+    const cache = new RedisProfileCache({ client: fx.redis.link, keyPrefix: fx.prefix, ttlMs: 60_000, ...options });
     caches.push(cache);
     return cache;
   };
@@ -257,7 +257,7 @@ describeRedis("RedisProfileCache", () => {
   it("an invalidate through one replica voids the entry for every replica at once", async () => {
     const other = await fx.connect();
     const one = make();
-    const two = make({ client: other.client });
+    const two = make({ client: other.link });
     const [alice] = accountsFor("alice");
     await fill(one, alice!, NICK, nick("old"));
     expect((await two.get([alice!], NICK))[0]).toMatchObject({ hit: true });
@@ -267,13 +267,15 @@ describeRedis("RedisProfileCache", () => {
 
   it("answers a whole batch in two round trips: the epoch, then one script over every key it names", async () => {
     let commands = 0;
+    const link = fx.redis.link;
     const counting: RedisLink = {
       get isReady() {
-        return fx.redis.client.isReady;
+        return link.isReady;
       },
-      on: (event, listener) => fx.redis.client.on(event, listener),
-      off: (event, listener) => fx.redis.client.off(event, listener),
-      sendCommand: (args) => (commands++, fx.redis.client.sendCommand(args)),
+      clustered: link.clustered,
+      on: (event, listener) => link.on(event, listener),
+      off: (event, listener) => link.off(event, listener),
+      sendCommand: (args, route) => (commands++, link.sendCommand(args, route)),
     };
     const cache = make({ client: counting });
     const accounts = accountsFor(...Array.from({ length: 100 }, (_, i) => `u${i}`));
@@ -313,7 +315,7 @@ describeRedis("RedisProfileCache", () => {
     try {
       const link = await fx.connect({ url: proxy.url, maxReconnectDelayMs: 100 });
       const errors: string[] = [];
-      const cache = make({ client: link.client });
+      const cache = make({ client: link.link });
       cache.onError((_, operation) => errors.push(operation));
       const other = make(); // a replica that still reaches Redis
       const [alice, bob] = accountsFor("alice", "bob");
