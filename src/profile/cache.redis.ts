@@ -1,6 +1,6 @@
 import { Buffer } from "node:buffer";
 import { DEFAULTS } from "../config/defaults.js";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { LuaScript, withTimeout, type RedisLink } from "../redis/link.js";
 import { groupBySlot } from "../redis/slots.js";
 import { parseJson, stringifyJson } from "../tencent/json.js";
@@ -25,7 +25,7 @@ export interface RedisProfileCacheOptions {
 /*
  * Keys (p = key prefix), each account's keys sharing one hash slot (`{<account>}`), so the keys of
  * one account always live on one node:
- *   p profile:epoch                              INCR'd after an outage in which an invalidate failed
+ *   p profile:epoch                              set anew after an outage (a token never used before)
  *   p profile:{<account>}:v                      the account's version, INCR'd by every change
  *   p profile:{<account>}:e:<epoch>:<tag set>    "<version>:<stored at, ms>:<items as JSON>", with the TTL
  * The tag set is a hash of the tag key, so keys stay short.
@@ -96,6 +96,14 @@ return stored
  * every reconnect and before every lookup. The honest window: until that bump lands, or the entry's
  * TTL ends, other replicas that still reach Redis may serve the entry the failed invalidate should
  * have voided (and store one they fetched before the write). The TTL bounds it.
+ *
+ * A lost connection marks the cache dirty too, even when no invalidate failed: Redis replicates
+ * asynchronously, so when a master dies (Redis Cluster failover, or a Redis restarted from a
+ * snapshot) the last version bumps it acknowledged may be gone from the copy that takes over, and
+ * an entry stored before them would match again. The epoch bump after the loss voids every such
+ * entry. It sets a random epoch rather than INCR, since the epoch key's own last bump may be the
+ * write that was lost: a value seen before must never come back. The cost: after a failover or a
+ * reconnect, the cache starts empty.
  */
 export class RedisProfileCache implements ProfileCache {
   readonly #client: RedisLink;
@@ -105,9 +113,12 @@ export class RedisProfileCache implements ProfileCache {
   readonly #maxEntryBytes: number;
   readonly #timeoutMs: number;
   readonly #errorListeners = new Set<(error: unknown, operation: CacheOperation) => void>();
-  /** Failed invalidates so far, and how many of them an epoch bump has covered: dirty while they differ. */
-  #failedInvalidates = 0;
-  #coveredInvalidates = 0;
+  /**
+   * Failed invalidates and lost connections so far, and how many of them an epoch bump has covered:
+   * dirty while they differ.
+   */
+  #losses = 0;
+  #covered = 0;
   #bumping: Promise<boolean> | undefined;
 
   constructor(options: RedisProfileCacheOptions) {
@@ -119,11 +130,16 @@ export class RedisProfileCache implements ProfileCache {
     this.#maxEntryBytes = options.maxEntryBytes ?? DEFAULTS.profileCache.maxEntryBytes;
     this.#timeoutMs = options.commandTimeoutMs ?? DEFAULTS.redis.commandTimeoutMs;
     this.#client.on("ready", this.#onReady);
+    this.#client.on("reconnecting", this.#onLost);
+    this.#client.on("end", this.#onLost);
   }
 
-  /** True after a failed invalidate, until the epoch bump that makes this replica's cache usable again. */
+  /**
+   * True after a failed invalidate or a lost connection, until the epoch bump that makes this
+   * replica's cache usable again.
+   */
   get dirty(): boolean {
-    return this.#failedInvalidates !== this.#coveredInvalidates;
+    return this.#losses !== this.#covered;
   }
 
   async get(accounts: readonly string[], tagKey: string): Promise<CacheLookup[]> {
@@ -209,7 +225,7 @@ export class RedisProfileCache implements ProfileCache {
       const key = this.#versionKey(account);
       await withTimeout(this.#client.sendCommand(["INCR", key], { key }), this.#timeoutMs);
     } catch (error) {
-      this.#failedInvalidates++;
+      this.#losses++;
       this.#failed(error, "invalidate");
     }
   }
@@ -227,7 +243,13 @@ export class RedisProfileCache implements ProfileCache {
   /** Stops listening to the client; the client stays open. */
   async close(): Promise<void> {
     this.#client.off("ready", this.#onReady);
+    this.#client.off("reconnecting", this.#onLost);
+    this.#client.off("end", this.#onLost);
   }
+
+  readonly #onLost = (): void => {
+    this.#losses++;
+  };
 
   readonly #onReady = (): void => {
     if (this.dirty) void this.#bumpEpoch();
@@ -257,12 +279,13 @@ export class RedisProfileCache implements ProfileCache {
   }
 
   #bumpOnce(): Promise<boolean> {
-    const covers = this.#failedInvalidates;
+    const covers = this.#losses;
     const key = this.#epochKey();
-    this.#bumping ??= withTimeout(this.#client.sendCommand(["INCR", key], { key }), this.#timeoutMs)
+    const epoch = randomBytes(8).toString("hex");
+    this.#bumping ??= withTimeout(this.#client.sendCommand(["SET", key, epoch], { key }), this.#timeoutMs)
       .then(
         () => {
-          this.#coveredInvalidates = Math.max(this.#coveredInvalidates, covers);
+          this.#covered = Math.max(this.#covered, covers);
           return true;
         },
         (error: unknown) => {
