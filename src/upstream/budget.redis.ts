@@ -62,8 +62,10 @@ export class RedisBudget implements CallBudget {
   readonly #intervalUs: number;
   readonly #toleranceUs: number;
   readonly #burst: number;
-  /** This replica's share while degraded: one GCRA per API, on this process's clock. */
+  /** This replica's share while degraded: one GCRA per API, on this process's clock, anew each time. */
   readonly #local = new Map<string, Gcra>();
+  /** When this replica last turned degraded (performance.now()). */
+  #degradedAt = performance.now();
   readonly #queue: SlotQueue;
   readonly #listeners = new Set<(mode: BudgetMode) => void>();
   /** The keys this budget has drawn from: the probe asks the node of each. */
@@ -160,11 +162,19 @@ export class RedisBudget implements CallBudget {
     }
   }
 
-  /** The same take-now GCRA on this process's clock, at this replica's share of the rate. */
+  /**
+   * The same take-now GCRA on this process's clock, at this replica's share of the rate. Its first
+   * grant comes one local interval after the budget turned degraded, not at once: the calls this
+   * replica drew from Redis just before already spent the current second, and every replica turns
+   * degraded at about the same moment when a Redis (or the budget's master) goes, so grants at once
+   * would be REPLICAS extra calls on top of them.
+   */
   #tryLocal(api: string): number {
     let gcra = this.#local.get(api);
     if (!gcra) {
-      gcra = new Gcra(this.#rate / this.#replicas, this.#burst);
+      const share = this.#rate / this.#replicas;
+      gcra = new Gcra(share, this.#burst);
+      gcra.holdUntil(this.#degradedAt + 1000 / share);
       this.#local.set(api, gcra);
     }
     return gcra.take(performance.now());
@@ -173,8 +183,11 @@ export class RedisBudget implements CallBudget {
   #setMode(mode: BudgetMode): void {
     if (this.#mode === mode || this.#closed) return;
     this.#mode = mode;
-    if (mode === "degraded") this.#startProbing();
-    else this.#stopProbing();
+    if (mode === "degraded") {
+      this.#degradedAt = performance.now();
+      this.#local.clear();
+      this.#startProbing();
+    } else this.#stopProbing();
     for (const listener of this.#listeners) listener(mode);
   }
 

@@ -149,6 +149,21 @@ describe("RedisBudget (against a scripted Redis)", () => {
     await budget.close();
   });
 
+  it("turning degraded, the local share grants its first slot one local interval later, not at once", async () => {
+    const redis = new FakeRedis();
+    // Local share: 30 ÷ 3 = 10/s, one slot per 100 ms.
+    const budget = new RedisBudget({ client: redis, ratePerSecond: 30, replicas: 3, probeIntervalMs: 60_000 });
+    const lost = performance.now();
+    redis.emit("reconnecting");
+    const first = await budget.acquire(API);
+    const second = await budget.acquire(API);
+    // The second already went to grants drawn from Redis just before; every replica degrades at once.
+    expect(first - lost).toBeGreaterThanOrEqual(99);
+    expect(second - first).toBeGreaterThanOrEqual(99);
+    expect(redis.pending).toHaveLength(0);
+    await budget.close();
+  });
+
   it("a Redis that stops answering costs three command timeouts in a row, then the local share serves", async () => {
     const redis = new FakeRedis();
     const budget = new RedisBudget({ client: redis, ratePerSecond: 100, commandTimeoutMs: 30 });
