@@ -107,7 +107,7 @@ describeRedisCluster("on a Redis Cluster (3 masters)", () => {
 
   describe("the shared budget, through three service replicas", () => {
     const BUDGET = 20; // portrait_get calls/s for the three together, and the emulator's own cap
-    const SECONDS = 2;
+    const SECONDS = 3;
     let emulator: Emulator;
     const replicas: Service[] = [];
     const accounts = Array.from({ length: 400 }, (_, i) => `clu${i}`);
@@ -130,6 +130,13 @@ describeRedisCluster("on a Redis Cluster (3 masters)", () => {
     });
 
     it("no 60007 reaches the emulator however the replicas share it, and every answer is right", async () => {
+      // On a busy machine a replica may still be discovering the cluster when it starts listening.
+      await vi.waitFor(
+        () => expect(replicas.map((r) => r.client.budget.mode)).toEqual(["shared", "shared", "shared"]),
+        {
+          timeout: 10_000,
+        },
+      );
       const pools = replicas.map((r) => new Pool(new URL(r.url).origin, { connections: 8 }));
       emulator.resetStats();
       const started = Date.now();
@@ -163,7 +170,7 @@ describeRedisCluster("on a Redis Cluster (3 masters)", () => {
       expect(gets.filter((c) => c.outcome === 60007)).toEqual([]);
       // The budget was the limit, drawn from the cluster by all three: shared, and mostly used.
       expect(answered).toBeGreaterThan(2 * gets.length);
-      expect(gets.length).toBeGreaterThanOrEqual(0.4 * BUDGET * SECONDS);
+      expect(gets.length).toBeGreaterThanOrEqual(0.3 * BUDGET * SECONDS);
       for (const replica of replicas) expect(replica.client.budget.mode).toBe("shared");
     });
   });

@@ -101,6 +101,24 @@ process.once("exit", () => {
 export async function startRedisCluster(
   options: { masters?: number; replicasPerMaster?: number; nodeTimeoutMs?: number } = {},
 ): Promise<LocalRedisCluster> {
+  // A port picked free can be taken by someone else before redis-server binds it (another test
+  // file starts a cluster at the same time): the node exits, and a fresh set of ports is tried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (!(error instanceof NodeExitedError) || attempt === 3) throw error;
+    }
+  }
+}
+
+class NodeExitedError extends Error {}
+
+async function startOnce(options: {
+  masters?: number;
+  replicasPerMaster?: number;
+  nodeTimeoutMs?: number;
+}): Promise<LocalRedisCluster> {
   const masters = options.masters ?? 3;
   const replicas = options.replicasPerMaster ?? 0;
   const count = masters * (1 + replicas);
@@ -128,10 +146,13 @@ export async function startRedisCluster(
           "--dir", nodeDir,
           "--save", "",
           "--appendonly", "no",
+          // A replica's first sync starts at once (the default waits 5 s for more replicas to join it).
+          "--repl-diskless-sync-delay", "0",
           "--protected-mode", "no",
           "--loglevel", "warning",
         ], // prettier-ignore
-        { stdio: ["ignore", "ignore", "pipe"] },
+        // The log (warnings only) goes to stdout: kept, to say why a node that exits did.
+        { stdio: ["ignore", "pipe", "pipe"] },
       );
       alive.add(child);
       child.once("exit", () => alive.delete(child));
@@ -193,7 +214,8 @@ async function freePorts(n: number): Promise<number[]> {
 }
 
 async function command(port: number, args: string[]): Promise<unknown> {
-  const client = createClient({ socket: { host: "127.0.0.1", port, connectTimeout: 1000, reconnectStrategy: false } });
+  // A generous connect timeout: six servers starting on a busy 2-core machine can take a while to accept.
+  const client = createClient({ socket: { host: "127.0.0.1", port, connectTimeout: 5000, reconnectStrategy: false } });
   client.on("error", () => {});
   await client.connect();
   try {
@@ -203,19 +225,20 @@ async function command(port: number, args: string[]): Promise<unknown> {
   }
 }
 
-/** Resolves once the node answers PING; rejects with its stderr if it exits first. */
+/** Resolves once the node answers PING; rejects with its output if it exits first. */
 async function answering(node: ClusterNode): Promise<void> {
-  let stderr = "";
-  node.process.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  let output = "";
+  for (const stream of [node.process.stdout, node.process.stderr])
+    stream?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-2000)));
   for (let i = 0; i < 200; i++) {
-    if (node.process.exitCode !== null) throw new Error(`redis-server on ${node.port} exited: ${stderr}`);
+    if (node.process.exitCode !== null) throw new NodeExitedError(`redis-server on ${node.port} exited: ${output}`);
     try {
       if ((await command(node.port, ["PING"])) === "PONG") return;
     } catch {
       await sleep(25);
     }
   }
-  throw new Error(`redis-server on ${node.port} did not answer: ${stderr}`);
+  throw new Error(`redis-server on ${node.port} did not answer: ${output}`);
 }
 
 /** Every node sees the cluster as ok, and every replica has synced with its master once. */
@@ -223,11 +246,15 @@ async function settled(nodes: readonly ClusterNode[], withReplicas: boolean): Pr
   for (let i = 0; i < 400; i++) {
     const states = await Promise.all(
       nodes.map(async (node) => {
-        const info = String(await command(node.port, ["CLUSTER", "INFO"]));
-        if (!info.includes("cluster_state:ok")) return false;
-        if (!withReplicas) return true;
-        const replication = String(await command(node.port, ["INFO", "replication"]));
-        return replication.includes("role:master") || replication.includes("master_link_status:up");
+        try {
+          const info = String(await command(node.port, ["CLUSTER", "INFO"]));
+          if (!info.includes("cluster_state:ok")) return false;
+          if (!withReplicas) return true;
+          const replication = String(await command(node.port, ["INFO", "replication"]));
+          return replication.includes("role:master") || replication.includes("master_link_status:up");
+        } catch {
+          return false; // busy: asked again
+        }
       }),
     );
     if (states.every(Boolean)) return;
