@@ -33,7 +33,7 @@ export interface LocalRedisCluster {
   command(port: number, args: string[]): Promise<unknown>;
   /** The master that serves `key` now, as its port (asked of a live node with CLUSTER KEYSLOT and CLUSTER SLOTS). */
   masterOf(key: string): Promise<number>;
-  /** SIGKILL one node (a crash: no goodbye to the cluster); resolves once the process is gone. */
+  /** SIGKILL one node's server (a crash: no goodbye to the cluster); resolves once it is gone. */
   kill(port: number): Promise<void>;
   /** Kills every node and removes their directories. */
   close(): Promise<void>;
@@ -82,11 +82,15 @@ export function useRedisCluster(options: Parameters<typeof startRedisCluster>[0]
   };
 }
 
-const alive = new Set<ChildProcess>();
-// A test worker that dies without its afterAll must not leave Redis servers behind.
-process.once("exit", () => {
-  for (const child of alive) child.kill("SIGKILL");
-});
+/**
+ * redis-server under a small sh watchdog: the server is killed (SIGKILL) when the watchdog's stdin
+ * closes, which happens when `stop()` closes it and also when the test worker dies in any way (a
+ * timeout's SIGKILL included), so no run leaves Redis servers behind. The watchdog exits when the
+ * server does, for whatever reason.
+ */
+// (A background list reads /dev/null unless told otherwise: hence stdin kept as fd 3 for `cat`.)
+const WATCHDOG =
+  'exec 3<&0; "$0" "$@" < /dev/null & pid=$!; (cat <&3 > /dev/null; kill -9 $pid 2> /dev/null) & wait $pid';
 
 /**
  * A Redis Cluster on loopback, from the `redis-server` binary: `masters` masters, each with
@@ -135,8 +139,9 @@ async function startOnce(options: {
       const nodeDir = join(dir, String(port));
       await mkdir(nodeDir);
       const child = spawn(
-        REDIS_SERVER,
+        "/bin/sh",
         [
+          "-c", WATCHDOG, REDIS_SERVER,
           "--port", String(port),
           "--cluster-port", String(ports[2 * i + 1]),
           "--bind", "127.0.0.1",
@@ -152,10 +157,8 @@ async function startOnce(options: {
           "--loglevel", "warning",
         ], // prettier-ignore
         // The log (warnings only) goes to stdout: kept, to say why a node that exits did.
-        { stdio: ["ignore", "pipe", "pipe"] },
+        { stdio: ["pipe", "pipe", "pipe"] },
       );
-      alive.add(child);
-      child.once("exit", () => alive.delete(child));
       nodes.push({ port, address: `127.0.0.1:${port}`, process: child });
     }
     await Promise.all(nodes.map((node) => answering(node)));
@@ -276,9 +279,10 @@ function run(file: string, args: string[]): Promise<string> {
   });
 }
 
+/** Kills the node's server (SIGKILL, through its watchdog) and resolves once both are gone. */
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, "exit");
-  child.kill("SIGKILL");
+  child.stdin?.end();
   await exited;
 }
