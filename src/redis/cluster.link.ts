@@ -22,6 +22,12 @@ export interface ClusterLinkOptions {
   refreshMs?: number;
   /** Before the first discovery succeeds (no seed node answered yet): the wait before attempt `n` (0-based). */
   retryDelayMs?: (attempt: number) => number;
+  /**
+   * One discovery attempt at most: node-redis waits for a connection to every master it is told
+   * of, forever if one is dead (a start during a failover), so a longer attempt is abandoned and
+   * the topology read afresh. Default 5000 ms.
+   */
+  attemptTimeoutMs?: number;
 }
 
 /** A command sent before the cluster's topology is known: it fails at once, as an offline client's would. */
@@ -57,6 +63,7 @@ export class ClusterLink extends EventEmitter implements RedisLink {
   readonly #cluster: RedisClusterLike;
   readonly #refreshMs: number;
   readonly #retryDelayMs: (attempt: number) => number;
+  readonly #attemptTimeoutMs: number;
   #connected = false;
   #ready = false;
   #closed = false;
@@ -69,6 +76,7 @@ export class ClusterLink extends EventEmitter implements RedisLink {
     this.#cluster = cluster;
     this.#refreshMs = options.refreshMs ?? DEFAULTS.redis.clusterRefreshMs;
     this.#retryDelayMs = options.retryDelayMs ?? (() => DEFAULTS.redis.maxReconnectDelayMs);
+    this.#attemptTimeoutMs = options.attemptTimeoutMs ?? 5 * DEFAULTS.redis.connectTimeoutMs;
     for (const event of ["node-reconnecting", "node-error", "node-disconnect", "node-ready", "node-connect"])
       cluster.on(event, () => this.#check());
   }
@@ -89,16 +97,28 @@ export class ClusterLink extends EventEmitter implements RedisLink {
   start(): Promise<boolean> {
     this.#started ??= (async () => {
       for (let attempt = 0; !this.#closed; attempt++) {
+        let timer: NodeJS.Timeout | undefined;
         try {
-          await this.#cluster.connect();
+          const connecting = this.#cluster.connect();
+          connecting.catch(() => {}); // abandoned below when it takes too long
+          await Promise.race([
+            connecting,
+            new Promise((_, reject) => {
+              timer = setTimeout(() => reject(new Error("discovery took too long")), this.#attemptTimeoutMs);
+            }),
+          ]);
           if (this.#closed) return false;
           this.#connected = true;
           this.#check();
           return true;
         } catch {
-          // The cluster client emitted the cause as 'error'; try again after the back-off.
+          // The cluster client emitted the cause as 'error' (or is still waiting on a dead node:
+          // destroy it, which ends the attempt); try again after the back-off.
           if (this.#closed) return false;
+          if (this.#cluster.isOpen) this.#cluster.destroy();
           await new Promise((resolve) => setTimeout(resolve, this.#retryDelayMs(attempt)).unref());
+        } finally {
+          clearTimeout(timer);
         }
       }
       return false;
