@@ -78,8 +78,10 @@ export const DEFAULTS = {
     /** How long start-up waits for the first connection before going on without Redis. */
     initialWaitMs: 1_000,
     maxReconnectDelayMs: 2_000,
-    /** While degraded, how often the shared budget PINGs Redis. */
+    /** While degraded, how often the shared budget asks Redis whether it answers again. */
     probeIntervalMs: 1_000,
+    /** Redis Cluster: while a master is unreachable, how often the topology is read again to find its replacement. */
+    clusterRefreshMs: 250,
   },
   profileCache: {
     /** PROFILE_CACHE_TTL_MS without the profile-change callback: 0, no cache (other writers' changes would go unseen). */

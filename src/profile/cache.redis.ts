@@ -1,13 +1,14 @@
 import { Buffer } from "node:buffer";
 import { DEFAULTS } from "../config/defaults.js";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { LuaScript, withTimeout, type RedisLink } from "../redis/link.js";
+import { groupBySlot } from "../redis/slots.js";
 import { parseJson, stringifyJson } from "../tencent/json.js";
 import type { WireItem } from "../tencent/portrait.js";
 import type { CacheEntry, CacheLookup, CacheOperation, ProfileCache } from "./cache.js";
 
 export interface RedisProfileCacheOptions {
-  /** A connected (or connecting) node-redis client; the cache never closes it. */
+  /** A connected (or connecting) link to Redis or a Redis Cluster; the cache never closes it. */
   client: RedisLink;
   /** Prepended to every key. Default `portrait-graph:`. */
   keyPrefix?: string;
@@ -22,9 +23,9 @@ export interface RedisProfileCacheOptions {
 }
 
 /*
- * Keys (p = key prefix), each account's keys sharing one hash slot (`{<account>}`), so every
- * script touches one slot per account and the layout works on Redis Cluster too:
- *   p profile:epoch                              INCR'd after an outage in which an invalidate failed
+ * Keys (p = key prefix), each account's keys sharing one hash slot (`{<account>}`), so the keys of
+ * one account always live on one node:
+ *   p profile:epoch                              set anew after an outage (a token never used before)
  *   p profile:{<account>}:v                      the account's version, INCR'd by every change
  *   p profile:{<account>}:e:<epoch>:<tag set>    "<version>:<stored at, ms>:<items as JSON>", with the TTL
  * The tag set is a hash of the tag key, so keys stay short.
@@ -38,6 +39,8 @@ export interface RedisProfileCacheOptions {
 /**
  * Lookups: KEYS are, per account, its version key then its entry key (under the epoch read just
  * before). Returns Redis's time (ms), then per account its version and entry (if stamped with it).
+ * On a single Redis one call takes a whole batch; on a cluster, one call per hash slot (a script may
+ * only touch one slot there), all sent at once.
  */
 const GET = new LuaScript(`
 local t = redis.call('TIME')
@@ -93,6 +96,14 @@ return stored
  * every reconnect and before every lookup. The honest window: until that bump lands, or the entry's
  * TTL ends, other replicas that still reach Redis may serve the entry the failed invalidate should
  * have voided (and store one they fetched before the write). The TTL bounds it.
+ *
+ * A lost connection marks the cache dirty too, even when no invalidate failed: Redis replicates
+ * asynchronously, so when a master dies (Redis Cluster failover, or a Redis restarted from a
+ * snapshot) the last version bumps it acknowledged may be gone from the copy that takes over, and
+ * an entry stored before them would match again. The epoch bump after the loss voids every such
+ * entry. It sets a random epoch rather than INCR, since the epoch key's own last bump may be the
+ * write that was lost: a value seen before must never come back. The cost: after a failover or a
+ * reconnect, the cache starts empty.
  */
 export class RedisProfileCache implements ProfileCache {
   readonly #client: RedisLink;
@@ -102,9 +113,12 @@ export class RedisProfileCache implements ProfileCache {
   readonly #maxEntryBytes: number;
   readonly #timeoutMs: number;
   readonly #errorListeners = new Set<(error: unknown, operation: CacheOperation) => void>();
-  /** Failed invalidates so far, and how many of them an epoch bump has covered: dirty while they differ. */
-  #failedInvalidates = 0;
-  #coveredInvalidates = 0;
+  /**
+   * Failed invalidates and lost connections so far, and how many of them an epoch bump has covered:
+   * dirty while they differ.
+   */
+  #losses = 0;
+  #covered = 0;
   #bumping: Promise<boolean> | undefined;
 
   constructor(options: RedisProfileCacheOptions) {
@@ -116,11 +130,16 @@ export class RedisProfileCache implements ProfileCache {
     this.#maxEntryBytes = options.maxEntryBytes ?? DEFAULTS.profileCache.maxEntryBytes;
     this.#timeoutMs = options.commandTimeoutMs ?? DEFAULTS.redis.commandTimeoutMs;
     this.#client.on("ready", this.#onReady);
+    this.#client.on("reconnecting", this.#onLost);
+    this.#client.on("end", this.#onLost);
   }
 
-  /** True after a failed invalidate, until the epoch bump that makes this replica's cache usable again. */
+  /**
+   * True after a failed invalidate or a lost connection, until the epoch bump that makes this
+   * replica's cache usable again.
+   */
   get dirty(): boolean {
-    return this.#failedInvalidates !== this.#coveredInvalidates;
+    return this.#losses !== this.#covered;
   }
 
   async get(accounts: readonly string[], tagKey: string): Promise<CacheLookup[]> {
@@ -128,25 +147,44 @@ export class RedisProfileCache implements ProfileCache {
     if (accounts.length === 0) return [];
     if (this.dirty && !(await this.#bumpEpoch())) return unavailable();
     let epoch: string;
-    let reply: unknown;
+    /** Per account, Redis's time (of the node that holds it), its version and its entry if stamped with it. */
+    const found: [now: number, version: unknown, entry: unknown][] = [];
     try {
-      const stored = await withTimeout(this.#client.sendCommand(["GET", this.#epochKey()]), this.#timeoutMs);
+      const stored = await withTimeout(
+        this.#client.sendCommand(["GET", this.#epochKey()], { key: this.#epochKey() }),
+        this.#timeoutMs,
+      );
       epoch = typeof stored === "string" ? stored : "0";
       const tags = tagHash(tagKey);
-      const keys = accounts.flatMap((account) => [this.#versionKey(account), this.#entryKey(account, epoch, tags)]);
-      reply = await GET.run(this.#client, keys, [], this.#timeoutMs);
+      const groups = groupBySlot(
+        accounts.map((account, index) => ({ index, key: this.#versionKey(account) })),
+        (item) => item.key,
+        this.#client.clustered,
+      );
+      const replies = await Promise.all(
+        groups.map((group) =>
+          GET.run(
+            this.#client,
+            group.flatMap(({ index, key }) => [key, this.#entryKey(accounts[index]!, epoch, tags)]),
+            [],
+            this.#timeoutMs,
+          ),
+        ),
+      );
+      groups.forEach((group, g) => {
+        const [now, ...pairs] = replies[g] as [number, ...unknown[]];
+        group.forEach(({ index }, i) => (found[index] = [Number(now), pairs[2 * i], pairs[2 * i + 1]]));
+      });
     } catch (error) {
       this.#failed(error, "get");
       return unavailable();
     }
-    const [now, ...pairs] = reply as [number, ...(string | null | false)[]];
     return accounts.map((_, i): CacheLookup => {
-      const version = String(pairs[2 * i]);
-      const token = `${epoch}:${version}`;
-      const entry = pairs[2 * i + 1];
+      const [now, version, entry] = found[i]!;
+      const token = `${epoch}:${String(version)}`;
       if (typeof entry !== "string") return { hit: false, version: token };
       const at = entry.indexOf(":");
-      const ageMs = Math.max(0, Number(now) - Number(entry.slice(0, at)));
+      const ageMs = Math.max(0, now - Number(entry.slice(0, at)));
       const items = parseJson(entry.slice(at + 1)) as WireItem[];
       if (ageMs <= this.#ttlMs) return { hit: true, items };
       return { hit: false, version: token, stale: { items, ageMs } };
@@ -155,18 +193,28 @@ export class RedisProfileCache implements ProfileCache {
 
   async set(entries: readonly CacheEntry[]): Promise<void> {
     if (this.dirty && !(await this.#bumpEpoch())) return;
-    const keys: string[] = [];
-    const args: string[] = [String(Math.max(this.#ttlMs, this.#staleMs))];
+    const stores: { keys: [string, string]; args: [string, string] }[] = [];
     for (const { account, tagKey, version, items } of entries) {
       const json = stringifyJson(items);
       if (Buffer.byteLength(json) > this.#maxEntryBytes) continue;
       const split = version.indexOf(":");
-      keys.push(this.#versionKey(account), this.#entryKey(account, version.slice(0, split), tagHash(tagKey)));
-      args.push(version.slice(split + 1), json);
+      stores.push({
+        keys: [this.#versionKey(account), this.#entryKey(account, version.slice(0, split), tagHash(tagKey))],
+        args: [version.slice(split + 1), json],
+      });
     }
-    if (keys.length === 0) return;
+    const lifetime = String(Math.max(this.#ttlMs, this.#staleMs));
     try {
-      await SET.run(this.#client, keys, args, this.#timeoutMs);
+      await Promise.all(
+        groupBySlot(stores, (store) => store.keys[0], this.#client.clustered).map((group) =>
+          SET.run(
+            this.#client,
+            group.flatMap((store) => store.keys),
+            [lifetime, ...group.flatMap((store) => store.args)],
+            this.#timeoutMs,
+          ),
+        ),
+      );
     } catch (error) {
       this.#failed(error, "set");
     }
@@ -174,9 +222,10 @@ export class RedisProfileCache implements ProfileCache {
 
   async invalidate(account: string): Promise<void> {
     try {
-      await withTimeout(this.#client.sendCommand(["INCR", this.#versionKey(account)]), this.#timeoutMs);
+      const key = this.#versionKey(account);
+      await withTimeout(this.#client.sendCommand(["INCR", key], { key }), this.#timeoutMs);
     } catch (error) {
-      this.#failedInvalidates++;
+      this.#losses++;
       this.#failed(error, "invalidate");
     }
   }
@@ -194,7 +243,13 @@ export class RedisProfileCache implements ProfileCache {
   /** Stops listening to the client; the client stays open. */
   async close(): Promise<void> {
     this.#client.off("ready", this.#onReady);
+    this.#client.off("reconnecting", this.#onLost);
+    this.#client.off("end", this.#onLost);
   }
+
+  readonly #onLost = (): void => {
+    this.#losses++;
+  };
 
   readonly #onReady = (): void => {
     if (this.dirty) void this.#bumpEpoch();
@@ -224,11 +279,13 @@ export class RedisProfileCache implements ProfileCache {
   }
 
   #bumpOnce(): Promise<boolean> {
-    const covers = this.#failedInvalidates;
-    this.#bumping ??= withTimeout(this.#client.sendCommand(["INCR", this.#epochKey()]), this.#timeoutMs)
+    const covers = this.#losses;
+    const key = this.#epochKey();
+    const epoch = randomBytes(8).toString("hex");
+    this.#bumping ??= withTimeout(this.#client.sendCommand(["SET", key, epoch], { key }), this.#timeoutMs)
       .then(
         () => {
-          this.#coveredInvalidates = Math.max(this.#coveredInvalidates, covers);
+          this.#covered = Math.max(this.#covered, covers);
           return true;
         },
         (error: unknown) => {

@@ -1,5 +1,5 @@
 import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
-import type { ScaleOutSettings } from "../config.js";
+import { redactUrl, type ScaleOutSettings } from "../config.js";
 import type { ProfileCache } from "../profile/cache.js";
 import { MemoryProfileCache } from "../profile/cache.memory.js";
 import { RedisProfileCache } from "../profile/cache.redis.js";
@@ -10,7 +10,7 @@ import { RedisChangeStream } from "../profile/changes/stream.redis.js";
 import type { CallBudget } from "../upstream/budget.js";
 import { RedisBudget } from "../upstream/budget.redis.js";
 import type { Logger } from "./logger.js";
-import { connectRedis, createApqCache, type RedisConnection } from "./redis.js";
+import { connectRedis, connectRedisCluster, createApqCache, type RedisConnection } from "./redis.js";
 
 /** What several replicas share, or nothing: the call budget, the profile cache, the APQ store, the change stream. */
 export interface ScaleOut {
@@ -40,7 +40,7 @@ export async function createScaleOut(
 ): Promise<ScaleOut> {
   const { ttlMs, staleIfErrorMs, maxEntries, maxEntryBytes } = settings.profileCache;
   const window = options.streamWindow ?? DEFAULTS.changes.streamWindow;
-  if (!settings.redisUrl) {
+  if (!settings.redisUrl && !settings.redisClusterNodes) {
     const cache = ttlMs > 0 ? new MemoryProfileCache({ ttlMs, staleMs: staleIfErrorMs, maxEntries }) : undefined;
     const changes = { ledger: new LocalChangeLedger(), stream: new LocalChangeStream({ window }) };
     return {
@@ -56,19 +56,27 @@ export async function createScaleOut(
     };
   }
   let lastError = 0;
-  const redis = await connectRedis(settings.redisUrl, {
+  // Not redis.url: errors come during the first connection attempts, before `redis` is assigned.
+  const where = settings.redisClusterNodes
+    ? `cluster ${settings.redisClusterNodes.map(redactUrl).join(",")}`
+    : redactUrl(settings.redisUrl!);
+  const connectOptions = {
     keyPrefix: settings.redisKeyPrefix,
     // One line per 10 s while Redis is away, not one per reconnect attempt.
-    onError: (error) => {
+    onError: (error: Error) => {
       if (Date.now() - lastError < 10_000) return;
       lastError = Date.now();
-      logger.warn({ redis: redis.url, error: error.message }, "redis unreachable");
+      logger.warn({ redis: where, error: error.message }, "redis unreachable");
     },
-  });
+  };
+  // REDIS_CLUSTER_NODES: a Redis Cluster, each command routed to its key's master.
+  const redis: RedisConnection = settings.redisClusterNodes
+    ? await connectRedisCluster(settings.redisClusterNodes, connectOptions)
+    : await connectRedis(settings.redisUrl!, connectOptions);
   redis.onStateChange((state) => logger.info({ redis: redis.url, state }, "redis state"));
   const timeoutMs = settings.redisCommandTimeoutMs;
   const budget = new RedisBudget({
-    client: redis.client,
+    client: redis.link,
     keyPrefix: settings.redisKeyPrefix,
     ratePerSecond,
     replicas: settings.replicas,
@@ -83,7 +91,7 @@ export async function createScaleOut(
   const cache =
     ttlMs > 0
       ? new RedisProfileCache({
-          client: redis.client,
+          client: redis.link,
           keyPrefix: settings.redisKeyPrefix,
           ttlMs,
           staleMs: staleIfErrorMs,
@@ -103,11 +111,12 @@ export async function createScaleOut(
   });
   const apqCache = createApqCache(redis.client, settings.redisKeyPrefix, { commandTimeoutMs: timeoutMs });
   // The change stream's reader blocks on XREAD: a connection of its own, never the shared one.
-  const reader = await connectRedis(settings.redisUrl, { keyPrefix: settings.redisKeyPrefix });
+  // On a cluster, a duplicate client that goes only to the stream's master (following failovers).
+  const reader = await redis.duplicate();
   let lastStreamError = 0;
   const stream = new RedisChangeStream({
-    client: redis.client,
-    reader: reader.client,
+    client: redis.link,
+    reader: reader.link,
     keyPrefix: settings.redisKeyPrefix,
     window,
     commandTimeoutMs: timeoutMs,
@@ -121,7 +130,7 @@ export async function createScaleOut(
     },
   });
   const ledger = new RedisChangeLedger({
-    client: redis.client,
+    client: redis.link,
     keyPrefix: settings.redisKeyPrefix,
     commandTimeoutMs: timeoutMs,
   });

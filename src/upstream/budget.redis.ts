@@ -11,7 +11,7 @@ export type { RedisLink } from "../redis/link.js";
 const TIMEOUTS_TO_DEGRADE = 3;
 
 export interface RedisBudgetOptions {
-  /** A connected (or connecting) node-redis client; the budget never closes it. */
+  /** A connected (or connecting) link to Redis or a Redis Cluster; the budget never closes it. */
   client: RedisLink;
   /** Prepended to the budget's keys (`<prefix>budget:<api>`). Default `portrait-graph:`. */
   keyPrefix?: string;
@@ -23,7 +23,7 @@ export interface RedisBudgetOptions {
   replicas?: number;
   /** A Redis round trip slower than this counts as a failure (→ degraded). Default 200. */
   commandTimeoutMs?: number;
-  /** While degraded, how often to PING Redis (besides on every reconnect). Default 1000. */
+  /** While degraded, how often to PING Redis (besides on every reconnect of the link). Default 1000. */
   probeIntervalMs?: number;
 }
 
@@ -37,8 +37,14 @@ export interface RedisBudgetOptions {
  * Callers of one API queue here in arrival order and only the head asks Redis, so what a replica
  * sends Redis depends on the rate, not on how many callers wait. When Redis fails or does not
  * answer within `commandTimeoutMs`, the budget turns `degraded` and grants from the same take-now
- * GCRA run locally at `ratePerSecond ÷ replicas`; it returns to `shared` by itself once a PING
- * succeeds (on every reconnect of the client, and every `probeIntervalMs`).
+ * GCRA run locally at `ratePerSecond ÷ replicas`; it returns to `shared` by itself once the link
+ * is ready and a PING of the node holding each budget key it uses succeeds (on every reconnect of
+ * the link, and every `probeIntervalMs`).
+ *
+ * On a Redis Cluster each API's key lives on one master. The link turns `reconnecting` as soon as
+ * any master drops (see ClusterLink), which turns the budget degraded at once, and `ready` once a
+ * replica has taken over and the link has found it: no call waits on a master that is gone, and
+ * grants are never split between a dead master's last state and its replica's.
  *
  * Limits worth knowing: calls granted locally just before a return to `shared` are unknown to
  * Redis, and a replica that alone lost Redis spends its local share on top of what the others
@@ -56,10 +62,14 @@ export class RedisBudget implements CallBudget {
   readonly #intervalUs: number;
   readonly #toleranceUs: number;
   readonly #burst: number;
-  /** This replica's share while degraded: one GCRA per API, on this process's clock. */
+  /** This replica's share while degraded: one GCRA per API, on this process's clock, anew each time. */
   readonly #local = new Map<string, Gcra>();
+  /** When this replica last turned degraded (performance.now()). */
+  #degradedAt = performance.now();
   readonly #queue: SlotQueue;
   readonly #listeners = new Set<(mode: BudgetMode) => void>();
+  /** The keys this budget has drawn from: the probe asks the node of each. */
+  readonly #keys = new Set<string>();
   #closed = false;
   #mode: BudgetMode;
   #probeTimer: NodeJS.Timeout | undefined;
@@ -132,10 +142,12 @@ export class RedisBudget implements CallBudget {
    * the others draw from Redis.
    */
   async #tryShared(api: string): Promise<number | undefined> {
+    const key = `${this.#prefix}budget:${api}`;
+    this.#keys.add(key);
     try {
       const reply = await GCRA.run(
         this.#client,
-        [`${this.#prefix}budget:${api}`],
+        [key],
         [String(this.#intervalUs), String(this.#toleranceUs)],
         this.#timeoutMs,
       );
@@ -150,11 +162,19 @@ export class RedisBudget implements CallBudget {
     }
   }
 
-  /** The same take-now GCRA on this process's clock, at this replica's share of the rate. */
+  /**
+   * The same take-now GCRA on this process's clock, at this replica's share of the rate. Its first
+   * grant comes one local interval after the budget turned degraded, not at once: the calls this
+   * replica drew from Redis just before already spent the current second, and every replica turns
+   * degraded at about the same moment when a Redis (or the budget's master) goes, so grants at once
+   * would be REPLICAS extra calls on top of them.
+   */
   #tryLocal(api: string): number {
     let gcra = this.#local.get(api);
     if (!gcra) {
-      gcra = new Gcra(this.#rate / this.#replicas, this.#burst);
+      const share = this.#rate / this.#replicas;
+      gcra = new Gcra(share, this.#burst);
+      gcra.holdUntil(this.#degradedAt + 1000 / share);
       this.#local.set(api, gcra);
     }
     return gcra.take(performance.now());
@@ -163,8 +183,11 @@ export class RedisBudget implements CallBudget {
   #setMode(mode: BudgetMode): void {
     if (this.#mode === mode || this.#closed) return;
     this.#mode = mode;
-    if (mode === "degraded") this.#startProbing();
-    else this.#stopProbing();
+    if (mode === "degraded") {
+      this.#degradedAt = performance.now();
+      this.#local.clear();
+      this.#startProbing();
+    } else this.#stopProbing();
     for (const listener of this.#listeners) listener(mode);
   }
 
@@ -183,7 +206,10 @@ export class RedisBudget implements CallBudget {
     this.#probeTimer = undefined;
   }
 
-  /** PINGs Redis; a probe asked for while one is in flight (say, on a reconnect) runs after it. */
+  /**
+   * PINGs the node of every budget key drawn from so far (any node before the first), once the link
+   * is ready; a probe asked for while one is in flight (say, on a reconnect) runs after it.
+   */
   async #probe(): Promise<void> {
     if (this.#probing) {
       this.#probeAgain = true;
@@ -194,8 +220,13 @@ export class RedisBudget implements CallBudget {
       do {
         this.#probeAgain = false;
         if (this.#mode === "shared" || this.#closed) return;
+        if (!this.#client.isReady) continue;
+        const keys = this.#keys.size > 0 ? [...this.#keys] : [undefined];
         try {
-          await withTimeout(this.#client.sendCommand(["PING"]), this.#timeoutMs);
+          await withTimeout(
+            Promise.all(keys.map((key) => this.#client.sendCommand(["PING"], { key }))),
+            this.#timeoutMs,
+          );
           this.#setMode("shared");
         } catch {
           // Still away; the next reconnect or interval tries again.

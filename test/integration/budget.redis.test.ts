@@ -12,10 +12,11 @@ function recordingGrants(client: RedisLink, grants: number[]): RedisLink {
     get isReady() {
       return client.isReady;
     },
+    clustered: client.clustered,
     on: (event, listener) => client.on(event, listener),
     off: (event, listener) => client.off(event, listener),
-    async sendCommand(args) {
-      const reply = await client.sendCommand(args);
+    async sendCommand(args, route) {
+      const reply = await client.sendCommand(args, route);
       if (args[0]!.startsWith("EVAL") && Array.isArray(reply) && Number(reply[0]) === 0) grants.push(Number(reply[1]));
       return reply;
     },
@@ -65,7 +66,7 @@ describeRedis("RedisBudget on a real Redis", () => {
       const replica = await fx.connect();
       budgets.push(
         new RedisBudget({
-          client: recordingGrants(replica.client, grants),
+          client: recordingGrants(replica.link, grants),
           keyPrefix: fx.prefix,
           ratePerSecond: rate,
           replicas: 3,
@@ -105,7 +106,7 @@ describeRedis("RedisBudget on a real Redis", () => {
     try {
       const replica = await fx.connect({ url: proxy.url, maxReconnectDelayMs: 100 });
       const budget = new RedisBudget({
-        client: replica.client,
+        client: replica.link,
         keyPrefix: fx.prefix,
         ratePerSecond: 60,
         replicas: 3,
@@ -148,7 +149,7 @@ describeRedis("RedisBudget on a real Redis", () => {
     try {
       const replica = await fx.connect({ url: proxy.url });
       const budget = new RedisBudget({
-        client: replica.client,
+        client: replica.link,
         keyPrefix: fx.prefix,
         ratePerSecond: 100,
         commandTimeoutMs: 50,
@@ -168,7 +169,7 @@ describeRedis("RedisBudget on a real Redis", () => {
   });
 
   it("close() leaves the client it was given open", async () => {
-    const budget = new RedisBudget({ client: fx.redis.client, keyPrefix: fx.prefix, ratePerSecond: 100 });
+    const budget = new RedisBudget({ client: fx.redis.link, keyPrefix: fx.prefix, ratePerSecond: 100 });
     await budget.acquire(API);
     await budget.close();
     expect(fx.redis.client.isReady).toBe(true);

@@ -24,13 +24,13 @@ describeRedis("profile changes shared through Redis", () => {
     const shared = await fx.connect(options.url ? { url: options.url, maxReconnectDelayMs: 100 } : {});
     const reader = await fx.connect(options.url ? { url: options.url, maxReconnectDelayMs: 100 } : {});
     const stream = new RedisChangeStream({
-      client: shared.client,
-      reader: reader.client,
+      client: shared.link,
+      reader: reader.link,
       keyPrefix: fx.prefix,
       window: options.window ?? 1000,
       blockMs: 200,
     });
-    const ledger = new RedisChangeLedger({ client: shared.client, keyPrefix: fx.prefix });
+    const ledger = new RedisChangeLedger({ client: shared.link, keyPrefix: fx.prefix });
     const heard: ChangeEvent[] = [];
     const hub = new ChangeHub({ ledger, stream, onChange: () => {} });
     stream.listen((event) => heard.push(event));

@@ -1,7 +1,12 @@
 import { randomBytes } from "node:crypto";
 import net from "node:net";
 import { afterAll, beforeAll, inject } from "vitest";
-import { connectRedis, type RedisConnectOptions, type RedisConnection } from "../../src/server/redis.js";
+import {
+  connectRedis,
+  type RedisClient,
+  type RedisConnectOptions,
+  type RedisConnection,
+} from "../../src/server/redis.js";
 
 export { describeRedis } from "./skips.js";
 
@@ -10,9 +15,9 @@ export interface RedisFixture {
   readonly prefix: string;
   readonly url: string;
   /** The suite's first connection (opened before its tests). */
-  readonly redis: RedisConnection;
+  readonly redis: RedisConnection<RedisClient>;
   /** Another connection (a "replica"), to `url` unless given; closed after the suite. */
-  connect(options?: RedisConnectOptions & { url?: string }): Promise<RedisConnection>;
+  connect(options?: RedisConnectOptions & { url?: string }): Promise<RedisConnection<RedisClient>>;
   /** Keys under the prefix, for assertions on what is stored. */
   keys(): Promise<string[]>;
 }
@@ -21,13 +26,13 @@ export interface RedisFixture {
 export function useRedis(): RedisFixture {
   const prefix = `pg-test:${randomBytes(6).toString("hex")}:`;
   const url = inject("redisUrl") ?? inject("redisTriedUrl");
-  const connections: RedisConnection[] = [];
+  const connections: RedisConnection<RedisClient>[] = [];
   const connect = async (options: RedisConnectOptions & { url?: string } = {}) => {
     const connection = await connectRedis(options.url ?? url, { keyPrefix: prefix, ...options });
     connections.push(connection);
     return connection;
   };
-  let first: RedisConnection | undefined;
+  let first: RedisConnection<RedisClient> | undefined;
   beforeAll(async () => {
     first = await connect();
   });
@@ -47,14 +52,14 @@ export function useRedis(): RedisFixture {
   };
 }
 
-async function scanKeys(connection: RedisConnection, prefix: string): Promise<string[]> {
+async function scanKeys(connection: RedisConnection<RedisClient>, prefix: string): Promise<string[]> {
   const keys: string[] = [];
   for await (const batch of connection.client.scanIterator({ MATCH: `${escapeGlob(prefix)}*`, COUNT: 500 }))
     keys.push(...batch);
   return keys;
 }
 
-async function deleteKeys(connection: RedisConnection, prefix: string): Promise<void> {
+async function deleteKeys(connection: RedisConnection<RedisClient>, prefix: string): Promise<void> {
   const keys = await scanKeys(connection, prefix);
   for (let i = 0; i < keys.length; i += 500) await connection.client.del(keys.slice(i, i + 500));
 }

@@ -1,10 +1,11 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it, vi } from "vitest";
 import type { BudgetMode } from "../../src/upstream/budget.js";
+import type { RedisRoute } from "../../src/redis/link.js";
 import { RedisBudget, type RedisLink } from "../../src/upstream/budget.redis.js";
 
 interface PendingScript {
-  args: string[];
+  args: readonly string[];
   resolve(reply: unknown): void;
   reject(error: unknown): void;
 }
@@ -12,13 +13,17 @@ interface PendingScript {
 /** A Redis stand-in: scripts wait until the test answers them; PING answers as `pingOk` says. */
 class FakeRedis extends EventEmitter implements RedisLink {
   isReady = true;
+  readonly clustered = false;
   pingOk = true;
   readonly pending: PendingScript[] = [];
   inFlight = 0;
   maxInFlight = 0;
   pings = 0;
 
-  sendCommand(args: string[]): Promise<unknown> {
+  readonly routes: (string | undefined)[] = [];
+
+  sendCommand(args: readonly string[], route: RedisRoute): Promise<unknown> {
+    this.routes.push(route.key);
     if (args[0] === "PING") {
       this.pings++;
       return this.pingOk ? Promise.resolve("PONG") : Promise.reject(new Error("ECONNREFUSED"));
@@ -64,6 +69,7 @@ describe("RedisBudget (against a scripted Redis)", () => {
       "p:budget:profile/portrait_get",
     ]);
     expect(first.args.slice(4)).toEqual(["5000", "0"]); // T = 1/200 s in µs, tolerance 0 (burst 1)
+    expect(redis.routes[0]).toBe("p:budget:profile/portrait_get"); // on a cluster: the key's master
     await redis.answer(3000); // "wait 3 ms": nobody is granted, and the head asks again later
     for (let i = 0; i < 3; i++) await redis.answer();
     await Promise.all(all);
@@ -124,14 +130,37 @@ describe("RedisBudget (against a scripted Redis)", () => {
     redis.emit("ready");
     await vi.waitFor(() => expect(redis.pings).toBe(1));
     expect(budget.mode).toBe("degraded");
+    // A link that is not whole (on a cluster: a master still gone) is not asked.
     redis.pingOk = true;
+    redis.isReady = false;
+    redis.emit("ready");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect([redis.pings, budget.mode]).toEqual([1, "degraded"]);
+    redis.isReady = true;
     redis.emit("ready");
     await vi.waitFor(() => expect(budget.mode).toBe("shared"));
     expect(modes).toEqual(["degraded", "shared"]);
+    // The probe asks the node that holds the budget's key.
+    expect(redis.routes.at(-1)).toBe("portrait-graph:budget:profile/portrait_get");
 
     const next = budget.acquire(API);
     await redis.answer();
     await next;
+    await budget.close();
+  });
+
+  it("turning degraded, the local share grants its first slot one local interval later, not at once", async () => {
+    const redis = new FakeRedis();
+    // Local share: 30 ÷ 3 = 10/s, one slot per 100 ms.
+    const budget = new RedisBudget({ client: redis, ratePerSecond: 30, replicas: 3, probeIntervalMs: 60_000 });
+    const lost = performance.now();
+    redis.emit("reconnecting");
+    const first = await budget.acquire(API);
+    const second = await budget.acquire(API);
+    // The second already went to grants drawn from Redis just before; every replica degrades at once.
+    expect(first - lost).toBeGreaterThanOrEqual(99);
+    expect(second - first).toBeGreaterThanOrEqual(99);
+    expect(redis.pending).toHaveLength(0);
     await budget.close();
   });
 

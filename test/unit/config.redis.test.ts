@@ -3,8 +3,9 @@ import { readScaleOutSettings, readServiceSettings, redactUrl } from "../../src/
 
 describe("scale-out configuration (Redis, replicas, profile cache)", () => {
   it("by default shares nothing and counts one replica; without the profile-change callback, no profile cache", () => {
-    expect(readScaleOutSettings({})).toEqual({
+    expect(readScaleOutSettings({})).toStrictEqual({
       redisUrl: undefined,
+      redisClusterNodes: undefined,
       redisKeyPrefix: "portrait-graph:",
       replicas: 1,
       redisCommandTimeoutMs: 200,
@@ -32,13 +33,65 @@ describe("scale-out configuration (Redis, replicas, profile cache)", () => {
       PROFILE_CACHE_MAX_ENTRY_BYTES: "4096",
       STALE_IF_ERROR_MS: "120000",
     });
-    expect(s).toEqual({
+    expect(s).toStrictEqual({
       redisUrl: "rediss://:pw@redis.internal:6380/2",
+      redisClusterNodes: undefined,
       redisKeyPrefix: "pg-staging:",
       replicas: 4,
       redisCommandTimeoutMs: 50,
       profileCache: { ttlMs: 30_000, staleIfErrorMs: 120_000, maxEntries: 500, maxEntryBytes: 4096 },
     });
+  });
+
+  it("reads a Redis Cluster's seed nodes: the first one's scheme and credentials apply to every node", () => {
+    expect(readScaleOutSettings({ REDIS_CLUSTER_NODES: "10.0.0.1:6379, 10.0.0.2:6380" }).redisClusterNodes).toEqual([
+      "redis://10.0.0.1:6379",
+      "redis://10.0.0.2:6380",
+    ]);
+    expect(
+      readScaleOutSettings({
+        REDIS_CLUSTER_NODES: "rediss://app:pw@redis-0.internal:6379,redis-1.internal:6379,[::1]:7000",
+      }).redisClusterNodes,
+    ).toEqual([
+      "rediss://app:pw@redis-0.internal:6379",
+      "rediss://app:pw@redis-1.internal:6379",
+      "rediss://app:pw@[::1]:7000",
+    ]);
+    expect(
+      readScaleOutSettings({ REDIS_CLUSTER_NODES: "redis://:pw@a:1/0,redis://:pw@b:2" }).redisClusterNodes,
+    ).toEqual(["redis://:pw@a:1", "redis://:pw@b:2"]);
+  });
+
+  it.each([
+    [
+      { REDIS_CLUSTER_NODES: "redis-0.internal" },
+      /REDIS_CLUSTER_NODES="redis-0.internal" is invalid: expected seed nodes/,
+    ],
+    [{ REDIS_CLUSTER_NODES: "a:1,,b:2" }, /REDIS_CLUSTER_NODES="a:1,,b:2" is invalid/],
+    [{ REDIS_CLUSTER_NODES: "http://a:1" }, /REDIS_CLUSTER_NODES="http:\/\/a:1" is invalid/],
+    [{ REDIS_CLUSTER_NODES: "redis://a:1/2" }, /without a database \(a cluster has only 0\)/],
+    [
+      { REDIS_CLUSTER_NODES: "redis://:pw-one@a:1,rediss://:pw-two@b:2" },
+      /REDIS_CLUSTER_NODES="redis:\/\/:\*\*\*@a:1,rediss:\/\/:\*\*\*@b:2" is invalid: .*every URL must use the first one's scheme and credentials/,
+    ],
+    [
+      { REDIS_URL: "redis://r:6379", REDIS_CLUSTER_NODES: "a:1" },
+      /REDIS_CLUSTER_NODES="a:1" is invalid: expected REDIS_URL or REDIS_CLUSTER_NODES, not both/,
+    ],
+  ])("refuses REDIS_CLUSTER_NODES %j with the variable, the rule and no password", (env, message) => {
+    expect(() => readScaleOutSettings(env)).toThrow(message);
+    try {
+      readScaleOutSettings(env);
+    } catch (error) {
+      expect((error as Error).message).not.toMatch(/pw-one|pw-two/);
+    }
+  });
+
+  it("never repeats a password written in a REDIS_CLUSTER_NODES entry, URL or not", () => {
+    for (const raw of ["rediss://:hunter2@a:1/9", "app:hunter2@a:1"]) {
+      expect(() => readScaleOutSettings({ REDIS_CLUSTER_NODES: raw })).toThrow(/REDIS_CLUSTER_NODES=/);
+      expect(() => readScaleOutSettings({ REDIS_CLUSTER_NODES: raw })).not.toThrow(/hunter2/);
+    }
   });
 
   it.each([

@@ -110,6 +110,7 @@ return verdict
 /**
  * The ledger shared by every replica through Redis: one small hash per account changed, kept a day
  * after its last change (a change older than a day arriving now is far outside any redelivery).
+ * One key per script, hash-tagged by account: on a Redis Cluster it runs on the account's master.
  */
 export class RedisChangeLedger implements ChangeLedger {
   readonly #client: RedisLink;

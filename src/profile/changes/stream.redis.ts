@@ -6,11 +6,13 @@ import type { ChangeEvent, ProfileChange } from "./change.js";
 import type { ChangeStream } from "./stream.js";
 
 export interface RedisChangeStreamOptions {
-  /** The shared client: XADD, XRANGE, XINFO. */
+  /** The shared link: XADD, XRANGE, XINFO. */
   client: RedisLink;
   /**
    * A connection of its own for the blocking XREAD (a blocked connection answers nothing else),
-   * never the shared client. Its owner opens and closes it.
+   * never the shared one: `RedisConnection.duplicate()`. On a Redis Cluster it routes the XREAD by
+   * the stream's key like any command, so it reaches the master that holds the stream, and finds
+   * the new one after a failover. Its owner opens and closes it.
    */
   reader: RedisLink;
   keyPrefix?: string;
@@ -39,6 +41,8 @@ export class RedisChangeStream implements ChangeStream {
   readonly #client: RedisLink;
   readonly #reader: RedisLink;
   readonly #key: string;
+  /** Every command names the one stream key: on a cluster, they all go to the master that holds it. */
+  readonly #route: { key: string };
   readonly #timeoutMs: number;
   readonly #blockMs: number;
   readonly #onError: NonNullable<RedisChangeStreamOptions["onError"]>;
@@ -52,6 +56,7 @@ export class RedisChangeStream implements ChangeStream {
     this.#client = options.client;
     this.#reader = options.reader;
     this.#key = `${options.keyPrefix ?? DEFAULTS.redis.keyPrefix}changes`;
+    this.#route = { key: this.#key };
     this.window = options.window ?? 10_000;
     this.#timeoutMs = options.commandTimeoutMs ?? DEFAULTS.redis.commandTimeoutMs;
     this.#blockMs = options.blockMs ?? 1_000;
@@ -61,16 +66,10 @@ export class RedisChangeStream implements ChangeStream {
   async publish(change: ProfileChange): Promise<string> {
     try {
       const id = await withTimeout(
-        this.#client.sendCommand([
-          "XADD",
-          this.#key,
-          "MAXLEN",
-          "~",
-          String(this.window),
-          "*",
-          "c",
-          stringifyJson(change),
-        ]),
+        this.#client.sendCommand(
+          ["XADD", this.#key, "MAXLEN", "~", String(this.window), "*", "c", stringifyJson(change)],
+          this.#route,
+        ),
         this.#timeoutMs,
       );
       return String(id);
@@ -113,11 +112,13 @@ export class RedisChangeStream implements ChangeStream {
       // A cursor before the oldest entry kept may have had entries after it trimmed away: it cannot be
       // resumed from (at worst a client that missed nothing reads afresh). MAXLEN ~ trims whole
       // nodes, so the window holds at least `window` entries, often more.
-      const info = fields(await withTimeout(this.#client.sendCommand(["XINFO", "STREAM", this.#key]), this.#timeoutMs));
+      const info = fields(
+        await withTimeout(this.#client.sendCommand(["XINFO", "STREAM", this.#key], this.#route), this.#timeoutMs),
+      );
       const first = info["recorded-first-entry-id"] ?? entries([info["first-entry"]])[0]?.cursor;
       if (typeof first === "string" && compareIds(cursor, first) < 0) return undefined;
       const reply = await withTimeout(
-        this.#client.sendCommand(["XRANGE", this.#key, `(${cursor}`, "+", "COUNT", String(limit)]),
+        this.#client.sendCommand(["XRANGE", this.#key, `(${cursor}`, "+", "COUNT", String(limit)], this.#route),
         this.#timeoutMs,
       );
       return entries(reply);
@@ -131,7 +132,7 @@ export class RedisChangeStream implements ChangeStream {
 
   async head(): Promise<string> {
     const reply = await withTimeout(
-      this.#client.sendCommand(["XREVRANGE", this.#key, "+", "-", "COUNT", "1"]),
+      this.#client.sendCommand(["XREVRANGE", this.#key, "+", "-", "COUNT", "1"], this.#route),
       this.#timeoutMs,
     );
     return entries(reply)[0]?.cursor ?? "0-0";
@@ -147,16 +148,10 @@ export class RedisChangeStream implements ChangeStream {
     while (!this.#closed) {
       try {
         const reply = await withTimeout(
-          this.#reader.sendCommand([
-            "XREAD",
-            "COUNT",
-            "500",
-            "BLOCK",
-            String(this.#blockMs),
-            "STREAMS",
-            this.#key,
-            this.#lastId!,
-          ]),
+          this.#reader.sendCommand(
+            ["XREAD", "COUNT", "500", "BLOCK", String(this.#blockMs), "STREAMS", this.#key, this.#lastId!],
+            this.#route,
+          ),
           this.#blockMs + this.#timeoutMs + 1_000,
         );
         if (this.#closed) return;
