@@ -82,6 +82,7 @@ const server = await createServer({
   ...(settings.trustedDocuments ? { trustedDocuments: settings.trustedDocuments } : {}),
   ...(demoTokens ? { landingPage: { headers: { Authorization: `Bearer ${demoTokens.user}` } } } : {}),
   changes: { ...scaleOut.changes, settings: settings.changes, callbackToken },
+  cacheControl: settings.changes.cacheControl,
 });
 const url = await server.listen(settings.port, settings.host);
 if (emulator && callback?.mode === "embedded") {

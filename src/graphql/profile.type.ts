@@ -1,4 +1,4 @@
-import { ObjectType } from "type-graphql";
+import { Directive, ObjectType } from "type-graphql";
 import { addStandardFields } from "./standard-fields.js";
 
 /**
@@ -9,6 +9,8 @@ import { addStandardFields } from "./standard-fields.js";
 export class Profile {}
 
 addStandardFields(Profile, "output");
+// A profile is cached as long as the field that reached it allows (CACHE_CONTROL_MAX_AGE).
+Directive("@cacheControl(inheritMaxAge: true)")(Profile);
 ObjectType({ description: "A Tencent Cloud Chat user profile. A field never set is null.", simpleResolvers: true })(
   Profile,
 );

@@ -30,6 +30,18 @@ export interface SubgraphOptions {
 }
 
 /**
+ * Apollo's cache hints (the cache-control plugin reads them, and routers such as Apollo Router
+ * cache subgraph answers by the Cache-Control header it computes). The hints in the schema say
+ * what does not depend on configuration: `User` and `Profile` inherit their parent's max age, `me`
+ * is PRIVATE. How long and for whom the rest may be cached is configured (CACHE_CONTROL_MAX_AGE,
+ * CACHE_CONTROL_SCOPE) and applied by the server; see README "Caching by routers and CDNs".
+ */
+const CACHE_CONTROL = `
+enum CacheControlScope { PUBLIC PRIVATE }
+directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+`;
+
+/**
  * type-graphql requires a PubSub once any subscription exists, even when every subscription brings
  * its own `subscribe` (ours reads the change hub, see profile.subscription.ts). None uses topics,
  * so this one is never called; if one ever did, it says so.
@@ -59,7 +71,7 @@ export async function buildSubgraph(options: SubgraphOptions = {}): Promise<Grap
   });
   const resolvers = createResolversMap(schema) as Record<string, Record<string, unknown>>;
   return buildSubgraphSchema({
-    typeDefs: parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`),
+    typeDefs: parse(`${FEDERATION_LINK}\n${CACHE_CONTROL}\n${printSchemaWithDirectives(schema)}`),
     resolvers: {
       ...resolvers,
       Query: { ...resolvers.Query, _entities: resolveEntities },

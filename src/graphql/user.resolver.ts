@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, Directive, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
 import type { ProfileData } from "../profile/codec.js";
 import type { Context } from "./context.js";
 import { badInput } from "./errors.js";
@@ -36,6 +36,8 @@ export class UserQueries {
   }
 
   @Query(() => User, { nullable: true, description: "The caller's own account (the token's sub)." })
+  // Whose account `me` is depends on the token: a shared cache must never serve it to another caller.
+  @Directive("@cacheControl(scope: PRIVATE)")
   me(@Ctx() ctx: Context): User {
     return { id: assertAuthenticated(ctx).account };
   }

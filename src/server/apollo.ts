@@ -1,4 +1,5 @@
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginCacheControl } from "@apollo/server/plugin/cacheControl";
 import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import type { GraphQLSchema } from "graphql";
@@ -27,6 +28,8 @@ export interface ApolloOptions {
   anonymousIntrospection: boolean;
   /** What the explorer opens with: the document, and headers (shown in development only). */
   landingPage: { document: string; headers: Record<string, string> | undefined };
+  /** How long, and for whom, routers and CDNs may cache a read (CACHE_CONTROL_MAX_AGE, CACHE_CONTROL_SCOPE). */
+  cacheControl: { maxAgeSeconds: number; scope: "PRIVATE" | "PUBLIC" };
 }
 
 /**
@@ -67,6 +70,9 @@ export async function createApollo(options: ApolloOptions): Promise<ApolloServer
     stopOnTerminationSignals: false,
     formatError: formatErrors(logger, development),
     plugins: [
+      // Reads may be cached for CACHE_CONTROL_MAX_AGE (0: no-store), with the configured scope.
+      ApolloServerPluginCacheControl({ defaultMaxAge: options.cacheControl.maxAgeSeconds }),
+      cacheScopePlugin(options.cacheControl.scope),
       ...(options.trustedPlugin ? [options.trustedPlugin] : []),
       ...(armor.plugins as ApolloServerPlugin<Context>[]),
       operationPlugin({
@@ -94,3 +100,21 @@ export async function createApollo(options: ApolloOptions): Promise<ApolloServer
 
 /** Where GraphQL is served. */
 export const GRAPHQL_PATH = "/graphql";
+
+/**
+ * Every answer's cache scope at most `scope`: PRIVATE (the default) keeps a shared cache (a CDN, a
+ * router's entity cache) from serving one caller's read to another, since reads need a token;
+ * PUBLIC lets it, for deployments whose cache keys on the Authorization header or whose profiles
+ * may be read by anyone who holds any token. `me` is PRIVATE whatever this says (schema.ts).
+ */
+function cacheScopePlugin(scope: "PRIVATE" | "PUBLIC"): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async executionDidStart({ overallCachePolicy }) {
+          if (scope === "PRIVATE") overallCachePolicy.restrict({ scope: "PRIVATE" });
+        },
+      };
+    },
+  };
+}

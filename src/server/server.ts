@@ -58,6 +58,8 @@ export interface ServerOptions {
   schema?: GraphQLSchema;
   /** Run only a manifest's documents (strict) or log the others (log); see trusted-documents.ts. */
   trustedDocuments?: TrustedDocuments;
+  /** How long, and for whom, routers and CDNs may cache reads. Default: not at all (max-age 0). */
+  cacheControl?: { maxAgeSeconds: number; scope: "PRIVATE" | "PUBLIC" };
   /**
    * Profile changes (createScaleOut's ledger and stream) and how they are served: the callback
    * receiver, profileChanged subscriptions. Without it, neither is on.
@@ -161,6 +163,10 @@ export async function createServer(options: ServerOptions) {
     landingPage: {
       document: options.landingPage?.document ?? (development ? EXAMPLE_QUERY : OWN_PROFILE_QUERY),
       headers: options.landingPage?.headers,
+    },
+    cacheControl: options.cacheControl ?? {
+      maxAgeSeconds: DEFAULTS.changes.cacheControlMaxAgeSeconds,
+      scope: DEFAULTS.changes.cacheControlScope,
     },
   });
   const app = await createHttpApp({
