@@ -5,7 +5,9 @@ import { useServices, type Service } from "../support/service.js";
 /** A GET of `query`, as a CDN or a router would see it; returns its Cache-Control. */
 async function cacheControlOf(svc: Service, query: string, variables?: object): Promise<string | undefined> {
   const params = new URLSearchParams({ query, ...(variables ? { variables: JSON.stringify(variables) } : {}) });
-  const res = await request(`${svc.url}?${params.toString()}`, { headers: { authorization: `Bearer ${svc.userToken}` } });
+  const res = await request(`${svc.url}?${params.toString()}`, {
+    headers: { authorization: `Bearer ${svc.userToken}` },
+  });
   await res.body.dump();
   expect(res.statusCode).toBe(200);
   return res.headers["cache-control"] as string | undefined;
