@@ -5,8 +5,8 @@
  * docs/architecture.md.
  */
 const below = {
-  tencent: ["^src/tencent/", "^src/config/defaults\\.ts$"],
-  redis: ["^src/redis/", "^src/config/defaults\\.ts$"],
+  tencent: ["^src/tencent/", "^src/config/defaults\\.ts$", "^src/util/"],
+  redis: ["^src/redis/", "^src/config/defaults\\.ts$", "^src/util/"],
 };
 below.upstream = ["^src/upstream/", ...below.tencent, ...below.redis];
 below.profile = ["^src/profile/", ...below.upstream];
@@ -22,6 +22,12 @@ const only = (layer, from, allowed, comment) => ({
 
 module.exports = {
   forbidden: [
+    only(
+      "util",
+      "^src/util/",
+      ["^src/util/"],
+      "Small helpers every layer may use; they import nothing of the service.",
+    ),
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
     only("tencent", "^src/tencent/", below.tencent, "The wire knows nothing of policy, profiles or GraphQL."),
     only("redis", "^src/redis/", below.redis, "Redis helpers serve every layer above them."),
@@ -47,6 +53,7 @@ module.exports = {
           "^src/profile/userid\\.ts$",
           "^src/tencent/(usersig|json)\\.ts$",
           "^src/config",
+          "^src/util/",
         ],
       },
     },

@@ -1,7 +1,7 @@
 import { readAuthSettings, type AuthSettings } from "./auth.js";
 import { readChangeSettings, type ChangeSettings } from "./changes.js";
 import { DEFAULTS } from "./defaults.js";
-import { loadManifest, type TrustedDocuments } from "../server/trusted-documents.js";
+import { loadManifest, type TrustedDocuments } from "./trusted-documents.js";
 import { readEmulatorRuntime, type EmulatorRuntime } from "./emulator.js";
 import { ConfigError, flag, nonEmpty, number, oneOf, type Env } from "./env.js";
 import { readScaleOutSettings, type ScaleOutSettings } from "./scale.js";

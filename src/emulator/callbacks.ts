@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { request } from "undici";
 import { DEFAULTS } from "../config/defaults.js";
-import { redactUrl } from "../config/env.js";
+import { redactUrl } from "../util/redact.js";
 import type { TagValue } from "../profile/tags.js";
 import { stringifyJson } from "../tencent/json.js";
 import { CallbackQuirks } from "./callback.quirks.js";

@@ -26,7 +26,8 @@ import { Readiness } from "./readiness.js";
 import type { RedisConnection } from "./redis.js";
 import { requestContext } from "./request-context.js";
 import { routesPlugin } from "./routes.plugin.js";
-import { trustedDocuments, type TrustedDocuments } from "./trusted-documents.js";
+import type { TrustedDocuments } from "../config/trusted-documents.js";
+import { trustedDocuments } from "./trusted-documents.js";
 
 export interface ServerOptions {
   /** The upstream call policy over the Tencent wire (see src/upstream). */

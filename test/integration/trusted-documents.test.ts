@@ -5,7 +5,7 @@ import { createPersistedQueryLink } from "@apollo/client/link/persisted-queries"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { typePolicies } from "../../src/client/type-policies.js";
 import { createLogger } from "../../src/server/logger.js";
-import { loadManifest } from "../../src/server/trusted-documents.js";
+import { loadManifest } from "../../src/config/trusted-documents.js";
 import { ProfileNickDocument, ProfilesDocument } from "../__generated__/frontend/graphql.js";
 import { recordingFetch } from "../support/frontend.js";
 import { ACCEPT_GRAPHQL_RESPONSE } from "../support/http.js";

@@ -22,6 +22,7 @@ const RANK: Record<string, number> = {
   telemetry: 6,
   emulator: 4.5,
   defaults: 0,
+  util: 0,
 };
 
 /** The node a file belongs to: its folder, with the entry points and the defaults module apart. */
