@@ -2,22 +2,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
-import { afterEach, describe, expect, it } from "vitest";
-import { rawCall, startEmulator } from "../support/emulator.js";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { rawCall, startEmulator, type StartedEmulator, useEmulators } from "../support/emulator.js";
 
 /** Where the emulator follows Tencent's documents more closely than it first did. */
-type Started = Awaited<ReturnType<typeof startEmulator>>;
+type Started = StartedEmulator;
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  while (cleanup.length) await cleanup.pop()!();
-});
-
-async function start(options: Parameters<typeof startEmulator>[0] = {}): Promise<Started> {
-  const emu = await startEmulator({ rateLimit: 0, ...options });
-  cleanup.push(() => emu.close());
-  return emu;
-}
+const start = useEmulators();
 
 const GET = "/v4/profile/portrait_get";
 const NICK = "Tag_Profile_IM_Nick";
@@ -215,7 +206,7 @@ describe("account_delete: a deregistered account is invalid", () => {
 
   it("a deletion survives a restart with a data file", async () => {
     const dir = await mkdtemp(join(tmpdir(), "pg-emu-del-"));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const first = await startEmulator({ dataFile: join(dir, "state.json") });
     await rawCall(first.url, DELETE, { DeleteItem: [{ UserID: "sato.yuki" }] });
     await first.close();

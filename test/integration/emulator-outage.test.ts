@@ -1,23 +1,14 @@
 import { request } from "undici";
-import { afterEach, describe, expect, it } from "vitest";
-import { adminSig, rawCall, startEmulator } from "../support/emulator.js";
+import { describe, expect, it } from "vitest";
+import { adminSig, rawCall, type StartedEmulator, useEmulators } from "../support/emulator.js";
 
 /**
  * The `outage` setting: whole-call 40006 / 70500 or an HTTP 5xx for a chosen number of calls or
  * until a chosen time, so a test knows exactly which calls fail (the `faults` only roll dice).
  */
-type Started = Awaited<ReturnType<typeof startEmulator>>;
+type Started = StartedEmulator;
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  while (cleanup.length) await cleanup.pop()!();
-});
-
-async function start(options: Parameters<typeof startEmulator>[0] = {}): Promise<Started> {
-  const emu = await startEmulator({ rateLimit: 0, ...options });
-  cleanup.push(() => emu.close());
-  return emu;
-}
+const start = useEmulators();
 
 const GET = "/v4/profile/portrait_get";
 const SET = "/v4/profile/portrait_set";

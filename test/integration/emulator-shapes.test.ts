@@ -1,25 +1,16 @@
 import { request } from "undici";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { readEmulatorSettings } from "../../src/config.js";
 import { TencentTransportError } from "../../src/tencent/errors.js";
-import { clientFor, gatedSleep, rawCall, startEmulator } from "../support/emulator.js";
+import { clientFor, gatedSleep, rawCall, type StartedEmulator, useEmulators } from "../support/emulator.js";
 
 /**
  * The answers the real service may give where its docs are silent ("quirks"): each appears only
  * when configured, and the emulator answers as before otherwise.
  */
-type Started = Awaited<ReturnType<typeof startEmulator>>;
+type Started = StartedEmulator;
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  while (cleanup.length) await cleanup.pop()!();
-});
-
-async function start(options: Parameters<typeof startEmulator>[0] = {}): Promise<Started> {
-  const emu = await startEmulator({ rateLimit: 0, ...options });
-  cleanup.push(() => emu.close());
-  return emu;
-}
+const start = useEmulators();
 
 const GET = "/v4/profile/portrait_get";
 const SET = "/v4/profile/portrait_set";
@@ -346,7 +337,7 @@ describe("writes whose answer is late (writeAnswerDelayMs, writeApplyDelayMs)", 
     const gate = gatedSleep();
     const emu = await start({ sleep: gate.sleep, quirks: { writeAnswerDelayMs: 60_000 } });
     const client = clientFor(emu.url, { timeoutMs: 1500, maxAttempts: 1 });
-    cleanup.push(() => client.close());
+    onTestFinished(() => client.close());
     const error = await client.portraitSet("li.na", [{ Tag: NICK, Value: "超时" }]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TencentTransportError);
     expect((error as Error).message).toMatch(/timed out/);

@@ -1,4 +1,5 @@
 import { request } from "undici";
+import { afterEach } from "vitest";
 import { createEmulator, type EmulatorOptions } from "../../src/emulator/emulator.js";
 import { TagRegistry } from "../../src/profile/tags.js";
 import { parseJson } from "../../src/tencent/json.js";
@@ -74,4 +75,22 @@ export function gatedSleep() {
       signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true });
     });
   return { waits, sleep };
+}
+
+export type StartedEmulator = Awaited<ReturnType<typeof startEmulator>>;
+
+/**
+ * `startEmulator` for one test at a time (throttle off unless asked): every emulator a test
+ * starts is closed after it.
+ */
+export function useEmulators(): (options?: Partial<EmulatorOptions>) => Promise<StartedEmulator> {
+  const running: StartedEmulator[] = [];
+  afterEach(async () => {
+    while (running.length) await running.pop()!.close();
+  });
+  return async (options = {}) => {
+    const emu = await startEmulator({ rateLimit: 0, ...options });
+    running.push(emu);
+    return emu;
+  };
 }
