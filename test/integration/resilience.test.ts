@@ -8,6 +8,7 @@ import { createEmulator } from "../../src/emulator/emulator.js";
 import { TagRegistry } from "../../src/profile/tags.js";
 import { APP, gatedSleep } from "../support/emulator.js";
 import { importAccounts, startService } from "../support/service.js";
+import { countingBudget } from "../support/budget.js";
 
 const readyz = async (url: string) => {
   const res = await request(url.replace("/graphql", "/readyz"));
@@ -245,15 +246,3 @@ describe("traces", () => {
     }
   });
 });
-
-/** A call budget without a rate that counts the slots drawn. */
-function countingBudget() {
-  const budget = {
-    drawn: 0,
-    mode: "local" as const,
-    ratePerSecond: 0,
-    acquire: () => (budget.drawn++, Promise.resolve(performance.now())),
-    close: async () => {},
-  };
-  return budget;
-}

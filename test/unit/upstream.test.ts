@@ -5,6 +5,7 @@ import { upstreamOrigins } from "../../src/tencent/regions.js";
 import { verifyUserSig } from "../../src/tencent/usersig.js";
 import { TencentCircuitOpenError, TencentDeadlineError } from "../../src/upstream/errors.js";
 import { createUpstream, type UpstreamSettings } from "../../src/upstream/upstream.js";
+import { countingBudget } from "../support/budget.js";
 
 const APP = { sdkAppId: 1400000001, secretKey: "unit-secret", adminIdentifier: "administrator" };
 const ORIGIN = "https://console.tim.qq.com";
@@ -445,15 +446,3 @@ describe("the call policy", () => {
     await expect(c.call("profile/portrait_get", {}, { slot: other })).rejects.toThrow(/cannot pay/);
   });
 });
-
-/** A local budget without a rate that counts the slots drawn. */
-function countingBudget() {
-  const budget = {
-    drawn: 0,
-    mode: "local" as const,
-    ratePerSecond: 0,
-    acquire: () => (budget.drawn++, Promise.resolve(performance.now())),
-    close: async () => {},
-  };
-  return budget;
-}
