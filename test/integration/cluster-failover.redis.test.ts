@@ -208,7 +208,13 @@ describeRedisCluster("a master of the Redis Cluster dies mid-storm", () => {
     );
 
     expect(wrong.slice(0, 5)).toEqual([]);
-    expect(listener.heard.map((e) => e.cursor)).toEqual(stats.published);
+    // Every acknowledged change was heard, in order. A publish whose answer was lost in the failover
+    // may still have landed (the command reached the master, the reply did not reach us): such a
+    // change is heard too, but only one per refused publish.
+    const heard = listener.heard.map((e) => e.cursor);
+    const acknowledgedCursors = new Set(stats.published);
+    expect(heard.filter((cursor) => acknowledgedCursors.has(cursor))).toEqual(stats.published);
+    expect(heard.length - stats.published.length).toBeLessThanOrEqual(stats.publishFailed);
     expect(stats.publishFailed).toBeGreaterThan(0); // the stream's master was gone for a while
     expect(gets.filter((c) => c.outcome === 60007)).toEqual([]);
     // Every replica lost the budget's master, ran on its local share, and came back to the shared budget.
