@@ -20,7 +20,16 @@ const development = settings.nodeEnv === "development";
 const generatedSecret =
   development && !settings.jwtSecret && !settings.jwksUrl ? randomBytes(32).toString("base64url") : undefined;
 const jwtSecret = settings.jwtSecret ?? generatedSecret;
-const logger = createLogger({ level: settings.logLevel, secrets: [tencent.secretKey, jwtSecret] });
+// Every secret the process holds is scrubbed from whatever a log line would carry.
+const logger = createLogger({
+  level: settings.logLevel,
+  secrets: [
+    tencent.secretKey,
+    jwtSecret,
+    settings.changes.callback?.token,
+    settings.changes.routerInvalidation?.sharedKey,
+  ],
+});
 for (const warning of settings.warnings) logger.warn(warning);
 if (settings.trustedDocuments) {
   logger.info(

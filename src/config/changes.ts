@@ -20,6 +20,17 @@ export interface ChangeSettings {
   };
   /** What the service tells routers and CDNs about caching profile reads (CACHE_CONTROL_*). */
   cacheControl: { maxAgeSeconds: number; scope: "PRIVATE" | "PUBLIC" };
+  /** Apollo Router's invalidation endpoint, told of every change (ROUTER_INVALIDATION_*); undefined: off. */
+  routerInvalidation: RouterInvalidationSettings | undefined;
+}
+
+export interface RouterInvalidationSettings {
+  /** The router's invalidation endpoint, e.g. http://router:4000/invalidation (ROUTER_INVALIDATION_URL). */
+  url: URL;
+  /** The router's `shared_key`, sent as Authorization (ROUTER_INVALIDATION_KEY); a secret. */
+  sharedKey: string;
+  /** This subgraph's name in the supergraph (ROUTER_INVALIDATION_SUBGRAPH). */
+  subgraph: string;
 }
 
 export interface CallbackSettings {
@@ -64,7 +75,32 @@ export function readChangeSettings(
       }),
       scope: oneOf("CACHE_CONTROL_SCOPE", env.CACHE_CONTROL_SCOPE, d.cacheControlScope, ["PRIVATE", "PUBLIC"] as const),
     },
+    routerInvalidation: readRouterInvalidation(env),
   };
+}
+
+function readRouterInvalidation(env: Env): RouterInvalidationSettings | undefined {
+  const raw = env.ROUTER_INVALIDATION_URL?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError("ROUTER_INVALIDATION_URL", raw, "an http(s) URL such as http://router:4000/invalidation");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError("ROUTER_INVALIDATION_URL", raw, "an http(s) URL such as http://router:4000/invalidation");
+  }
+  // The key is never echoed: ConfigError shows the value received.
+  if (!nonEmpty(env.ROUTER_INVALIDATION_KEY)) {
+    throw new ConfigError(
+      "ROUTER_INVALIDATION_KEY",
+      "",
+      "the router's invalidation shared_key, set together with ROUTER_INVALIDATION_URL",
+    );
+  }
+  const subgraph = env.ROUTER_INVALIDATION_SUBGRAPH?.trim() || DEFAULTS.changes.routerSubgraphName;
+  return { url, sharedKey: env.ROUTER_INVALIDATION_KEY!.trim(), subgraph };
 }
 
 function readCallback(env: Env, context: { production: boolean; embeddedEmulator: boolean }) {

@@ -148,6 +148,10 @@ export const DEFAULTS = {
     cacheControlMaxAgeSeconds: 0,
     /** CACHE_CONTROL_SCOPE: reads need a token, so a shared cache must key on it. */
     cacheControlScope: "PRIVATE" as "PRIVATE" | "PUBLIC",
+    /** ROUTER_INVALIDATION_SUBGRAPH: the name deploy/compose gives this subgraph. */
+    routerSubgraphName: "portrait-graph",
+    /** How long one invalidation request to the router may take. */
+    routerInvalidationTimeoutMs: 2_000,
   },
   emulator: {
     /** TIM_EMULATOR_HOST / TIM_EMULATOR_PORT of the standalone emulator. */

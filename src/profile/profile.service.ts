@@ -50,6 +50,8 @@ export class ProfileService {
    * the value is and the error it stood in for. The response tells the client (see stale.plugin.ts).
    */
   readonly stale = new Map<string, { ageMs: number; reason: string }>();
+  /** Accounts whose profiles this operation read (a router's cache tags them, see cache-tags.plugin.ts). */
+  readonly read = new Set<string>();
   readonly #loader: DataLoader<string, ProfileData>;
   #tags: ReadonlySet<string>;
 
@@ -161,6 +163,7 @@ export class ProfileService {
 
   async #batch(accounts: readonly string[]): Promise<(ProfileData | Error)[]> {
     const { dispatcher, signal, registry, report } = this.#options;
+    for (const account of accounts) this.read.add(account);
     const outcomes = await dispatcher.load(accounts, this.#tags, signal);
     return outcomes.map((outcome) => {
       if (outcome instanceof Error) return outcome;

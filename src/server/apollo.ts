@@ -11,6 +11,7 @@ import { fragmentNestingRule, MAX_FRAGMENT_NESTING, singleSchemaReadRule } from 
 import { formatErrors } from "./errors.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
+import { cacheTagsPlugin } from "./plugins/cache-tags.plugin.js";
 import { stalePlugin } from "./plugins/stale.plugin.js";
 import { observabilityPlugin } from "./plugins/observability.plugin.js";
 import { operationPlugin } from "./plugins/operation.plugin.js";
@@ -30,6 +31,8 @@ export interface ApolloOptions {
   landingPage: { document: string; headers: Record<string, string> | undefined };
   /** How long, and for whom, routers and CDNs may cache a read (CACHE_CONTROL_MAX_AGE, CACHE_CONTROL_SCOPE). */
   cacheControl: { maxAgeSeconds: number; scope: "PRIVATE" | "PUBLIC" };
+  /** Tag answers with the accounts they hold, for a router's invalidation (ROUTER_INVALIDATION_URL set). */
+  cacheTags: boolean;
 }
 
 /**
@@ -83,6 +86,7 @@ export async function createApollo(options: ApolloOptions): Promise<ApolloServer
       }),
       observabilityPlugin(logger, options.metrics),
       stalePlugin(),
+      ...(options.cacheTags ? [cacheTagsPlugin()] : []),
       // Apollo Sandbox when its CDN loads, the bundled GraphiQL when it does not; the page holds no
       // secret (every operation needs a token), and only development pre-fills the demo token.
       explorerLandingPage({

@@ -110,6 +110,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly routerInvalidations = new Counter({
+    name: "portrait_graph_router_invalidations_total",
+    help: "Cache tags (one per changed account) sent to the router's invalidation endpoint, by outcome (ok, failed).",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+
   readonly cacheErrors = new Counter({
     name: "portrait_graph_profile_cache_errors_total",
     help: "Failures of the shared profile cache's store (Redis), by operation; each one is a miss, never a request failure.",

@@ -25,6 +25,7 @@ import { Metrics } from "./metrics.js";
 import { Readiness } from "./readiness.js";
 import type { RedisConnection } from "./redis.js";
 import { requestContext } from "./request-context.js";
+import { RouterInvalidation } from "./router-invalidation.js";
 import { routesPlugin } from "./routes.plugin.js";
 import type { TrustedDocuments } from "../config/trusted-documents.js";
 import { trustedDocuments } from "./trusted-documents.js";
@@ -129,12 +130,18 @@ export async function createServer(options: ServerOptions) {
     options.cache?.onError?.((_error, operation) => metrics.cacheErrors.inc({ operation })) ?? (() => {}),
   ];
   const live = options.changes;
+  const invalidation = live?.settings.routerInvalidation
+    ? new RouterInvalidation(live.settings.routerInvalidation, logger, (outcome, tags) =>
+        metrics.routerInvalidations.inc({ outcome }, tags),
+      )
+    : undefined;
   const hub = live
     ? new ChangeHub({
         ledger: live.ledger,
         stream: live.stream,
         cache: options.cache,
         onChange: (change) => dispatcher.forget(change.account),
+        ...(invalidation ? { onNew: (change: ProfileChange) => invalidation.invalidate(change.account) } : {}),
         maxSubscriptions: live.settings.subscriptions.maxPerProcess,
         maxQueued: live.settings.subscriptions.maxQueued,
         onError: (error, step) =>
@@ -169,6 +176,7 @@ export async function createServer(options: ServerOptions) {
       maxAgeSeconds: DEFAULTS.changes.cacheControlMaxAgeSeconds,
       scope: DEFAULTS.changes.cacheControlScope,
     },
+    cacheTags: invalidation !== undefined,
   });
   const app = await createHttpApp({
     ...DEFAULTS.http,
@@ -256,6 +264,7 @@ export async function createServer(options: ServerOptions) {
         // Subscribers are told at once (their streams end) and reconnect to another replica.
         await hub?.close();
         await app.drain(until);
+        await invalidation?.settled();
         const force = setTimeout(() => app.server.closeAllConnections(), Math.max(0, until - performance.now()));
         await close();
         clearTimeout(force);

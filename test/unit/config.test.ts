@@ -144,3 +144,23 @@ describe("configuration from the environment", () => {
     expect(() => readEmulatorSettings({ TIM_EMULATOR_SEED: "maybe" })).toThrow(/TIM_EMULATOR_SEED="maybe"/);
   });
 });
+
+describe("the router's invalidation endpoint (ROUTER_INVALIDATION_*)", () => {
+  it("is off unless its URL is set; with it, needs the shared key and names this subgraph as the compose file does", () => {
+    expect(readServiceSettings({}).changes.routerInvalidation).toBeUndefined();
+    const url = "http://router:4000/invalidation";
+    expect(() => readServiceSettings({ ROUTER_INVALIDATION_URL: url })).toThrow(/ROUTER_INVALIDATION_KEY.*shared_key/);
+    expect(() => readServiceSettings({ ROUTER_INVALIDATION_URL: "router:4000", ROUTER_INVALIDATION_KEY: "k" })).toThrow(
+      /ROUTER_INVALIDATION_URL="router:4000" is invalid: expected an http\(s\) URL/,
+    );
+    const s = readServiceSettings({ ROUTER_INVALIDATION_URL: url, ROUTER_INVALIDATION_KEY: " key " });
+    expect(s.changes.routerInvalidation).toEqual({ url: new URL(url), sharedKey: "key", subgraph: "portrait-graph" });
+    expect(
+      readServiceSettings({
+        ROUTER_INVALIDATION_URL: url,
+        ROUTER_INVALIDATION_KEY: "k",
+        ROUTER_INVALIDATION_SUBGRAPH: "profiles",
+      }).changes.routerInvalidation?.subgraph,
+    ).toBe("profiles");
+  });
+});

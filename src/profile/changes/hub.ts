@@ -11,6 +11,8 @@ export interface ChangeHubOptions {
   cache?: ProfileCache;
   /** Called on every replica for every change it hears (e.g. the dispatcher forgets reads in flight). */
   onChange?: (change: ProfileChange) => void;
+  /** Called once per new change, on the replica that learnt it (e.g. to tell a router's cache). */
+  onNew?: (change: ProfileChange) => void;
   /** Subscriptions this process holds at once. Default 10 000. */
   maxSubscriptions?: number;
   /** Changes one subscription may have waiting before it is dropped as too slow. Default 100. */
@@ -41,6 +43,7 @@ export class ChangeHub {
   readonly #stream: ChangeStream;
   readonly #cache: ProfileCache | undefined;
   readonly #onChange: (change: ProfileChange) => void;
+  readonly #onNew: (change: ProfileChange) => void;
   readonly #onError: NonNullable<ChangeHubOptions["onError"]>;
   readonly #maxSubscriptions: number;
   readonly #maxQueued: number;
@@ -54,6 +57,7 @@ export class ChangeHub {
     this.#stream = options.stream;
     this.#cache = options.cache;
     this.#onChange = options.onChange ?? (() => {});
+    this.#onNew = options.onNew ?? (() => {});
     this.#onError = options.onError ?? (() => {});
     this.#maxSubscriptions = options.maxSubscriptions ?? 10_000;
     this.#maxQueued = options.maxQueued ?? 100;
@@ -77,6 +81,7 @@ export class ChangeHub {
     );
     if (verdict !== "new") return verdict;
     await this.#cache?.invalidate(change.account);
+    this.#onNew(change);
     await this.#publish(change);
     return "new";
   }
@@ -84,7 +89,10 @@ export class ChangeHub {
   /** This service's own write, accepted by Tencent (the writer invalidated the cache itself). */
   async wrote(change: ProfileChange): Promise<Outcome> {
     const verdict = await this.#ask(() => this.#ledger.wrote(change.account, changeDigest(change.items)));
-    if (verdict === "new") await this.#publish(change);
+    if (verdict === "new") {
+      this.#onNew(change);
+      await this.#publish(change);
+    }
     return verdict;
   }
 
