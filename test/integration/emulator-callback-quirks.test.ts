@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { gatedSleep, rawCall, startEmulator } from "../support/emulator.js";
-import { callbackSign, startReceiver } from "../support/receiver.js";
+import { callbackSign, emulatorWithReceiver, startReceiver } from "../support/receiver.js";
 
 /**
  * Callbacks as Tencent may deliver them: at most once, possibly twice, late, out of order, never,
@@ -18,20 +18,9 @@ const TOKEN = "callback-token-0123456789";
 const NICK = "Tag_Profile_IM_Nick";
 let now = 1_700_000_000_000;
 
-async function setup(callbacks: Record<string, unknown>, options: Parameters<typeof startEmulator>[0] = {}) {
-  const receiver = await startReceiver();
+function setup(callbacks: Record<string, unknown>, options: Parameters<typeof startEmulator>[0] = {}) {
   now = 1_700_000_000_000;
-  const emu = await startEmulator({
-    rateLimit: 0,
-    nowMs: () => now,
-    callbacks: { urls: [receiver.url], token: TOKEN, ...callbacks },
-    ...options,
-  });
-  cleanup.push(
-    () => receiver.close(),
-    () => emu.close(),
-  );
-  return { emu, receiver };
+  return emulatorWithReceiver(TOKEN, () => now, callbacks, options);
 }
 
 /** One REST write of li.na's nick, one second after the previous one. */

@@ -2,7 +2,7 @@ import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { readEmulatorSettings } from "../../src/config.js";
 import { APP, rawCall, startEmulator } from "../support/emulator.js";
-import { callbackSign, startReceiver } from "../support/receiver.js";
+import { callbackSign, emulatorWithReceiver, startReceiver } from "../support/receiver.js";
 
 /**
  * Profile.CallbackPortraitSet: the emulator tells configured URLs of every successful profile
@@ -20,19 +20,8 @@ const TOKEN = "callback-token-0123456789";
 const SET = "/v4/profile/portrait_set";
 const NICK = "Tag_Profile_IM_Nick";
 
-async function setup(callbacks: Record<string, unknown> = {}, options: Parameters<typeof startEmulator>[0] = {}) {
-  const receiver = await startReceiver();
-  const emu = await startEmulator({
-    rateLimit: 0,
-    nowMs: () => NOW,
-    callbacks: { urls: [receiver.url], token: TOKEN, ...callbacks },
-    ...options,
-  });
-  cleanup.push(
-    () => receiver.close(),
-    () => emu.close(),
-  );
-  return { emu, receiver };
+function setup(callbacks: Record<string, unknown> = {}, options: Parameters<typeof startEmulator>[0] = {}) {
+  return emulatorWithReceiver(TOKEN, () => NOW, callbacks, options);
 }
 
 const setNick = (emu: Started, account: string, nick: unknown) =>

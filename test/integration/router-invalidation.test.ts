@@ -1,7 +1,6 @@
-import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createLogger } from "../../src/server/logger.js";
+import { startReceiver, type Received } from "../support/receiver.js";
 import { useServices, type Service } from "../support/service.js";
 
 // A router's response cache, told of changes: the service tags what it answers with the accounts
@@ -10,35 +9,13 @@ import { useServices, type Service } from "../support/service.js";
 const TOKEN = "callback-token-of-the-test-app";
 const KEY = "router-shared-key-of-the-test";
 
-interface Received {
-  authorization: string | undefined;
-  body: unknown;
-}
-
 /** A stand-in for Apollo Router's invalidation endpoint: records what it is sent, answers `status`. */
-async function fakeRouter(status = 202) {
-  const received: Received[] = [];
-  let answer = status;
-  const server = createServer((req: IncomingMessage, res) => {
-    let text = "";
-    req.on("data", (chunk: Buffer) => (text += chunk.toString()));
-    req.on("end", () => {
-      received.push({ authorization: req.headers.authorization, body: JSON.parse(text) });
-      res.writeHead(answer, { "content-type": "application/json" }).end(JSON.stringify({ count: 1 }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/invalidation`;
-  return {
-    url,
-    received,
-    answer: (next: number) => (answer = next),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+async function fakeRouter(status: number) {
+  const endpoint = await startReceiver(() => status);
+  return { ...endpoint, url: endpoint.url.replace("/tencent/callback", "/invalidation") };
 }
 
-const tagsSent = (received: Received[]) =>
-  received.flatMap((r) => (r.body as { kind: string; subgraphs: string[]; cache_tag: string }[]).map((e) => e));
+const tagsSent = (received: Received[]) => received.flatMap((r) => r.body as unknown as unknown[]);
 
 async function invalidationCounts(svc: Service): Promise<Record<string, number>> {
   const text = await (await fetch(svc.url.replace("/graphql", "/metrics"))).text();

@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { onTestFinished } from "vitest";
 import { parseJson } from "../../src/tencent/json.js";
+import { startEmulator } from "./emulator.js";
 
 /** One callback as a receiver saw it. */
 export interface Received {
@@ -10,6 +12,7 @@ export interface Received {
   search: string;
   query: Record<string, string>;
   contentType: string | undefined;
+  authorization: string | undefined;
   raw: string;
   body: Record<string, unknown>;
 }
@@ -31,6 +34,7 @@ export async function startReceiver(answer: (seen: Received) => number = () => 2
         search: url.search,
         query: Object.fromEntries(url.searchParams),
         contentType: req.headers["content-type"],
+        authorization: req.headers.authorization,
         raw,
         body: parseJson(raw) as Record<string, unknown>,
       };
@@ -52,4 +56,30 @@ export async function startReceiver(answer: (seen: Received) => number = () => 2
 /** What Tencent documents as the callback signature: hex(sha256(token + RequestTime)). */
 export function callbackSign(token: string, requestTime: string | number): string {
   return createHash("sha256").update(`${token}${requestTime}`).digest("hex");
+}
+
+/**
+ * An emulator whose callbacks go, signed with `token`, to a receiver of their own; both closed when
+ * the test finishes. `nowMs` is the emulator's clock (its callbacks' EventTime and RequestTime).
+ *
+ *   const { emu, receiver } = await emulatorWithReceiver(TOKEN, () => NOW, { quirks: { duplicate: 1 } });
+ */
+export async function emulatorWithReceiver(
+  token: string,
+  nowMs: () => number,
+  callbacks: Record<string, unknown> = {},
+  options: Parameters<typeof startEmulator>[0] = {},
+) {
+  const receiver = await startReceiver();
+  const emu = await startEmulator({
+    rateLimit: 0,
+    nowMs,
+    callbacks: { urls: [receiver.url], token, ...callbacks },
+    ...options,
+  });
+  onTestFinished(async () => {
+    await emu.close();
+    await receiver.close();
+  });
+  return { emu, receiver };
 }
