@@ -138,7 +138,9 @@ describe("profileChanged over WebSocket and SSE", () => {
   });
 
   it("bounds: a connection over MAX_SUBSCRIPTIONS_PER_CONNECTION is refused that operation; queries are sent to /graphql", async () => {
-    const svc = await live({ MAX_SUBSCRIPTIONS_PER_CONNECTION: "2" }, undefined, { limits: { maxAliases: 1 } });
+    const svc = await live({ MAX_SUBSCRIPTIONS_PER_CONNECTION: "2", SUBSCRIPTION_INIT_TIMEOUT_MS: "200" }, undefined, {
+      limits: { maxAliases: 1, bodyLimitBytes: 4096 },
+    });
     const { client } = connect(svc, { Authorization: `Bearer ${svc.userToken}` });
     await subscribeWs(svc, client, [ME]);
     await subscribeWs(svc, client, ["li.na"]);
@@ -171,6 +173,15 @@ describe("profileChanged over WebSocket and SSE", () => {
     ]);
     // The per-connection operations stay within the bound: two held on the hub.
     expect(svc.server.changes!.subscriptions).toBe(2);
+
+    // A socket that never sends connection_init is closed (4408); a message over BODY_LIMIT_BYTES too (1009).
+    const closeOf = (socket: WebSocket) =>
+      new Promise<number>((resolve) => socket.on("close", (code: number) => resolve(code)));
+    const idle = new WebSocket(wsUrl(svc), "graphql-transport-ws");
+    expect(await closeOf(idle)).toBe(4408);
+    const big = new WebSocket(wsUrl(svc), "graphql-transport-ws");
+    big.on("open", () => big.send(JSON.stringify({ type: "connection_init", payload: { pad: "x".repeat(5000) } })));
+    expect(await closeOf(big)).toBe(1009);
   });
 
   it("a subscriber that falls more than SUBSCRIPTION_QUEUE_MAX changes behind is dropped with SUBSCRIBER_TOO_SLOW", async () => {
