@@ -176,6 +176,11 @@ function endWithErrors(
       await source.return?.();
       return { value: undefined, done: true };
     },
+    // graphql-sse ends only what looks like an async generator (it has `throw`) when the client leaves.
+    async throw(error: unknown) {
+      await source.return?.();
+      throw error;
+    },
     [Symbol.asyncIterator]() {
       return iterator;
     },

@@ -7,7 +7,7 @@ import type { Viewer } from "../graphql/context.js";
 import { ErrorCode } from "../profile/error-codes.js";
 import type { Authenticator } from "./auth.js";
 import type { Logger } from "./logger.js";
-import type { LiveOperations } from "./subscriptions.operation.js";
+import { asGraphQLError, type LiveOperations } from "./subscriptions.operation.js";
 
 export interface WsTransportOptions {
   operations: LiveOperations;
@@ -31,6 +31,8 @@ interface Extra {
   socket: WebSocket;
   request: IncomingMessage;
   viewer?: Viewer;
+  /** The Authorization value the connection was opened with (kept in memory only, never logged). */
+  authorization?: string | undefined;
   /** Each running operation's controller: aborting it drops the reads it still waits for. */
   operations: Map<string, AbortController>;
 }
@@ -75,9 +77,16 @@ export function wsTransport(options: WsTransportOptions) {
         );
       }
       ctx.extra.viewer = viewer;
+      ctx.extra.authorization = authorization;
       return true;
     },
-    onSubscribe: (ctx, id, payload) => {
+    onSubscribe: async (ctx, id, payload) => {
+      // A connection outlives its token: each new operation checks it again (cached until `exp`).
+      try {
+        await options.authenticate(ctx.extra.authorization);
+      } catch (error) {
+        return [asGraphQLError(error)];
+      }
       // The subscription being started already holds its place in ctx.subscriptions.
       if (Object.keys(ctx.subscriptions).length > options.maxPerConnection) {
         return [

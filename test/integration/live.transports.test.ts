@@ -1,4 +1,4 @@
-import { request } from "undici";
+import { Client, request } from "undici";
 import { describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 import { createLogger } from "../../src/server/logger.js";
@@ -91,6 +91,8 @@ describe("profileChanged over WebSocket and SSE", () => {
     expect((await next).data!.profileChanged).toMatchObject({ changes: { nick: "over SSE" } });
     await stream.stop();
     sse.dispose();
+    // The client left: its subscription is let go at once, not at the account's next change.
+    await vi.waitFor(() => expect(svc.server.changes!.subscriptions).toBe(before), { interval: 5 });
 
     // SSE without a token, and with a bad one: 401 and why, as JSON.
     const post = (authorization?: string) =>
@@ -213,6 +215,53 @@ describe("profileChanged over WebSocket and SSE", () => {
     })();
     expect(outcome).toEqual([expect.objectContaining({ extensions: { code: "SUBSCRIBER_TOO_SLOW" } })]);
     expect(hub.subscriptions).toBe(0);
+  });
+
+  it("heartbeats (a ws ping, an SSE comment) each SUBSCRIPTION_HEARTBEAT_MS, and /metrics counts transport subscriptions", async () => {
+    const svc = await live({ SUBSCRIPTION_HEARTBEAT_MS: "1000" });
+    const ws = connect(svc, { Authorization: `Bearer ${svc.userToken}` });
+    await subscribeWs(svc, ws.client, [ME]);
+    // A raw SSE stream, to see its comment lines (graphql-sse's client hides them).
+    const controller = new AbortController();
+    const stream = await request(`${svc.url}/stream`, {
+      method: "POST",
+      headers: {
+        accept: "text/event-stream",
+        "content-type": "application/json",
+        authorization: `Bearer ${svc.userToken}`,
+      },
+      body: JSON.stringify({ query: PROFILE_CHANGED, variables: { ids: [ME] } }),
+      signal: controller.signal,
+    });
+    expect(stream.statusCode).toBe(200);
+    expect(stream.headers["content-type"]).toContain("text/event-stream");
+    await vi.waitFor(() => expect(svc.server.changes!.subscriptions).toBe(2), { interval: 5 });
+
+    // (On a connection of its own, closed after: a keep-alive connection idle beside an open SSE
+    // stream kept app.close() waiting for the keep-alive timeout.)
+    const scraper = new Client(new URL(svc.url).origin);
+    const metrics = await (await scraper.request({ path: "/metrics", method: "GET" })).body.text();
+    await scraper.close();
+    expect(metrics).toMatch(/^portrait_graph_subscriptions 2$/m);
+    expect(metrics).toMatch(/^portrait_graph_subscription_connections\{transport="ws"\} 1$/m);
+    expect(metrics).toMatch(/^portrait_graph_subscription_connections\{transport="sse"\} 1$/m);
+
+    // The server's ping (the client answers with a pong by itself) …
+    const raw = new WebSocket(wsUrl(svc), "graphql-transport-ws");
+    raw.on("open", () =>
+      raw.send(JSON.stringify({ type: "connection_init", payload: { Authorization: `Bearer ${svc.userToken}` } })),
+    );
+    await new Promise((resolve) => raw.once("ping", resolve));
+    raw.close();
+    // … and the SSE comment: the one sent at the start, then the heartbeat's.
+    let comments = 0;
+    for await (const chunk of stream.body) {
+      comments += (String(chunk).match(/^:$/gm) ?? []).length;
+      if (comments >= 2) break;
+    }
+    expect(comments).toBeGreaterThanOrEqual(2);
+    controller.abort();
+    await vi.waitFor(() => expect(svc.server.changes!.subscriptions).toBe(1), { interval: 5 });
   });
 
   it("drain: WebSockets close with 1001 going away, SSE streams complete, and the server closes without waiting them out", async () => {
