@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { EventEmitter } from "node:events";
 import { GraphQLError } from "graphql";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -137,5 +138,13 @@ describe("an operation over the subscription transports (liveOperations.prepare)
     });
     expect(Array.isArray(out)).toBe(false);
     expect(selected).toEqual([[expect.stringMatching(/Nick/), expect.stringMatching(/Gender/)]]);
+  });
+
+  it("accepts the README's ProfileChanged subscription", () => {
+    const readme = readFileSync("README.md", "utf8");
+    const query = /```graphql\n(subscription ProfileChanged[\s\S]*?)```/.exec(readme)?.[1];
+    expect(query).toBeDefined();
+    const out = operations.prepare(viewer, { query, variables: { ids: ["li.na"] } });
+    expect(Array.isArray(out) ? operations.format(out) : "prepared").toBe("prepared");
   });
 });
