@@ -83,10 +83,18 @@ export function requestContext(options: RequestContextOptions) {
  */
 export function operationContext(options: RequestContextOptions) {
   const { deadlineMs } = options;
-  const window = (signal: AbortSignal) => {
+  // A signal that ends at the deadline or with the operation, whichever is first. (Not
+  // AbortSignal.any: each change would leave a dependant on the operation's long-lived signal.)
+  const window = (operation: AbortSignal) => {
     const controller = new AbortController();
-    setTimeout(() => controller.abort(deadlinePassed(deadlineMs)), deadlineMs).unref();
-    return { signal: AbortSignal.any([signal, controller.signal]), deadline: performance.now() + deadlineMs };
+    const end = () => controller.abort(operation.reason);
+    if (operation.aborted) end();
+    else operation.addEventListener("abort", end, { once: true });
+    setTimeout(() => {
+      operation.removeEventListener("abort", end);
+      controller.abort(deadlinePassed(deadlineMs));
+    }, deadlineMs).unref();
+    return { signal: controller.signal, deadline: performance.now() + deadlineMs };
   };
   return (viewer: Viewer | undefined, signal: AbortSignal): Context => {
     const profiles = new ProfileService({

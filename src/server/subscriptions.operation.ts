@@ -45,6 +45,15 @@ export interface PreparedOperation {
   controller: AbortController;
 }
 
+/** The operation ended (completed, or its client left): reads it still waits for are dropped. */
+export function endOperation(controller: AbortController | undefined): void {
+  controller?.abort(
+    new ProfileError("The subscription ended before its reads were answered", {
+      code: ErrorCode.CLIENT_CLOSED_REQUEST,
+    }),
+  );
+}
+
 /**
  * The work an operation over the WebSocket or SSE transport goes through before it runs, the same
  * as over HTTP (apollo.ts and the operation plugin): parse within MAX_TOKENS, validate with

@@ -5,7 +5,7 @@ import type { Viewer } from "../graphql/context.js";
 import { ErrorCode } from "../profile/error-codes.js";
 import type { Authenticator } from "./auth.js";
 import type { Logger } from "./logger.js";
-import { asGraphQLError, type LiveOperations } from "./subscriptions.operation.js";
+import { asGraphQLError, endOperation, type LiveOperations } from "./subscriptions.operation.js";
 
 export interface SseTransportOptions {
   path: string;
@@ -114,7 +114,7 @@ export function registerSse(app: FastifyInstance, options: SseTransportOptions):
       response.once("close", () => {
         clearInterval(heartbeat);
         options.onConnections(-1);
-        controllers.get(request)?.abort();
+        endOperation(controllers.get(request));
       });
       try {
         await handler(request, reply);

@@ -7,7 +7,7 @@ import type { Viewer } from "../graphql/context.js";
 import { ErrorCode } from "../profile/error-codes.js";
 import type { Authenticator } from "./auth.js";
 import type { Logger } from "./logger.js";
-import { asGraphQLError, type LiveOperations } from "./subscriptions.operation.js";
+import { asGraphQLError, endOperation, type LiveOperations } from "./subscriptions.operation.js";
 
 export interface WsTransportOptions {
   operations: LiveOperations;
@@ -109,7 +109,7 @@ export function wsTransport(options: WsTransportOptions) {
     },
     onError: (_ctx, _id, _payload, errors) => operations.format(errors),
     onComplete: (ctx, id) => {
-      ctx.extra.operations.get(id)?.abort();
+      endOperation(ctx.extra.operations.get(id));
       ctx.extra.operations.delete(id);
     },
   });
@@ -159,7 +159,7 @@ export function wsTransport(options: WsTransportOptions) {
       clearInterval(heartbeat);
       sockets.delete(socket);
       options.onConnections(-1);
-      for (const controller of extra.operations.values()) controller.abort();
+      for (const controller of extra.operations.values()) endOperation(controller);
       void closed(code, reason.toString());
     });
   });
