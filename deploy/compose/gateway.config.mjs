@@ -7,4 +7,18 @@ export const gatewayConfig = {
   propagateHeaders: {
     fromClientToSubgraphs: ({ request }) => ({ authorization: request.headers.get("authorization") }),
   },
+  // Subscriptions (profileChanged) reach the subgraph over WebSocket (graphql-transport-ws) on its
+  // /graphql, whatever the client used with the gateway (SSE, WebSocket); the caller's token goes
+  // in the connection parameters, checked by the subgraph as a query's Authorization header is.
+  transportEntries: {
+    "*.http": {
+      options: {
+        subscriptions: {
+          kind: "ws",
+          location: "/graphql",
+          options: { connectionParams: { Authorization: "{context.headers.authorization}" } },
+        },
+      },
+    },
+  },
 };

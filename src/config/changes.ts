@@ -17,6 +17,12 @@ export interface ChangeSettings {
     maxQueued: number;
     /** Keep-alive pings of the WebSocket and SSE transports (SUBSCRIPTION_HEARTBEAT_MS). */
     heartbeatMs: number;
+    /** Operations one WebSocket connection may run at once (MAX_SUBSCRIPTIONS_PER_CONNECTION). */
+    maxPerConnection: number;
+    /** Bytes waiting to be sent before a WebSocket or SSE client is dropped as too slow (SUBSCRIPTION_MAX_BUFFERED_BYTES). */
+    maxBufferedBytes: number;
+    /** Time a WebSocket has to send connection_init (SUBSCRIPTION_INIT_TIMEOUT_MS). */
+    initTimeoutMs: number;
   };
   /** What the service tells routers and CDNs about caching profile reads (CACHE_CONTROL_*). */
   cacheControl: { maxAgeSeconds: number; scope: "PRIVATE" | "PUBLIC" };
@@ -64,6 +70,22 @@ export function readChangeSettings(
       }),
       heartbeatMs: number("SUBSCRIPTION_HEARTBEAT_MS", env.SUBSCRIPTION_HEARTBEAT_MS, d.heartbeatMs, {
         min: 1000,
+        integer: true,
+      }),
+      maxPerConnection: number(
+        "MAX_SUBSCRIPTIONS_PER_CONNECTION",
+        env.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+        d.maxPerConnection,
+        { min: 1, integer: true },
+      ),
+      maxBufferedBytes: number(
+        "SUBSCRIPTION_MAX_BUFFERED_BYTES",
+        env.SUBSCRIPTION_MAX_BUFFERED_BYTES,
+        d.maxBufferedBytes,
+        { min: 16_384, integer: true },
+      ),
+      initTimeoutMs: number("SUBSCRIPTION_INIT_TIMEOUT_MS", env.SUBSCRIPTION_INIT_TIMEOUT_MS, d.initTimeoutMs, {
+        min: 100,
         integer: true,
       }),
     },

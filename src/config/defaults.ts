@@ -144,6 +144,15 @@ export const DEFAULTS = {
     subscriptionQueueMax: 100,
     /** SUBSCRIPTION_HEARTBEAT_MS. */
     heartbeatMs: 15_000,
+    /** MAX_SUBSCRIPTIONS_PER_CONNECTION: operations one WebSocket may run at once. */
+    maxPerConnection: 20,
+    /**
+     * SUBSCRIPTION_MAX_BUFFERED_BYTES: bytes a WebSocket or SSE stream may have waiting to be sent
+     * before its client counts as too slow and is dropped (it resumes from its last cursor).
+     */
+    maxBufferedBytes: 1_048_576,
+    /** SUBSCRIPTION_INIT_TIMEOUT_MS: a WebSocket must send connection_init within this. */
+    initTimeoutMs: 5_000,
     /** CACHE_CONTROL_MAX_AGE (s): 0, routers and CDNs do not cache (they hear of no change). */
     cacheControlMaxAgeSeconds: 0,
     /** CACHE_CONTROL_SCOPE: reads need a token, so a shared cache must key on it. */

@@ -19,6 +19,11 @@ export interface Context {
   /** Largest `profileChanged(ids)` list. */
   maxSubscriptionIds: number;
   /**
+   * A subscription's per-change deadline and signal (the WebSocket and SSE transports): each change
+   * is executed as an operation of its own. Undefined over HTTP, where the request's deadline holds.
+   */
+  eventWindow?: (() => { signal: AbortSignal; deadline: number }) | undefined;
+  /**
    * The HTTP request the operation came in, shared by every operation of a batch (Apollo gives
    * each operation a shallow copy of the context, so this object is the same for all of them).
    */

@@ -78,7 +78,7 @@ async function changes(
         const result = await subscription.next();
         if (result.done) return { value: undefined, done: true };
         // Each change is executed on its own: a fresh read memo, so `user.profile` is read anew.
-        ctx.profiles = ctx.profiles.renew();
+        ctx.profiles = ctx.profiles.renew(ctx.eventWindow?.());
         return { value: toChange(result.value, ctx.profiles.registry), done: false };
       } catch (error) {
         throw asGraphQLError(error);
@@ -115,6 +115,10 @@ export function toChange(event: ChangeEvent, registry: TagRegistry): ProfileChan
 }
 
 function asGraphQLError(error: unknown): unknown {
+  // The hub's per-process bound (MAX_SUBSCRIPTIONS): the client should try another replica.
+  if (error instanceof RangeError) {
+    return new ProfileError(error.message, { code: ErrorCode.SUBSCRIPTION_LIMIT_EXCEEDED });
+  }
   if (!(error instanceof SubscriptionEndedError)) return error;
   const code =
     error.reason === "cursor-expired"

@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   SUBSCRIBER_TOO_SLOW:
     "the subscriber fell too far behind and was dropped: resubscribe with the last cursor it received",
   SHUTTING_DOWN: "the replica is draining (SIGTERM): reconnect, to another replica",
+  SUBSCRIPTION_LIMIT_EXCEEDED:
+    "a WebSocket over MAX_SUBSCRIPTIONS_PER_CONNECTION operations, or a replica over MAX_SUBSCRIPTIONS: subscribe on another connection or replica",
   // Never sent: the outcome of an operation whose client left, in logs and metrics
   CLIENT_CLOSED_REQUEST: "the client disconnected before its answer; its reads that had not left were dropped",
   // Apollo Server (ApolloServerErrorCode)

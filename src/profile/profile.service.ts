@@ -67,9 +67,13 @@ export class ProfileService {
     return new ProfileService(this.#options);
   }
 
-  /** The same operation again (another event of a subscription): a fresh memo, the same tags. */
-  renew(): ProfileService {
-    const next = new ProfileService(this.#options);
+  /**
+   * The same operation again (another event of a subscription): a fresh memo, the same tags and,
+   * given `window`, a deadline and signal of its own (a subscription lives longer than any one
+   * deadline; each change's reads get REQUEST_DEADLINE_MS from when the change arrived).
+   */
+  renew(window?: Pick<ProfileServiceOptions, "signal" | "deadline">): ProfileService {
+    const next = new ProfileService(window ? { ...this.#options, ...window } : this.#options);
     next.#tags = this.#tags;
     return next;
   }

@@ -44,16 +44,7 @@ export interface ApolloOptions {
 export async function createApollo(options: ApolloOptions): Promise<ApolloServer<Context>> {
   const { limits, logger, nodeEnv } = options;
   const development = nodeEnv === "development";
-  const armor = new ApolloArmor({
-    maxAliases: { n: limits.maxAliases, allowList: [] },
-    maxDepth: { n: limits.maxDepth, flattenFragments: true, ignoreIntrospection: true },
-    maxDirectives: { n: limits.maxDirectives },
-    // Tokens are bounded by graphql-js itself while parsing (parseOptions below): one parse, not two.
-    maxTokens: { enabled: false },
-    // The cost that matters here is accounts read, bounded by MAX_ACCOUNTS_PER_OPERATION.
-    costLimit: { enabled: false },
-    blockFieldSuggestion: { enabled: !development },
-  }).protect();
+  const armor = protection(limits, development);
 
   const apollo = new ApolloServer<Context>({
     schema: options.schema,
@@ -67,7 +58,7 @@ export async function createApollo(options: ApolloOptions): Promise<ApolloServer
     persistedQueries: { cache: options.apqCache, ttl: DEFAULTS.apq.ttlSeconds },
     parseOptions: { maxTokens: limits.maxTokens },
     // The nesting rule last: it keeps the others from recursing along a long fragment chain.
-    validationRules: [...armor.validationRules, singleSchemaReadRule, fragmentNestingRule(MAX_FRAGMENT_NESTING)],
+    validationRules: armor.validationRules,
     includeStacktraceInErrorResponses: development,
     // SIGTERM is main.ts's to handle (drain, then exit 0); Apollo's own handler would re-raise it.
     stopOnTerminationSignals: false,
@@ -100,6 +91,28 @@ export async function createApollo(options: ApolloOptions): Promise<ApolloServer
   });
   await apollo.start();
   return apollo;
+}
+
+/**
+ * The validation bounds every GraphQL operation meets, over HTTP or a subscription transport:
+ * graphql-armor's aliases, depth and directives, one schema read, fragment nesting (last: it keeps
+ * the others from recursing along a long fragment chain). Tokens are bounded while parsing.
+ */
+export function protection(limits: Limits, development: boolean) {
+  const armor = new ApolloArmor({
+    maxAliases: { n: limits.maxAliases, allowList: [] },
+    maxDepth: { n: limits.maxDepth, flattenFragments: true, ignoreIntrospection: true },
+    maxDirectives: { n: limits.maxDirectives },
+    // Tokens are bounded by graphql-js itself while parsing (parseOptions): one parse, not two.
+    maxTokens: { enabled: false },
+    // The cost that matters here is accounts read, bounded by MAX_ACCOUNTS_PER_OPERATION.
+    costLimit: { enabled: false },
+    blockFieldSuggestion: { enabled: !development },
+  }).protect();
+  return {
+    validationRules: [...armor.validationRules, singleSchemaReadRule, fragmentNestingRule(MAX_FRAGMENT_NESTING)],
+    plugins: armor.plugins,
+  };
 }
 
 /** Where GraphQL is served. */

@@ -117,6 +117,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly liveConnections = new Gauge({
+    name: "portrait_graph_subscription_connections",
+    help: "Open live-update connections by transport: WebSockets (ws), SSE streams (sse).",
+    labelNames: ["transport"] as const,
+    registers: [this.registry],
+  });
+
   readonly cacheErrors = new Counter({
     name: "portrait_graph_profile_cache_errors_total",
     help: "Failures of the shared profile cache's store (Redis), by operation; each one is a miss, never a request failure.",

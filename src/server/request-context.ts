@@ -9,6 +9,7 @@ import { ProfileService, type ProfileWriter } from "../profile/profile.service.j
 import type { TagRegistry } from "../profile/tags.js";
 import type { Authenticator } from "./auth.js";
 import type { Logger } from "./logger.js";
+import type { Viewer } from "../profile/viewer.js";
 
 export interface RequestContextOptions {
   authenticate: Authenticator;
@@ -39,15 +40,7 @@ export function requestContext(options: RequestContextOptions) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<Context> => {
     const viewer = await options.authenticate(request.headers.authorization);
     const controller = new AbortController();
-    const timer = setTimeout(
-      () =>
-        controller.abort(
-          new ProfileError(`The request's deadline of ${deadlineMs} ms passed while waiting for Tencent`, {
-            code: ErrorCode.UPSTREAM_UNAVAILABLE,
-          }),
-        ),
-      deadlineMs,
-    );
+    const timer = setTimeout(() => controller.abort(deadlinePassed(deadlineMs)), deadlineMs);
     timer.unref();
     const http = { writes: false };
     // "close" fires once: when the answer was sent, or when the connection went away before.
@@ -80,4 +73,55 @@ export function requestContext(options: RequestContextOptions) {
       http,
     };
   };
+}
+
+/**
+ * The context of one operation over the WebSocket or SSE transport: the viewer was authenticated
+ * when the connection (or stream) opened, `signal` ends when the operation does (the client
+ * completed it, or went away). Each change of a subscription then gets its own deadline (see
+ * `Context.eventWindow`): reads of `user { profile }` wait for Tencent at most REQUEST_DEADLINE_MS.
+ */
+export function operationContext(options: RequestContextOptions) {
+  const { deadlineMs } = options;
+  // A signal that ends at the deadline or with the operation, whichever is first. (Not
+  // AbortSignal.any: each change would leave a dependant on the operation's long-lived signal.)
+  const window = (operation: AbortSignal) => {
+    const controller = new AbortController();
+    const end = () => controller.abort(operation.reason);
+    if (operation.aborted) end();
+    else operation.addEventListener("abort", end, { once: true });
+    setTimeout(() => {
+      operation.removeEventListener("abort", end);
+      controller.abort(deadlinePassed(deadlineMs));
+    }, deadlineMs).unref();
+    return { signal: controller.signal, deadline: performance.now() + deadlineMs };
+  };
+  return (viewer: Viewer | undefined, signal: AbortSignal): Context => {
+    const profiles = new ProfileService({
+      dispatcher: options.dispatcher,
+      writer: options.writer,
+      registry: options.registry,
+      viewer,
+      ...window(signal),
+      report: (message) => options.logger.warn(message),
+      ...(options.publishWrite ? { changes: { wrote: options.publishWrite } } : {}),
+    });
+    return {
+      viewer,
+      profiles,
+      plan: undefined,
+      maxUsers: options.maxUsers,
+      maxSubscriptionIds: options.maxSubscriptionIds,
+      changes: options.changes,
+      eventWindow: () => window(signal),
+      // Only subscriptions run over these transports: nothing writes.
+      http: { writes: false },
+    };
+  };
+}
+
+function deadlinePassed(deadlineMs: number): ProfileError {
+  return new ProfileError(`The request's deadline of ${deadlineMs} ms passed while waiting for Tencent`, {
+    code: ErrorCode.UPSTREAM_UNAVAILABLE,
+  });
 }

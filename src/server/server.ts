@@ -24,8 +24,11 @@ import { createLogger, type Logger } from "./logger.js";
 import { Metrics } from "./metrics.js";
 import { Readiness } from "./readiness.js";
 import type { RedisConnection } from "./redis.js";
-import { requestContext } from "./request-context.js";
+import { operationContext, requestContext, type RequestContextOptions } from "./request-context.js";
+import { formatErrors } from "./errors.js";
 import { RouterInvalidation } from "./router-invalidation.js";
+import { liveOperations } from "./subscriptions.operation.js";
+import { subscriptionsPlugin } from "./subscriptions.plugin.js";
 import { routesPlugin } from "./routes.plugin.js";
 import type { TrustedDocuments } from "../config/trusted-documents.js";
 import { trustedDocuments } from "./trusted-documents.js";
@@ -157,8 +160,9 @@ export async function createServer(options: ServerOptions) {
   const apqStore = options.apqCache ?? new InMemoryLRUCache<string>({ maxSize: DEFAULTS.apq.memoryBytes });
   const apqCache = trusted ? trusted.store(apqStore) : apqStore;
 
+  const schema = options.schema ?? (await buildSubgraph());
   const apollo = await createApollo({
-    schema: options.schema ?? (await buildSubgraph()),
+    schema,
     logger,
     metrics,
     nodeEnv,
@@ -178,27 +182,24 @@ export async function createServer(options: ServerOptions) {
     },
     cacheTags: invalidation !== undefined,
   });
-  const app = await createHttpApp({
-    ...DEFAULTS.http,
-    corsOrigins: [...DEFAULTS.http.corsOrigins],
-    ...options.http,
-    bodyLimitBytes: limits.bodyLimitBytes,
-  });
+  const http = { ...DEFAULTS.http, corsOrigins: [...DEFAULTS.http.corsOrigins], ...options.http };
+  const app = await createHttpApp({ ...http, bodyLimitBytes: limits.bodyLimitBytes });
+  const contextOptions: RequestContextOptions = {
+    authenticate: options.authenticate,
+    dispatcher,
+    writer: client,
+    registry: options.tags,
+    deadlineMs: options.requestDeadlineMs ?? DEFAULTS.service.requestDeadlineMs,
+    maxUsers: limits.maxUsers,
+    maxSubscriptionIds: limits.maxSubscriptionIds,
+    changes: hub,
+    publishWrite,
+    logger,
+  };
   await app.register(drainPlugin, { readiness });
   await app.register(routesPlugin, {
     apollo,
-    context: requestContext({
-      authenticate: options.authenticate,
-      dispatcher,
-      writer: client,
-      registry: options.tags,
-      deadlineMs: options.requestDeadlineMs ?? DEFAULTS.service.requestDeadlineMs,
-      maxUsers: limits.maxUsers,
-      maxSubscriptionIds: limits.maxSubscriptionIds,
-      changes: hub,
-      publishWrite,
-      logger,
-    }),
+    context: requestContext(contextOptions),
     limits,
     batches: new BatchCounter(limits.maxTokens, apqCache),
     ...(trusted ? { acceptDocumentId: trusted.acceptDocumentId } : {}),
@@ -213,6 +214,31 @@ export async function createServer(options: ServerOptions) {
       subscriptions: () => hub?.subscriptions ?? 0,
     },
   });
+  if (hub && live) {
+    // Subscriptions over WebSocket and SSE, with the same auth, validation and bounds as HTTP.
+    await app.register(subscriptionsPlugin, {
+      operations: liveOperations({
+        schema,
+        limits,
+        development,
+        policy: {
+          maxAccountsPerOperation: limits.maxAccountsPerOperation,
+          maxEntriesPerOperation: limits.maxEntriesPerOperation,
+          maxEntitiesPerOperation: limits.maxEntitiesPerOperation,
+          anonymousIntrospection: false,
+        },
+        context: operationContext(contextOptions),
+        formatError: formatErrors(logger, development),
+        trusted: trusted?.check,
+      }),
+      authenticate: options.authenticate,
+      settings: live.settings.subscriptions,
+      maxPayloadBytes: limits.bodyLimitBytes,
+      corsOrigins: http.corsOrigins,
+      metrics,
+      logger,
+    });
+  }
   const callback = live?.settings.callback;
   if (hub && callback) {
     await app.register(callbackPlugin, {
@@ -261,7 +287,9 @@ export async function createServer(options: ServerOptions) {
     shutdown(timeoutMs: number = DEFAULTS.service.shutdownTimeoutMs): Promise<void> {
       closed ??= (async () => {
         const until = performance.now() + timeoutMs;
-        // Subscribers are told at once (their streams end) and reconnect to another replica.
+        // WebSocket clients are told at once (1001 "going away") and reconnect, to another replica,
+        // resubscribing from where they were; SSE streams complete as the hub ends their subscriptions.
+        await app.liveUpdates?.goingAway();
         await hub?.close();
         await app.drain(until);
         await invalidation?.settled();

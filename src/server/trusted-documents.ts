@@ -1,9 +1,9 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
 import type { FastifyRequest } from "fastify";
-import { GraphQLError } from "graphql";
+import { GraphQLError, type OperationDefinitionNode } from "graphql";
 import { LRUCache } from "lru-cache";
-import type { Context } from "../graphql/context.js";
+import type { Context, Viewer } from "../graphql/context.js";
 import { ErrorCode } from "../profile/error-codes.js";
 import { sha256, type TrustedDocuments } from "../config/trusted-documents.js";
 import type { Logger } from "./logger.js";
@@ -30,36 +30,49 @@ const LOGGED_MAX = 10_000;
  *   `{"documentId": "sha256:<hash>"}` in a POST body or `?documentId=sha256:<hash>` in a GET, to
  *   Apollo's extension.
  */
+/** What the trusted-documents check looks at. */
+export interface TrustedCheck {
+  source: string;
+  operation: OperationDefinitionNode | undefined;
+  operationName: string | null | undefined;
+  viewer: Viewer | undefined;
+}
+
 export function trustedDocuments({ manifest, mode }: TrustedDocuments, logger: Logger) {
   const trusted = new Set(manifest.values());
   const logged = new LRUCache<string, true>({ max: LOGGED_MAX });
+
+  /** Throws OPERATION_NOT_TRUSTED (strict) or logs once (log) for a document outside the manifest. */
+  const check = ({ source, operation, operationName, viewer }: TrustedCheck): void => {
+    if (trusted.has(source)) return;
+    // Callers without a token are refused (401) by the operation plugin, unless they only read the schema.
+    if (!viewer) return;
+    // Admin tooling (scripts, support consoles) is not built with the frontends' manifest.
+    if (viewer.admin) return;
+    // Introspection and `_service`: what explorers, codegen and routers read.
+    if (readsOnlySchema(operation)) return;
+    const hash = sha256(source);
+    if (mode === "log") {
+      if (!logged.has(hash)) {
+        logged.set(hash, true);
+        logger.warn(
+          { hash, operationName: operationName ?? null },
+          "untrusted document (not in the TRUSTED_DOCUMENTS manifest; strict mode would refuse it)",
+        );
+      }
+      return;
+    }
+    throw new GraphQLError(
+      "This service runs only the documents its clients were built with (TRUSTED_DOCUMENTS): send the document's hash, or add the document to the manifest",
+      { extensions: { code: ErrorCode.OPERATION_NOT_TRUSTED, http: { status: 403 } } },
+    );
+  };
 
   const plugin: ApolloServerPlugin<Context> = {
     async requestDidStart() {
       return {
         async didResolveOperation({ source, operation, operationName, contextValue }) {
-          if (trusted.has(source)) return;
-          // Callers without a token are refused (401) by the operation plugin, unless they only read the schema.
-          if (!contextValue.viewer) return;
-          // Admin tooling (scripts, support consoles) is not built with the frontends' manifest.
-          if (contextValue.viewer.admin) return;
-          // Introspection and `_service`: what explorers, codegen and routers read.
-          if (readsOnlySchema(operation)) return;
-          const hash = sha256(source);
-          if (mode === "log") {
-            if (!logged.has(hash)) {
-              logged.set(hash, true);
-              logger.warn(
-                { hash, operationName: operationName ?? null },
-                "untrusted document (not in the TRUSTED_DOCUMENTS manifest; strict mode would refuse it)",
-              );
-            }
-            return;
-          }
-          throw new GraphQLError(
-            "This service runs only the documents its clients were built with (TRUSTED_DOCUMENTS): send the document's hash, or add the document to the manifest",
-            { extensions: { code: ErrorCode.OPERATION_NOT_TRUSTED, http: { status: 403 } } },
-          );
+          check({ source, operation, operationName, viewer: contextValue.viewer });
         },
       };
     },
@@ -67,6 +80,8 @@ export function trustedDocuments({ manifest, mode }: TrustedDocuments, logger: L
 
   return {
     plugin,
+    /** The same check for the WebSocket and SSE transports. */
+    check,
     store(inner: KeyValueCache<string>): KeyValueCache<string> {
       return {
         async get(key) {

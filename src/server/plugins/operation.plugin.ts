@@ -1,5 +1,12 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import { GraphQLError, Kind, OperationTypeNode, type OperationDefinitionNode } from "graphql";
+import {
+  GraphQLError,
+  Kind,
+  OperationTypeNode,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from "graphql";
 import { costOf, fragmentsOf, type OperationCost } from "../../graphql/cost.js";
 import type { Context } from "../../graphql/context.js";
 import { planProfiles } from "../../graphql/selection.js";
@@ -36,25 +43,42 @@ export function operationPlugin(policy: OperationPolicy): ApolloServerPlugin<Con
           if (!operation) return;
           // A write the client sent is carried out even if the client leaves (see request-context.ts).
           if (operation.operation === OperationTypeNode.MUTATION) ctx.http.writes = true;
-          if (!ctx.viewer) {
-            if (!(policy.anonymousIntrospection && readsOnlySchema(operation))) {
-              throw unauthenticated("A bearer token is required (Authorization: Bearer <JWT>)");
-            }
-            if (metrics.persistedQueryRegister)
-              throw unauthenticated("A bearer token is required to register a persisted query");
-          }
-          const fragments = fragmentsOf(document);
-          const over = overBudget(costOf(operation, fragments, request.variables), policy);
-          if (over) throw over;
-          const plan = refusedWith400(() =>
-            planProfiles(schema, operation, fragments, request.variables ?? {}, ctx.profiles.registry),
-          );
-          ctx.plan = plan;
-          ctx.profiles.select(plan.tags);
+          // Reading the schema anonymously is allowed; registering a persisted query with it is not.
+          const anonymousSchemaRead = !ctx.viewer && policy.anonymousIntrospection && readsOnlySchema(operation);
+          if (anonymousSchemaRead && metrics.persistedQueryRegister)
+            throw unauthenticated("A bearer token is required to register a persisted query");
+          prepareOperation(policy, ctx, { schema, document, operation, variables: request.variables });
         },
       };
     },
   };
+}
+
+/**
+ * Who may run the operation, what it may cost, and what it reads of profiles (ctx.plan, and the
+ * tags ctx.profiles asks Tencent for): the same over HTTP (the plugin above) and over the
+ * WebSocket and SSE transports, whose subscriptions select `user { profile { … } }` too.
+ */
+export function prepareOperation(
+  policy: OperationPolicy,
+  ctx: Context,
+  request: {
+    schema: GraphQLSchema;
+    document: DocumentNode;
+    operation: OperationDefinitionNode;
+    variables: Record<string, unknown> | undefined;
+  },
+): void {
+  const { schema, document, operation, variables } = request;
+  if (!ctx.viewer && !(policy.anonymousIntrospection && readsOnlySchema(operation))) {
+    throw unauthenticated("A bearer token is required (Authorization: Bearer <JWT>)");
+  }
+  const fragments = fragmentsOf(document);
+  const over = overBudget(costOf(operation, fragments, variables), policy);
+  if (over) throw over;
+  const plan = refusedWith400(() => planProfiles(schema, operation, fragments, variables ?? {}, ctx.profiles.registry));
+  ctx.plan = plan;
+  ctx.profiles.select(plan.tags);
 }
 
 /**
