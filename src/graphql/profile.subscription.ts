@@ -72,19 +72,27 @@ async function changes(
   } catch (error) {
     throw asGraphQLError(error);
   }
+  // A subscription lives no longer than the token it was opened with: the client resubscribes with
+  // a fresh one (and its last cursor, so nothing is missed).
+  const expiry = endAtExpiry(subscription, ctx.viewer?.expiresAt);
   const iterator: AsyncIterableIterator<ProfileChange> = {
     async next() {
       try {
         const result = await subscription.next();
-        if (result.done) return { value: undefined, done: true };
+        if (result.done) {
+          clearTimeout(expiry);
+          return { value: undefined, done: true };
+        }
         // Each change is executed on its own: a fresh read memo, so `user.profile` is read anew.
         ctx.profiles = ctx.profiles.renew(ctx.eventWindow?.());
         return { value: toChange(result.value, ctx.profiles.registry), done: false };
       } catch (error) {
+        clearTimeout(expiry);
         throw asGraphQLError(error);
       }
     },
     async return() {
+      clearTimeout(expiry);
       subscription.end();
       return { value: undefined, done: true };
     },
@@ -120,11 +128,32 @@ function asGraphQLError(error: unknown): unknown {
     return new ProfileError(error.message, { code: ErrorCode.SUBSCRIPTION_LIMIT_EXCEEDED });
   }
   if (!(error instanceof SubscriptionEndedError)) return error;
-  const code =
-    error.reason === "cursor-expired"
-      ? "CURSOR_EXPIRED"
-      : error.reason === "slow"
-        ? "SUBSCRIBER_TOO_SLOW"
-        : "SHUTTING_DOWN";
-  return new ProfileError(error.message, { code } as never);
+  return new ProfileError(error.message, { code: ENDED_CODES[error.reason] } as never);
 }
+
+const ENDED_CODES = {
+  "cursor-expired": "CURSOR_EXPIRED",
+  slow: "SUBSCRIBER_TOO_SLOW",
+  closed: "SHUTTING_DOWN",
+  "token-expired": "UNAUTHENTICATED",
+} as const;
+
+/** Ends `subscription` when the token expires (setTimeout reaches about 24 days; a longer one is left be). */
+function endAtExpiry(subscription: Subscription, expiresAt: number | undefined): NodeJS.Timeout | undefined {
+  const delay = expiresAt === undefined ? Infinity : expiresAt - Date.now();
+  if (delay > MAX_TIMER_MS) return undefined;
+  const timer = setTimeout(
+    () =>
+      subscription.end(
+        new SubscriptionEndedError(
+          "The token has expired; subscribe again with a fresh one (and `after`: the last cursor received)",
+          "token-expired",
+        ),
+      ),
+    Math.max(0, delay),
+  );
+  timer.unref();
+  return timer;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -4,6 +4,8 @@ export interface Viewer {
   account: string;
   /** Scope `profile:admin`: may write any profile and adminForbidType. */
   admin: boolean;
+  /** When the token expires (ms since the epoch): a subscription opened with it ends then. */
+  expiresAt?: number;
 }
 
 /** The scope that makes a token an admin's. */

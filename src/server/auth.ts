@@ -70,8 +70,8 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
     }
     const violation = userIdViolation(payload.sub);
     if (violation) throw unauthenticated(`The token's sub ${violation}`);
-    const viewer = { account: payload.sub!, admin: scopes(payload).includes(ADMIN_SCOPE) };
     const expiresAt = payload.exp! * 1000;
+    const viewer = { account: payload.sub!, admin: scopes(payload).includes(ADMIN_SCOPE), expiresAt };
     verified.set(token, { viewer, expiresAt }, { ttl: Math.max(1, expiresAt - Date.now()) });
     return viewer;
   };

@@ -25,8 +25,8 @@ describe("node dist/src/token.js (a token for trying a deployment)", () => {
       run(process.execPath, ["dist/src/token.js", "zhang.wei"], { env }),
       run(process.execPath, ["dist/src/token.js", "administrator", "--admin", "--ttl", "5m"], { env }),
     ]).then((runs) => runs.map((r) => r.stdout.trim()));
-    expect(await authenticate(`Bearer ${user}`)).toEqual({ account: "zhang.wei", admin: false });
-    expect(await authenticate(`Bearer ${admin}`)).toEqual({ account: "administrator", admin: true });
+    expect(await authenticate(`Bearer ${user}`)).toMatchObject({ account: "zhang.wei", admin: false });
+    expect(await authenticate(`Bearer ${admin}`)).toMatchObject({ account: "administrator", admin: true });
   });
 
   it("refuses without AUTH_JWT_SECRET (a JWKS deployment has nothing to sign with)", async () => {

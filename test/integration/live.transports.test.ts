@@ -217,6 +217,31 @@ describe("profileChanged over WebSocket and SSE", () => {
     expect(hub.subscriptions).toBe(0);
   });
 
+  it("a subscription ends with UNAUTHENTICATED when the token it was opened with expires, over ws and SSE", async () => {
+    const svc = await live();
+    // exp has a resolution of seconds: this token expires one to two seconds from now.
+    const shortLived = await token(ME, { expiresIn: "2s" });
+    const { client } = connect(svc, { Authorization: `Bearer ${shortLived}` });
+    const ws = await subscribeWs(svc, client, [ME]);
+    const sse = sseClient(svc, shortLived);
+    const before = svc.server.changes!.subscriptions;
+    const stream = results(
+      sse.iterate<{ profileChanged: Change }>({ query: PROFILE_CHANGED, variables: { ids: [ME] } }),
+    );
+    const sseNext = stream.next();
+    await vi.waitFor(() => expect(svc.server.changes!.subscriptions).toBe(before + 1), { interval: 5 });
+
+    const wsOutcome = await ws.next().then(
+      () => "a change",
+      (errors: unknown) => errors,
+    );
+    expect(wsOutcome).toEqual([expect.objectContaining({ extensions: { code: "UNAUTHENTICATED" } })]);
+    expect((await sseNext).errors).toEqual([expect.objectContaining({ extensions: { code: "UNAUTHENTICATED" } })]);
+    expect(await stream.completes()).toBe(true);
+    sse.dispose();
+    await vi.waitFor(() => expect(svc.server.changes!.subscriptions).toBe(0), { interval: 5 });
+  });
+
   it("heartbeats (a ws ping, an SSE comment) each SUBSCRIPTION_HEARTBEAT_MS, and /metrics counts transport subscriptions", async () => {
     const svc = await live({ SUBSCRIPTION_HEARTBEAT_MS: "1000" });
     const ws = connect(svc, { Authorization: `Bearer ${svc.userToken}` });

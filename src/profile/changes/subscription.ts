@@ -4,7 +4,7 @@ import type { ChangeEvent } from "./change.js";
 export class SubscriptionEndedError extends Error {
   constructor(
     message: string,
-    readonly reason: "slow" | "cursor-expired" | "closed",
+    readonly reason: "slow" | "cursor-expired" | "closed" | "token-expired",
   ) {
     super(message);
     this.name = "SubscriptionEndedError";
