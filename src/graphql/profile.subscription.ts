@@ -128,7 +128,7 @@ function asGraphQLError(error: unknown): unknown {
     return new ProfileError(error.message, { code: ErrorCode.SUBSCRIPTION_LIMIT_EXCEEDED });
   }
   if (!(error instanceof SubscriptionEndedError)) return error;
-  return new ProfileError(error.message, { code: ENDED_CODES[error.reason] } as never);
+  return new ProfileError(error.message, { code: ENDED_CODES[error.reason] });
 }
 
 const ENDED_CODES = {
