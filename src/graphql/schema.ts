@@ -9,8 +9,9 @@ import { ProfileSubscription } from "./profile.subscription.js";
 import { resolveEntities, resolveUserReference } from "./user.reference.js";
 import { UserQueries, UserResolver } from "./user.resolver.js";
 
-// Federation 2.3: the newest version that tooling of v2.0–v2.3 (and the compatibility suite) accepts.
-const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])';
+// Federation 2.4: the first version whose composition takes a Subscription type (profileChanged);
+// Apollo Router needs it to plan subscriptions to this subgraph.
+const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.4", import: ["@key"])';
 
 /**
  * Which `Query` entry points the subgraph declares (ROOT_FIELDS):
