@@ -1,13 +1,12 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readEmulatorSettings, readServiceSettings } from "../../src/config.js";
 import { DEFAULTS } from "../../src/config/defaults.js";
 import { startEmulator } from "../support/emulator.js";
+import { composeSupergraphModule, startComposeGateway } from "../support/routers.js";
 import { startService, type Service } from "../support/service.js";
 import { parseDockerfile, stageEnv } from "./dockerfile.js";
 import { configVariables, durationMs, interpolate, readYaml, SDK_VARIABLE } from "./manifests.js";
@@ -169,7 +168,7 @@ describe("compose: the router", () => {
   });
 
   it("serves a supergraph composed from schema/schema.graphql, with the service's compose address", async () => {
-    const { composeSupergraph, SUBGRAPH_URL } = await supergraphModule();
+    const { composeSupergraph, SUBGRAPH_URL } = await composeSupergraphModule();
     expect(readFileSync(join(DIR, "supergraph.graphql"), "utf8")).toBe(
       composeSupergraph(readFileSync("schema/schema.graphql", "utf8")),
     );
@@ -180,28 +179,10 @@ describe("compose: the router", () => {
 
   it("its configuration, run in-process, forwards the caller's token to the service", async () => {
     const svc = await startService();
-    const { gatewayConfig } = (await import(
-      new URL("../../deploy/compose/gateway.config.mjs", import.meta.url).href
-    )) as {
-      gatewayConfig: Record<string, unknown>;
-    };
-    const { composeSupergraph } = await supergraphModule();
-    const { createGatewayRuntime } = (await import(HIVE_GATEWAY)) as {
-      createGatewayRuntime: (config: Record<string, unknown>) => Parameters<typeof createServer>[0] & {
-        dispose(): Promise<void> | void;
-      };
-    };
-    const runtime = createGatewayRuntime({
-      ...gatewayConfig,
-      supergraph: composeSupergraph(readFileSync("schema/schema.graphql", "utf8"), svc.url),
-      logging: false,
-    });
-    const server = createServer(runtime);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const gateway = await startComposeGateway(svc.url);
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
       const ask = (headers: Record<string, string>) =>
-        fetch(url, {
+        fetch(gateway.url, {
           method: "POST",
           headers: { "content-type": "application/json", ...headers },
           body: JSON.stringify({ query: "{ me { id profile { nick } } }" }),
@@ -213,8 +194,7 @@ describe("compose: the router", () => {
       const anonymous = await ask({});
       expect(anonymous.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     } finally {
-      await new Promise((resolve) => server.close(resolve));
-      await runtime.dispose();
+      await gateway.close();
       await svc.close();
     }
   });
@@ -235,14 +215,3 @@ describe("compose: the observability profile", () => {
     expect(dirname(join(DIR, dashboards.split(":")[0]!))).toBe("deploy");
   });
 });
-
-// Hive Gateway's runtime (what its CLI and image run), loaded untyped as test/support/routers.ts
-// explains: its types and Apollo Server's cannot share one program.
-const HIVE_GATEWAY: string = "@graphql-hive/gateway-runtime";
-
-function supergraphModule() {
-  return import(new URL("../../deploy/compose/supergraph.mjs", import.meta.url).href) as Promise<{
-    composeSupergraph: (sdl: string, url?: string) => string;
-    SUBGRAPH_URL: string;
-  }>;
-}

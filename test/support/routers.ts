@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { composeServices } from "@apollo/composition";
@@ -191,4 +192,44 @@ async function serviceSdl(url: string): Promise<string> {
   } finally {
     await dispatcher.close();
   }
+}
+
+/**
+ * The compose stack's gateway run in-process: Hive Gateway's runtime (what its CLI and image run,
+ * loaded untyped as above) with `deploy/compose/gateway.config.mjs` and a supergraph composed by
+ * `deploy/compose/supergraph.mjs` from `schema/schema.graphql`, pointed at `serviceUrl`.
+ */
+export async function startComposeGateway(serviceUrl: string): Promise<{ url: string; close(): Promise<void> }> {
+  const { gatewayConfig } = (await import(
+    new URL("../../deploy/compose/gateway.config.mjs", import.meta.url).href
+  )) as { gatewayConfig: Record<string, unknown> };
+  const { composeSupergraph } = await composeSupergraphModule();
+  const { createGatewayRuntime } = (await import(HIVE_GATEWAY_RUNTIME)) as {
+    createGatewayRuntime: (config: Record<string, unknown>) => HiveRuntime;
+  };
+  const runtime = createGatewayRuntime({
+    ...gatewayConfig,
+    supergraph: composeSupergraph(readFileSync("schema/schema.graphql", "utf8"), serviceUrl),
+    logging: false,
+  });
+  const server = createServer(runtime);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await runtime.dispose();
+    },
+  };
+}
+
+const HIVE_GATEWAY_RUNTIME: string = "@graphql-hive/gateway-runtime";
+
+/** `deploy/compose/supergraph.mjs`: how the compose stack composes its supergraph. */
+export function composeSupergraphModule() {
+  return import(new URL("../../deploy/compose/supergraph.mjs", import.meta.url).href) as Promise<{
+    composeSupergraph: (sdl: string, url?: string) => string;
+    SUBGRAPH_URL: string;
+  }>;
 }
