@@ -42,6 +42,8 @@ export interface StartOptions {
   ready: RegExp;
   /** Open an IPC channel (the load generator takes its plans over it). */
   ipc?: boolean;
+  /** Flags for node before the script (`--cpu-prof`, …). */
+  nodeArgs?: string[];
   timeoutMs?: number;
 }
 
@@ -56,7 +58,7 @@ export function pinningPlan(): { service: number; driver: number } | undefined {
 
 /** Start a node script and resolve once it prints its ready line. */
 export async function startChild(options: StartOptions): Promise<Child> {
-  const node = [process.execPath, options.script];
+  const node = [process.execPath, ...(options.nodeArgs ?? []), options.script];
   const [command, ...args] = options.cpu === undefined ? node : ["taskset", "-c", String(options.cpu), ...node];
   const child = spawn(command!, args, {
     env: { PATH: process.env.PATH ?? "", ...options.env },

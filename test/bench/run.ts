@@ -18,6 +18,9 @@
  * BENCH_STORM_ROUNDS (3: ABC, CBA, ABC), BENCH_CLIENTS (128),
  * BENCH_STAGGER_MS (2), BENCH_ACCOUNTS (20000), BENCH_ROUNDS (5), BENCH_OVERHEAD_SECONDS (2),
  * BENCH_PIN (0 turns pinning off), BENCH_REDIS_URL (redis://127.0.0.1:6379; "none" skips replicas).
+ * Profiling: `--profile` or BENCH_PROFILE=1 adds CPU profiles (test/bench/profile.ts, written to
+ * results/profile.json); BENCH_PROFILE_BASE=<git rev> profiles that revision too; BENCH_PROFILE_ONLY=1
+ * skips the fan-out and replicas.
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -31,10 +34,12 @@ import { accountId, writeEmulatorState } from "./accounts.js";
 import { stormChart } from "./chart.js";
 import type { LoadResult, SingleResult } from "./load.js";
 import { loadChannel, pinningPlan, startChild, stopAll, stopChild, waitReady } from "./processes.js";
+import { buildRevision, profileBuilds, profileTables, type ProfiledBuild, type ProfiledRun } from "./profile.js";
 import { cleanRedis, redisReachable } from "./redis.js";
 import {
   evaluateTargets,
   fanOutTable,
+  cpuTargets,
   overheadTable,
   replicasTable,
   stormTable,
@@ -78,6 +83,13 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 const root = join(here, "..", "..", "..");
 const RESULTS = join(root, "test", "bench", "results");
 const pin = pinningPlan();
+// --profile / BENCH_PROFILE=1: CPU profiles (test/bench/profile.ts); BENCH_PROFILE_ONLY=1 skips the
+// storm rounds, fan-out and replicas (profiles and overhead only).
+const PROFILE = process.argv.includes("--profile") || process.env.BENCH_PROFILE === "1";
+const PROFILE_ONLY = PROFILE && process.env.BENCH_PROFILE_ONLY === "1";
+const PROFILE_BASE = process.env.BENCH_PROFILE_BASE;
+/** The overhead scenario's cache-on rounds read this many accounts (mostly cache hits). */
+const HOT_SET = 1000;
 
 async function main() {
   const startedAt = new Date();
@@ -94,7 +106,12 @@ async function main() {
   };
   let redisLeft: number | undefined;
   const withRedis = await redisReachable(REDIS_URL);
+  let base: Awaited<ReturnType<typeof buildRevision>> | undefined;
   try {
+    if (PROFILE_BASE) {
+      console.error(`· building ${PROFILE_BASE} in a git worktree to profile it too`);
+      base = await buildRevision(root, PROFILE_BASE);
+    }
     const stateFile = join(dir, "emulator.json");
     await writeEmulatorState(stateFile, settings.accounts, APP.admin);
     const emulator = await startChild({
@@ -151,13 +168,14 @@ async function main() {
       restPath: `/v4/profile/portrait_get?sdkappid=${APP.sdkAppId}&identifier=${APP.admin}&usersig=${sig}&contenttype=json&random=`,
       run: (plan) => send<LoadResult>(plan),
       runOne: (plan) => send<SingleResult>(plan),
-      async startServices(count, env) {
+      async startServices(count, env, build) {
         const children = await Promise.all(
           Array.from({ length: count }, () =>
             startChild({
               name: `service ${++started}`,
-              script: join(root, "dist/src/main.js"),
+              script: join(build?.root ?? root, "dist/src/main.js"),
               cpu: pin?.service,
+              ...(build?.nodeArgs ? { nodeArgs: build.nodeArgs } : {}),
               ready: /ready at (\S+)/,
               env: {
                 ...common,
@@ -206,13 +224,28 @@ async function main() {
       },
     ]);
     const storms = { capped: series.capped!, baseline: series.baseline!, uncapped: series.uncapped! };
-    step("fan-out");
-    const fanOutRows = await fanOut(bench, serviceA!, baseline);
-    step("overhead: GraphQL vs direct REST");
+    step(PROFILE_ONLY ? "fan-out: skipped (BENCH_PROFILE_ONLY)" : "fan-out");
+    const fanOutRows = PROFILE_ONLY ? [] : await fanOut(bench, serviceA!, baseline);
+    step("overhead: GraphQL vs direct REST, cache off");
     const overheadResult = await overhead(bench, serviceC!);
     await Promise.all([serviceA!, serviceC!, baseline].map((child) => stopChild(child)));
+    // Cache on, over a hot set, so most reads are hits: a fresh process, warmed by the first round.
+    step(`overhead: cache on, hot set of ${HOT_SET} accounts`);
+    const [serviceCached] = await bench.startServices(1, { TIM_RATE_LIMIT: "0", PROFILE_CACHE_TTL_MS: "600000" });
+    const cachedOverhead = await overhead(bench, serviceCached!, {
+      accounts: HOT_SET,
+      warmupRequests: settings.warmupRequests,
+    });
+    await stopChild(serviceCached!);
+    let profiles: ProfiledRun[] = [];
+    if (PROFILE) {
+      const current: ProfiledBuild = { label: "current", commit: gitDescribe(), root };
+      step(`CPU profiles: ${[...(base ? [base.label] : []), current.label].join(", ")}`);
+      profiles = await profileBuilds(bench, [...(base ? [base] : []), current]);
+    }
     let replicaSeries: Replicas | undefined;
-    if (withRedis) {
+    if (PROFILE_ONLY) console.error("· replicas: skipped (BENCH_PROFILE_ONLY)");
+    else if (withRedis) {
       step(`replicas: 1 and 3 on one Redis, ${settings.stormRounds} rounds`);
       replicaSeries = await replicas(bench, REDIS_URL, (n) => `${REDIS_PREFIX}r${n}:`);
     } else console.error(`! Redis not reachable at ${REDIS_URL}: the replicas scenario is skipped`);
@@ -222,9 +255,9 @@ async function main() {
     loadAverages.push(os.loadavg()[0]!);
 
     const targets = evaluateTargets(storms, fanOutRows, replicaSeries, settings.latencyMs, settings.rateLimit);
+    const cpuTargetList = cpuTargets(storms, overheadResult, cachedOverhead);
     const cpuModel = os.cpus()[0]?.model ?? "unknown CPU";
-    const commit =
-      spawnSync("git", ["describe", "--always", "--dirty"], { cwd: root, encoding: "utf8" }).stdout.trim() || "unknown";
+    const commit = gitDescribe();
     const meta = {
       date: startedAt.toISOString(),
       commit,
@@ -257,18 +290,28 @@ async function main() {
       "",
       stormTable(storms, label),
       "",
-      fanOutTable(fanOutRows, {
-        ids: settings.fanOutIds,
-        latencyMs: settings.latencyMs,
-        rateLimit: settings.rateLimit,
-      }),
+      fanOutRows.length
+        ? fanOutTable(fanOutRows, {
+            ids: settings.fanOutIds,
+            latencyMs: settings.latencyMs,
+            rateLimit: settings.rateLimit,
+          })
+        : "fan-out: not run",
       "",
       replicaSeries ? replicasTable(replicaSeries, settings.rateLimit) : "replicas: not run (no Redis)",
       "",
-      overheadTable(overheadResult, { clients: settings.overheadClients, seconds: settings.overheadSeconds }),
+      overheadTable(
+        overheadResult,
+        { clients: settings.overheadClients, seconds: settings.overheadSeconds },
+        { result: cachedOverhead, accounts: HOT_SET },
+      ),
       "",
       "Targets (reported, not asserted):",
       targetLines(targets),
+      "",
+      "Targets, CPU (issue 15):",
+      targetLines(cpuTargetList),
+      ...(profiles.length ? ["", profileTables(profiles)] : []),
       "",
       `Redis: ${meta.redis}`,
     ].join("\n");
@@ -309,11 +352,14 @@ async function main() {
       fanOut: fanOutRows,
       replicas: replicaSeries ?? null,
       overhead: overheadResult,
-      targets,
+      overheadCached: cachedOverhead,
+      targets: [...targets, ...cpuTargetList],
       table: text,
     };
     await writeFile(join(RESULTS, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
     await writeFile(join(RESULTS, "latest.svg"), svg);
+    if (profiles.length)
+      await writeFile(join(RESULTS, "profile.json"), `${JSON.stringify({ meta, runs: profiles }, null, 2)}\n`);
     console.log(`wrote ${join("test/bench/results", "latest.json")} and latest.svg`);
   } finally {
     clearInterval(sampler);
@@ -321,7 +367,14 @@ async function main() {
     if (withRedis && redisLeft === undefined)
       redisLeft = await cleanRedis(REDIS_URL, REDIS_PREFIX).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
+    await base?.remove();
   }
+}
+
+function gitDescribe(): string {
+  return (
+    spawnSync("git", ["describe", "--always", "--dirty"], { cwd: root, encoding: "utf8" }).stdout.trim() || "unknown"
+  );
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -39,8 +39,15 @@ export interface Bench {
   restPath: string;
   run(plan: ClosedLoopPlan): Promise<LoadResult>;
   runOne(plan: SinglePlan): Promise<SingleResult>;
-  /** Start `count` service processes; `env` is added to the common environment. */
-  startServices(count: number, env: Record<string, string>): Promise<Child[]>;
+  /**
+   * Start `count` service processes; `env` is added to the common environment. `build` runs
+   * another build's `dist/src/main.js` (`root`) and passes `nodeArgs` to node (profiling).
+   */
+  startServices(
+    count: number,
+    env: Record<string, string>,
+    build?: { root?: string; nodeArgs?: string[] },
+  ): Promise<Child[]>;
   startBaseline(): Promise<Child>;
 }
 
@@ -64,7 +71,9 @@ export async function storm(
   shape: Shape,
   targets: Child[],
   upstream: { rateLimit: number; latencyMs: number },
-  overrides: Partial<Pick<ClosedLoopPlan, "clients" | "seconds" | "warmupSeconds" | "warmupRequests">> = {},
+  overrides: Partial<
+    Pick<ClosedLoopPlan, "clients" | "seconds" | "warmupSeconds" | "warmupRequests" | "accounts">
+  > = {},
 ): Promise<StormResult> {
   const { settings, emulator } = bench;
   await configureEmulator(emulator.url, upstream);
@@ -76,7 +85,7 @@ export async function storm(
     targets: shape === "rest-user" ? [emulator.url] : targets.map(origin),
     restPath: bench.restPath,
     tokens: bench.tokens,
-    accounts: settings.accounts,
+    accounts: overrides.accounts ?? settings.accounts,
     clients: overrides.clients ?? settings.clients,
     staggerMs: settings.staggerMs,
     warmupSeconds: overrides.warmupSeconds ?? settings.warmupSeconds,
@@ -278,16 +287,32 @@ export interface OverheadResult {
 }
 
 /** One profile through GraphQL vs the same portrait_get sent straight to the emulator, ABBA rounds. */
-export async function overhead(bench: Bench, service: Child): Promise<OverheadResult> {
+export async function overhead(
+  bench: Bench,
+  service: Child,
+  options: { accounts?: number; warmupRequests?: number } = {},
+): Promise<OverheadResult> {
   const { overheadClients: clients, overheadSeconds: seconds, overheadRounds } = bench.settings;
-  // The service is warm from storm (c): a short warm-up per run is enough.
-  const plan = { clients, seconds, warmupSeconds: 1, warmupRequests: 0 };
+  // A service warm from storm (c) needs only a short warm-up per run; a fresh one asks for more.
+  const plan = {
+    clients,
+    seconds,
+    warmupSeconds: 1,
+    warmupRequests: options.warmupRequests ?? 0,
+    ...(options.accounts ? { accounts: options.accounts } : {}),
+  };
   const off = { rateLimit: 0, latencyMs: 0 };
   const rounds: OverheadResult["rounds"] = [];
   for (let round = 0; round < overheadRounds; round++) {
     const directFirst = round % 2 === 0;
     const direct = directFirst ? await storm(bench, "rest-user", [], off, plan) : undefined;
-    const graphql = await storm(bench, "graphql-user", [service], off, plan);
+    const graphql = await storm(
+      bench,
+      "graphql-user",
+      [service],
+      off,
+      round === 0 ? plan : { ...plan, warmupRequests: 0 },
+    );
     const directLast = direct ?? (await storm(bench, "rest-user", [], off, plan));
     rounds.push({ direct: directLast, graphql, ratio: graphql.okPerSecond / directLast.okPerSecond });
   }
