@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from "node:timers/promises";
+import { setImmediate as endOfTurn, setTimeout as sleep } from "node:timers/promises";
 import { DEFAULTS } from "../config/defaults.js";
 import { PORTRAIT_GET, PORTRAIT_GET_MAX_ACCOUNTS, type PortraitResult, type WireItem } from "../tencent/portrait.js";
 import type { CircuitState } from "../upstream/breaker.js";
@@ -51,10 +51,11 @@ const STALE_ON: ReadonlySet<string> = new Set([ErrorCode.UPSTREAM_UNAVAILABLE, E
 
 /**
  * The one process-wide read path to `portrait_get`. Accounts asked for by concurrent requests wait
- * in one queue, in arrival order. A call leaves when a rate slot is free, and only then takes up to
- * 100 waiting accounts (with the union of the tags they want): every account that arrived while the
- * call waited for its slot rides in it. Idle, a read costs one round trip; under load, calls fill up
- * instead of piling up behind the rate limit.
+ * in one queue, in arrival order. A call draws its rate slot at the end of the event-loop turn in
+ * which its first account arrived (at once when 100 are waiting), and only once the slot is granted
+ * takes up to 100 waiting accounts (with the union of the tags they want): every account that arrived
+ * in that turn, or while the call waited for its slot, rides in it. Idle, a read costs one round
+ * trip; under load, calls fill up instead of piling up behind the rate limit.
  *
  * - An account already in flight with the tags a read needs is joined, not asked for again.
  * - The queue is bounded by accounts and by wait; past either bound a read fails fast.
@@ -237,8 +238,15 @@ export class ProfileDispatcher {
     if (circuit === "half-open" && this.#callsInFlight > 0) return;
     this.#acquiring = true;
     const started = performance.now();
+    // Without a gathering delay the slot is drawn at the end of this event-loop turn, so reads that
+    // arrive in the same turn (requests parsed from one poll of the sockets) share a call even when
+    // slots are free; a full call's worth of accounts does not wait for the turn to end.
     const slot =
-      this.#gatherMs > 0 ? sleep(this.#gatherMs).then(() => this.#reader.acquire(API)) : this.#reader.acquire(API);
+      this.#gatherMs > 0
+        ? sleep(this.#gatherMs).then(() => this.#reader.acquire(API))
+        : this.#queue.size >= this.#maxPerCall
+          ? this.#reader.acquire(API)
+          : endOfTurn().then(() => this.#reader.acquire(API));
     slot.then(
       (granted) => {
         this.#acquiring = false;

@@ -376,6 +376,72 @@ describe("ProfileDispatcher: serve stale on upstream failure", () => {
   });
 });
 
+describe("ProfileDispatcher: reads of one event-loop turn share a call", () => {
+  /** Slots always free (throttle off, or budget not binding): a call's slot is granted at once. */
+  function freeSlots() {
+    const calls: string[][] = [];
+    let drawn = 0;
+    const reader: PortraitReader = {
+      acquire: async (api) => (drawn++, new Slot(api, 0)),
+      circuit: () => "closed",
+      retryAccount: () => false,
+      portraitGet: async (accounts) => (
+        calls.push([...accounts]),
+        accounts.map((account) => ({ account, ok: true as const, items: [] }))
+      ),
+    };
+    return {
+      reader,
+      calls,
+      get drawn() {
+        return drawn;
+      },
+    };
+  }
+
+  it("with slots free, reads arriving in one turn (one per request) go out as one call", async () => {
+    const r = freeSlots();
+    const d = new ProfileDispatcher({ reader: r.reader });
+    // Ten requests answered in one poll of the sockets: each loads its own account, a microtask apart.
+    const loads: Promise<ReadOutcome[]>[] = [];
+    for (let i = 0; i < 10; i++) {
+      loads.push(d.load([`r${i}`], NICK));
+      await Promise.resolve();
+    }
+    await Promise.all(loads);
+    expect(r.calls).toEqual([ids(10, "r")]);
+    expect(r.drawn).toBe(1);
+  });
+
+  it("reads of separate turns each get a call: the slot waits for the end of a turn, not longer", async () => {
+    const r = freeSlots();
+    const d = new ProfileDispatcher({ reader: r.reader });
+    const first = d.load(["a"], NICK);
+    await tick();
+    await tick();
+    const second = d.load(["b"], NICK);
+    await Promise.all([first, second]);
+    expect(r.calls).toEqual([["a"], ["b"]]);
+  });
+
+  it("a full call's worth of accounts draws its slot at once; fewer wait for the end of the turn", () => {
+    const full = freeSlots();
+    void new ProfileDispatcher({ reader: full.reader }).load(ids(100), NICK);
+    expect(full.drawn).toBe(1);
+    const partial = freeSlots();
+    void new ProfileDispatcher({ reader: partial.reader }).load(ids(99), NICK);
+    expect(partial.drawn).toBe(0);
+  });
+
+  it("150 accounts of one turn: a call of 100 and one of 50, each account once", async () => {
+    const r = freeSlots();
+    const d = new ProfileDispatcher({ reader: r.reader });
+    await Promise.all([d.load(ids(60, "a"), NICK), d.load(ids(90, "b"), NICK)]);
+    expect(r.calls.map((c) => c.length)).toEqual([100, 50]);
+    expect(r.calls.flat()).toEqual([...ids(60, "a"), ...ids(90, "b")]);
+  });
+});
+
 describe("ProfileDispatcher: BATCH_WINDOW_MS", () => {
   it("with a gathering delay, reads of separate turns share a call even when slots are free", async () => {
     const calls: string[][] = [];
