@@ -125,6 +125,7 @@ export class ProfileDispatcher {
       this.#emit({ type: "cache", hits, misses: lookups.length - hits });
     }
     const waiting: { entry: Entry; waiter: Waiter }[] = [];
+    const arrivedAt = performance.now();
     const outcomes = Promise.all(
       accounts.map((account, i) => {
         const lookup = lookups?.[i];
@@ -134,7 +135,7 @@ export class ProfileDispatcher {
           const waiter: Waiter = {
             resolve: stale ? (outcome) => resolve(this.#orStale(account, outcome, stale)) : resolve,
           };
-          const entry = this.#enqueue(account, tags, tagKey, lookup?.version, waiter);
+          const entry = this.#enqueue(account, tags, tagKey, lookup?.version, waiter, arrivedAt);
           if (entry) waiting.push({ entry, waiter });
         });
       }),
@@ -200,6 +201,7 @@ export class ProfileDispatcher {
     tagKey: string,
     version: string | undefined,
     waiter: Waiter,
+    arrivedAt: number,
   ): Entry | undefined {
     const flight = this.#inFlight.get(account);
     let entry: Entry | undefined;
@@ -216,7 +218,7 @@ export class ProfileDispatcher {
           );
           return undefined;
         }
-        entry = this.#queue.push(account, version);
+        entry = this.#queue.push(account, version, arrivedAt);
       }
       for (const tag of tags) entry.tags.add(tag);
     }

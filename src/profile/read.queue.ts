@@ -63,12 +63,16 @@ export class ReadQueue {
     return this.#byAccount.get(account);
   }
 
-  push(account: string, version: string | undefined): Entry {
+  /**
+   * Queue an account, waiting since `enqueuedAt`: the accounts of one read share one time, so the
+   * wait bound takes all of them or none (never half a read, leaving the rest for a smaller call).
+   */
+  push(account: string, version: string | undefined, enqueuedAt = performance.now()): Entry {
     const entry: Entry = {
       account,
       tags: new Set(),
       waiters: [],
-      enqueuedAt: performance.now(),
+      enqueuedAt,
       retries: 0,
       version,
       cacheKeys: new Map(),

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { MemoryProfileCache } from "../../src/profile/cache.memory.js";
 import { ProfileDispatcher, type PortraitReader, type ReadOutcome } from "../../src/profile/dispatcher.js";
 import { ProfileError } from "../../src/profile/errors.js";
@@ -206,6 +206,26 @@ describe("ProfileDispatcher: bounds", () => {
     expect((outcome as ProfileError).extensions.code).toBe("UPSTREAM_THROTTLED");
     expect(r.calls).toEqual([]);
     d.close();
+  });
+
+  it("the accounts of one read pass the wait bound together: never half a read, the rest left for a smaller call", async () => {
+    const r = scriptedReader();
+    // A clock that moves on every reading: the accounts of one read are queued at different
+    // readings, and the bound (now - 50) falls in the middle of them.
+    let clock = 0;
+    const now = vi.spyOn(performance, "now").mockImplementation(() => clock++);
+    try {
+      const d = new ProfileDispatcher({ reader: r.reader, maxWaitMs: 50 });
+      const read = d.load(ids(100), NICK);
+      clock = 50 + 50; // half the accounts' readings lie before now - maxWaitMs
+      await vi.waitFor(() => expect(d.queuedAccounts).not.toBe(100), { timeout: 2_000, interval: 5 });
+      expect(d.queuedAccounts).toBe(0);
+      const outcomes = await read;
+      expect(outcomes.every((o) => o instanceof ProfileError && o.extensions.code === "UPSTREAM_THROTTLED")).toBe(true);
+      d.close();
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it("a caller whose signal aborts gets its reason; another caller of the same account still gets it", async () => {
