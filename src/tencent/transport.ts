@@ -1,8 +1,9 @@
 import { randomInt } from "node:crypto";
-import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { SpanKind, SpanStatusCode, trace, type Span } from "@opentelemetry/api";
 import type { Dispatcher } from "undici";
 import { TencentApiError, TencentTransportError, type TencentErrorKind } from "./errors.js";
 import { parseJson } from "./json.js";
+import { tracingOn } from "../util/tracing.js";
 
 /** A parsed Tencent answer. */
 export type TencentEnvelope = Record<string, unknown> & { ActionStatus: string; ErrorCode: number; ErrorInfo?: string };
@@ -43,11 +44,13 @@ export interface Attempt {
  */
 export async function attemptCall(dispatcher: Dispatcher, a: Attempt): Promise<TencentEnvelope> {
   const started = performance.now();
-  // One span per HTTP attempt (a no-op unless an OpenTelemetry SDK is registered); no URL, no sig.
-  const span = tracer.startSpan(`tencent ${a.api}`, {
-    kind: SpanKind.CLIENT,
-    attributes: { "tencent.api": a.api, "tencent.attempt": a.attempt },
-  });
+  // One span per HTTP attempt when an OpenTelemetry SDK is registered (none otherwise); no URL, no sig.
+  const span = tracingOn()
+    ? tracer.startSpan(`tencent ${a.api}`, {
+        kind: SpanKind.CLIENT,
+        attributes: { "tencent.api": a.api, "tencent.attempt": a.attempt },
+      })
+    : undefined;
   const report = (event: Partial<AttemptEvent>) => {
     const full: AttemptEvent = {
       api: a.api,
@@ -56,14 +59,44 @@ export async function attemptCall(dispatcher: Dispatcher, a: Attempt): Promise<T
       outcome: "error",
       ...event,
     };
-    if (full.code !== undefined) span.setAttribute("tencent.error_code", full.code);
-    if (full.httpStatus !== undefined) span.setAttribute("http.response.status_code", full.httpStatus);
-    if (full.outcome !== "ok") span.setStatus({ code: SpanStatusCode.ERROR, message: full.kind ?? "error" });
-    span.end();
+    if (span) {
+      if (full.code !== undefined) span.setAttribute("tencent.error_code", full.code);
+      if (full.httpStatus !== undefined) span.setAttribute("http.response.status_code", full.httpStatus);
+      if (full.outcome !== "ok") span.setStatus({ code: SpanStatusCode.ERROR, message: full.kind ?? "error" });
+      span.end();
+    }
     a.report(full);
   };
-  const timeout = AbortSignal.timeout(a.timeoutMs);
-  const signal = a.signal ? AbortSignal.any([a.signal, timeout]) : timeout;
+  // One timer per attempt, cleared when it ends (AbortSignal.timeout and AbortSignal.any cost
+  // several objects, a weak reference and a timer that outlives the attempt).
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException("The attempt timed out", "TimeoutError"));
+  }, a.timeoutMs);
+  timer.unref();
+  const onAbort = () => controller.abort(a.signal!.reason);
+  if (a.signal?.aborted) onAbort();
+  else a.signal?.addEventListener("abort", onAbort, { once: true });
+  const { signal } = controller;
+  try {
+    return await send(dispatcher, a, signal, () => timedOut, report, span);
+  } finally {
+    clearTimeout(timer);
+    a.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/** The attempt itself, under `signal` (the caller's, or the attempt's timeout: `timedOut()`). */
+async function send(
+  dispatcher: Dispatcher,
+  a: Attempt,
+  signal: AbortSignal,
+  timedOut: () => boolean,
+  report: (event: Partial<AttemptEvent>) => void,
+  span: Span | undefined,
+): Promise<TencentEnvelope> {
   const path = `${a.base.prefix}/v4/${a.api}?${a.query}&random=${randomInt(0x1_0000_0000)}&contenttype=json`;
 
   let text: string;
@@ -81,14 +114,14 @@ export async function attemptCall(dispatcher: Dispatcher, a: Attempt): Promise<T
     text = await response.body.text();
   } catch (error) {
     if (a.signal?.aborted) {
-      span.end();
+      span?.end();
       throw a.signal.reason;
     }
     report({ kind: "transient" });
     const code = (error as { code?: unknown }).code;
     // Refused or unresolvable connections never carried the request; anything later may have.
     const sent = !(typeof code === "string" && NOT_SENT_CODES.has(code));
-    const why = timeout.aborted
+    const why = timedOut()
       ? `timed out after ${Math.round(a.timeoutMs)} ms`
       : `network error${typeof code === "string" ? ` ${code}` : ""}`;
     throw new TencentTransportError(`Tencent ${a.api}: ${why}`, "transient", a.api, undefined, {

@@ -171,9 +171,14 @@ export class Upstream {
         if (performance.now() + delay >= deadline) throw new TencentDeadlineError(api, deadline - started, lastError);
         await sleep(delay, undefined, options.signal ? { signal: options.signal } : undefined);
       }
-      const pass = await this.#within(api, deadline, started, lastError, options.signal, (signal) =>
-        breaker.enter(() => new TencentCircuitOpenError(api), signal),
-      );
+      const refused = () => new TencentCircuitOpenError(api);
+      // A closed circuit admits at once: no deadline timer for a wait that cannot happen.
+      const pass =
+        breaker.state === "closed"
+          ? await breaker.enter(refused)
+          : await this.#within(api, deadline, started, lastError, options.signal, (signal) =>
+              breaker.enter(refused, signal),
+            );
       let paid: Slot;
       try {
         paid =
