@@ -5,6 +5,7 @@ import type { Context } from "../../graphql/context.js";
 import { TencentTransportError } from "../../tencent/errors.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import { tracingOn } from "../../util/tracing.js";
 
 const tracer = trace.getTracer("portrait-graph");
 
@@ -12,7 +13,7 @@ const tracer = trace.getTracer("portrait-graph");
  * One log line, one metric sample and one span per GraphQL operation: its name, duration and
  * outcome (`ok`, or the first error's code). Spans use `@opentelemetry/api` only: a deployment that
  * registers an OpenTelemetry SDK sees them (continuing an incoming W3C `traceparent`); one that
- * does not pays for no-op calls.
+ * does not pays for none. The log line is built only when its level is enabled.
  */
 export function observabilityPlugin(logger: Logger, metrics: Metrics): ApolloServerPlugin<Context> {
   return {
@@ -25,10 +26,14 @@ export function observabilityPlugin(logger: Logger, metrics: Metrics): ApolloSer
     },
     async requestDidStart({ request }) {
       const started = performance.now();
-      const parent = propagation.extract(otelContext.active(), request.http?.headers ?? new Map(), HEADER_GETTER);
-      const span: Span = tracer.startSpan("graphql.operation", { kind: SpanKind.SERVER }, parent);
+      let span: Span | undefined;
+      if (tracingOn()) {
+        const parent = propagation.extract(otelContext.active(), request.http?.headers ?? new Map(), HEADER_GETTER);
+        span = tracer.startSpan("graphql.operation", { kind: SpanKind.SERVER }, parent);
+      }
       return {
         async didResolveOperation({ operationName, operation }) {
+          if (!span) return;
           span.updateName(`graphql ${operation?.operation ?? "operation"}${operationName ? ` ${operationName}` : ""}`);
           span.setAttribute("graphql.operation.type", operation?.operation ?? "unknown");
           if (operationName) span.setAttribute("graphql.operation.name", operationName);
@@ -42,15 +47,17 @@ export function observabilityPlugin(logger: Logger, metrics: Metrics): ApolloSer
           const outcome = errors?.length ? String(errors[0]?.extensions?.code ?? "ERROR") : "ok";
           const seconds = (performance.now() - started) / 1000;
           metrics.recordOperation(ctx.operationName ?? undefined, outcome, seconds);
-          logger.info(
-            {
-              operation: ctx.operationName ?? null,
-              durationMs: Math.round(seconds * 1e4) / 10,
-              outcome,
-              batched: ctx.requestIsBatched,
-            },
-            "graphql request",
-          );
+          if (logger.isLevelEnabled("info"))
+            logger.info(
+              {
+                operation: ctx.operationName ?? null,
+                durationMs: Math.round(seconds * 1e4) / 10,
+                outcome,
+                batched: ctx.requestIsBatched,
+              },
+              "graphql request",
+            );
+          if (!span) return;
           span.setAttribute("graphql.outcome", outcome);
           if (outcome !== "ok") span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
           span.end();
