@@ -11,6 +11,12 @@ import type { AttemptEvent } from "../tencent/transport.js";
 export class Metrics {
   readonly registry = new Registry();
   readonly #operationNames = new Set<string>();
+  /**
+   * Label children bound once per label set (prom-client would otherwise hash a label object on
+   * every observation): bounded, as the label values are (operation names, codes, APIs).
+   */
+  readonly #operationChildren = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<string> }>();
+  readonly #attemptChildren = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<string> }>();
 
   readonly graphqlRequests = new Counter({
     name: "portrait_graph_graphql_requests_total",
@@ -143,8 +149,17 @@ export class Metrics {
 
   recordOperation(name: string | undefined, outcome: string, seconds: number): void {
     const operation = this.#operationLabel(name);
-    this.graphqlRequests.inc({ operation, outcome });
-    this.graphqlDuration.observe({ operation, outcome }, seconds);
+    const key = `${operation}\n${outcome}`;
+    let child = this.#operationChildren.get(key);
+    if (!child) {
+      child = {
+        count: this.graphqlRequests.labels({ operation, outcome }),
+        duration: this.graphqlDuration.labels({ operation, outcome }),
+      };
+      this.#operationChildren.set(key, child);
+    }
+    child.count.inc();
+    child.duration.observe(seconds);
   }
 
   recordAttempt = (event: AttemptEvent): void => {
@@ -154,8 +169,17 @@ export class Metrics {
         : event.httpStatus !== undefined
           ? `http_${event.httpStatus}`
           : "network";
-    this.upstreamCalls.inc({ api: event.api, code });
-    this.upstreamDuration.observe({ api: event.api }, event.durationMs / 1000);
+    const key = `${event.api}\n${code}`;
+    let child = this.#attemptChildren.get(key);
+    if (!child) {
+      child = {
+        count: this.upstreamCalls.labels({ api: event.api, code }),
+        duration: this.upstreamDuration.labels({ api: event.api }),
+      };
+      this.#attemptChildren.set(key, child);
+    }
+    child.count.inc();
+    child.duration.observe(event.durationMs / 1000);
   };
 
   recordDispatch = (event: DispatcherEvent): void => {
