@@ -356,11 +356,19 @@ async function main() {
       targets: [...targets, ...cpuTargetList],
       table: text,
     };
-    await writeFile(join(RESULTS, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
-    await writeFile(join(RESULTS, "latest.svg"), svg);
+    // A profile-only run is partial: it leaves the full bench's latest.json and latest.svg alone.
+    if (!PROFILE_ONLY) {
+      await writeFile(join(RESULTS, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+      await writeFile(join(RESULTS, "latest.svg"), svg);
+    }
     if (profiles.length)
-      await writeFile(join(RESULTS, "profile.json"), `${JSON.stringify({ meta, runs: profiles }, null, 2)}\n`);
-    console.log(`wrote ${join("test/bench/results", "latest.json")} and latest.svg`);
+      await writeFile(
+        join(RESULTS, "profile.json"),
+        `${JSON.stringify({ meta, runs: profiles, table: text }, null, 2)}\n`,
+      );
+    console.log(
+      `wrote ${PROFILE_ONLY ? "" : "test/bench/results/latest.json and latest.svg "}${profiles.length ? "test/bench/results/profile.json" : ""}`,
+    );
   } finally {
     clearInterval(sampler);
     await stopAll();
