@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- --profile` (or BENCH_PROFILE=1): the service under `node --cpu-prof` for two
- * workloads, each in a fresh process: the storm of (a) and the one-profile read of the overhead
- * scenario (cache off). Only the samples of the measured window count (not start-up or warm-up):
+ * workloads, each in a fresh process: the storm of (a), the one-profile read of the overhead
+ * scenario (cache off), and the same read with the cache on over a hot set of 1,000 accounts. Only the samples of the measured window count (not start-up or warm-up):
  * the profile's clock is the system's monotonic clock, which this process maps to the load
  * generator's epoch-ms window. BENCH_PROFILE_BASE=<git rev> builds that revision in a `git
  * worktree` under a temp dir and profiles it too, in the same run, so before and after compare.
@@ -22,10 +22,19 @@ export interface ProfiledBuild {
   root: string;
 }
 
+type Workload = "storm" | "one-profile" | "cached";
+
+/** What each workload is, for the tables. */
+const WORKLOADS: Record<Workload, string> = {
+  storm: "storm of (a)",
+  "one-profile": "one-profile read (cache off, no throttle or latency, 16 clients)",
+  cached: "cached one-profile read (cache on, hot set of 1,000 accounts, 16 clients)",
+};
+
 export interface ProfiledRun {
   build: string;
   commit: string;
-  workload: "storm" | "one-profile";
+  workload: Workload;
   okPerSecond: number;
   p50: number;
   p99: number;
@@ -77,7 +86,12 @@ export async function buildRevision(root: string, rev: string): Promise<Profiled
 /** Each build × workload in a fresh process under --cpu-prof; the window's samples summarised. */
 export async function profileBuilds(bench: Bench, builds: ProfiledBuild[]): Promise<ProfiledRun[]> {
   const { settings } = bench;
-  const workloads = [
+  const workloads: {
+    workload: Workload;
+    env: Record<string, string>;
+    upstream: { rateLimit: number; latencyMs: number };
+    overrides: { clients?: number; accounts?: number };
+  }[] = [
     {
       workload: "storm" as const,
       env: { TIM_RATE_LIMIT: String(settings.rateLimit) },
@@ -89,6 +103,12 @@ export async function profileBuilds(bench: Bench, builds: ProfiledBuild[]): Prom
       env: { TIM_RATE_LIMIT: "0" },
       upstream: { rateLimit: 0, latencyMs: 0 },
       overrides: { clients: settings.overheadClients },
+    },
+    {
+      workload: "cached" as const,
+      env: { TIM_RATE_LIMIT: "0", PROFILE_CACHE_TTL_MS: "600000" },
+      upstream: { rateLimit: 0, latencyMs: 0 },
+      overrides: { clients: settings.overheadClients, accounts: 1000 },
     },
   ];
   const runs: ProfiledRun[] = [];
@@ -140,12 +160,10 @@ const perRequest = (ms: number, run: ProfiledRun) =>
 /** Markdown: per workload, the groups and top frames of each build side by side. */
 export function profileTables(runs: ProfiledRun[]): string {
   const out: string[] = [];
-  for (const workload of ["storm", "one-profile"] as const) {
+  for (const workload of Object.keys(WORKLOADS) as Workload[]) {
     const mine = runs.filter((r) => r.workload === workload);
     if (mine.length === 0) continue;
-    out.push(
-      `CPU profile, ${workload === "storm" ? "storm of (a)" : "one-profile read (cache off, no throttle or latency, 16 clients)"}: main thread, measured window only`,
-    );
+    out.push(`CPU profile, ${WORKLOADS[workload]}: main thread, measured window only`);
     for (const run of mine)
       out.push(
         `- ${run.build}: ${Math.round(run.okPerSecond).toLocaleString("en-US")} ok req/s, p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, ` +
