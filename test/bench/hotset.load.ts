@@ -47,8 +47,16 @@ export interface HotSetLoad {
     failed: number;
     /** Changes seen in a read (before the readers stopped). */
     readBack: number;
-    /** From sending the change to the first read that returned it. */
+    /**
+     * From sending the change to the first read that returned it. Bounded below by how often an
+     * account is read at all: a hot account gets a read every (hot accounts ÷ hot reads/s) on average.
+     */
     latency: Percentiles;
+    /**
+     * Per change, how long after it was sent a read could still start and return the older value:
+     * the latest such start − the change's time (0 when none did). The freshness figure.
+     */
+    staleFor: Percentiles;
     /** Reads that returned an older value after a newer one had been read for the same account. */
     wentBack: number;
   };
@@ -86,10 +94,12 @@ export async function hotSetLoop(plan: HotSetPlan): Promise<HotSetLoad> {
   const made = new Map<number, { account: string; at: number }>();
   const firstRead = new Map<number, number>();
   const newestRead = new Map<string, number>();
+  const latestChange = new Map<string, { seq: number; at: number }>();
+  const staleFor = new Map<number, number>();
   let wentBack = 0;
   let writesFailed = 0;
 
-  const observe = (read: Read, at: number) => {
+  const observe = (read: Read, startedAt: number, at: number) => {
     const signature = read.profile?.selfSignature;
     const match = /^w(\d+)$/.exec(typeof signature === "string" ? signature : "");
     const seq = match ? Number(match[1]) : 0;
@@ -97,9 +107,13 @@ export async function hotSetLoop(plan: HotSetPlan): Promise<HotSetLoad> {
     if (seq < newest) wentBack++;
     else newestRead.set(read.id, seq);
     if (seq > 0 && !firstRead.has(seq)) firstRead.set(seq, at);
+    const change = latestChange.get(read.id);
+    if (change && seq < change.seq && startedAt > change.at)
+      staleFor.set(change.seq, Math.max(staleFor.get(change.seq) ?? 0, startedAt - change.at));
   };
 
-  const once = async (token: string): Promise<true | string> => {
+  /** The accounts read (all checked), or what went wrong. */
+  const once = async (token: string, startedAt: number): Promise<number | string> => {
     const ids = Array.from({ length: plan.perRequest }, pick);
     const single = plan.perRequest === 1;
     const res = await pool.request({
@@ -118,9 +132,8 @@ export async function hotSetLoop(plan: HotSetPlan): Promise<HotSetLoad> {
       : (body?.data?.users ?? []).map((u, i) => ({ id: ids[i]!, profile: u?.profile ?? null }));
     if (reads.length !== ids.length || reads.some((r) => r.profile?.nick !== nickOf(r.id))) return "wrong answer";
     const at = Date.now();
-    if (plan.writer) reads.forEach((r) => observe(r, at));
-    accountReads += Date.now() >= windowStart ? reads.length : 0;
-    return true;
+    if (plan.writer) reads.forEach((r) => observe(r, startedAt, at));
+    return reads.length;
   };
 
   const writer = async () => {
@@ -138,6 +151,7 @@ export async function hotSetLoop(plan: HotSetPlan): Promise<HotSetLoad> {
       const account = accountId((seq - 1) % plan.hot.accounts);
       const at = Date.now();
       made.set(seq, { account, at });
+      latestChange.set(account, { seq, at });
       const res = await request(`${w.emulator}/emulator/profile`, {
         method: "POST",
         body: JSON.stringify({ account, items: [{ Tag: SIGNATURE_TAG, Value: `w${seq}` }], platform: "Android" }),
@@ -153,12 +167,16 @@ export async function hotSetLoop(plan: HotSetPlan): Promise<HotSetLoad> {
     while (Date.now() < windowEnd) {
       const started = performance.now();
       const startedAt = Date.now();
-      const outcome = await once(token).catch((e: Error & { code?: string }) => `transport ${e.code ?? String(e)}`);
+      const outcome = await once(token, startedAt).catch(
+        (e: Error & { code?: string }) => `transport ${e.code ?? String(e)}`,
+      );
       if (startedAt < windowStart) continue;
       requests++;
       latencies.push(performance.now() - started);
-      if (outcome === true) okRequests++;
-      else errorKinds[outcome] = (errorKinds[outcome] ?? 0) + 1;
+      if (typeof outcome === "number") {
+        okRequests++;
+        accountReads += outcome;
+      } else errorKinds[outcome] = (errorKinds[outcome] ?? 0) + 1;
     }
   });
   const page = async (at: number) => {
@@ -193,6 +211,7 @@ export async function hotSetLoop(plan: HotSetPlan): Promise<HotSetLoad> {
       failed: writesFailed,
       readBack: lags.length,
       latency: percentiles(lags),
+      staleFor: percentiles([...made.keys()].map((seq) => staleFor.get(seq) ?? 0)),
       wentBack,
     };
   }
