@@ -4,11 +4,12 @@
  * calls `runCacheAndLive` with its bench and adds the text and results it returns.
  *
  * Knobs: BENCH_SCENARIOS (`storm,hotset,live`, the default: all; `storm` is the storm, fan-out,
- * replicas and overhead scenarios); BENCH_HOTSET_SECONDS (BENCH_SECONDS, 10),
+ * replicas and overhead scenarios); BENCH_HOTSET_SECONDS (8),
  * BENCH_HOTSET_CLIENTS (BENCH_CLIENTS, 128), BENCH_HOTSET_WRITES (20 changes/s);
  * BENCH_LIVE_ROWS (`1000x10,1000x100,1000x100:bare,10000x10`: subscribers × changes/s, `:bare`
  * without `user { profile }`), BENCH_LIVE_REPLICAS (`1,3`: replica counts on Redis, `none`),
- * BENCH_LIVE_REPLICA_ROWS (`1000x100`), BENCH_LIVE_SECONDS (10), BENCH_LIVE_IDS (10 ids per
+ * BENCH_LIVE_REPLICA_ROWS (`1000x100`), BENCH_LIVE_SECONDS (8), BENCH_LIVE_WARMUP_SECONDS (2: an
+ * unmeasured run of the first row on each fresh set of services), BENCH_LIVE_IDS (10 ids per
  * subscriber, over a pool of BENCH_LIVE_POOL = 1000 accounts), BENCH_LIVE_PER_CONNECTION (20, the
  * service's default MAX_SUBSCRIPTIONS_PER_CONNECTION), BENCH_LIVE_STAGGER_MS (2, between connections).
  */
@@ -57,8 +58,8 @@ export function hotSetSettings(bench: Bench): HotSetSettings {
     pageSize: 20,
     writesPerSecond: knob("BENCH_HOTSET_WRITES", 20),
     clients: knob("BENCH_HOTSET_CLIENTS", bench.settings.clients),
-    seconds: knob("BENCH_HOTSET_SECONDS", bench.settings.seconds),
-    warmupSeconds: knob("BENCH_WARMUP_SECONDS", 2, 0) + 2,
+    seconds: knob("BENCH_HOTSET_SECONDS", 8),
+    warmupSeconds: knob("BENCH_WARMUP_SECONDS", 2, 0) + 1,
   };
 }
 
@@ -75,7 +76,8 @@ export function liveSettings(): LiveSettings {
             return Number(n);
           }),
     replicaRows: parseLiveRows("BENCH_LIVE_REPLICA_ROWS", process.env.BENCH_LIVE_REPLICA_ROWS ?? "1000x100"),
-    seconds: knob("BENCH_LIVE_SECONDS", 10),
+    seconds: knob("BENCH_LIVE_SECONDS", 8),
+    warmupSeconds: knob("BENCH_LIVE_WARMUP_SECONDS", 2, 0),
     pool: knob("BENCH_LIVE_POOL", 1000),
     idsPerSubscriber: knob("BENCH_LIVE_IDS", 10),
     perConnection: knob("BENCH_LIVE_PER_CONNECTION", 20),

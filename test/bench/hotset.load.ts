@@ -57,6 +57,8 @@ export interface HotSetLoad {
      * the latest such start − the change's time (0 when none did). The freshness figure.
      */
     staleFor: Percentiles;
+    /** After the run, one `users(ids)` over every changed account: how many hold the change's value. */
+    readAfter: number;
     /** Reads that returned an older value after a newer one had been read for the same account. */
     wentBack: number;
   };
@@ -187,7 +189,6 @@ export async function hotSetLoop(plan: HotSetPlan): Promise<HotSetLoad> {
   const pages = plan.metricsUrl ? Promise.all([page(windowStart), page(windowEnd)]) : undefined;
   await Promise.all([...clients, ...(plan.writer ? [writer()] : [])]);
   const metrics = pages ? await pages : undefined;
-  await pool.close();
 
   const result: HotSetLoad = {
     windowStart,
@@ -212,8 +213,30 @@ export async function hotSetLoop(plan: HotSetPlan): Promise<HotSetLoad> {
       readBack: lags.length,
       latency: percentiles(lags),
       staleFor: percentiles([...made.keys()].map((seq) => staleFor.get(seq) ?? 0)),
+      readAfter: await readAfter(pool, plan.tokens[0]!, made),
       wentBack,
     };
   }
+  await pool.close();
   return result;
+}
+
+/** Read every changed account once more (pages of 100) and count those that hold their change's value. */
+async function readAfter(pool: Pool, token: string, made: Map<number, { account: string }>): Promise<number> {
+  const changes = [...made];
+  let holding = 0;
+  for (let i = 0; i < changes.length; i += 100) {
+    const page = changes.slice(i, i + 100);
+    const res = await pool.request({
+      path: "/graphql",
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: USERS, variables: { ids: page.map(([, c]) => c.account) } }),
+    });
+    const body = (await res.body.json()) as { data?: { users?: (Read | null)[] } };
+    page.forEach(([seq], k) => {
+      if (body.data?.users?.[k]?.profile?.selfSignature === `w${seq}`) holding++;
+    });
+  }
+  return holding;
 }

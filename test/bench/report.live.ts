@@ -32,7 +32,7 @@ export function hotSetTable(rows: HotSetRow[], s: HotSetSettings): string {
     "upstream accounts/s",
     "p50",
     "p99",
-    "changes read back (change → first read p50 / p99)",
+    "changes read back after the run; seen by the load (change → first read p50 / p99)",
     "older value read after a change (p99 / max)",
     "errors",
   ];
@@ -51,7 +51,7 @@ export function hotSetTable(rows: HotSetRow[], s: HotSetSettings): string {
         ms(r.load.latency.p50),
         ms(r.load.latency.p99),
         w
-          ? `${w.readBack} of ${w.made}${w.failed ? ` (${w.failed} writes failed)` : ""} (${ms(w.latency.p50)} / ${ms(w.latency.p99)})${w.wentBack ? `; ${w.wentBack} reads went back to an older value` : ""}`
+          ? `${w.readAfter} of ${w.made}${w.failed ? ` (${w.failed} writes failed)` : ""}; ${w.readBack} (${ms(w.latency.p50)} / ${ms(w.latency.p99)})${w.wentBack ? `; ${w.wentBack} reads went back to an older value` : ""}`
           : "—",
         w ? `${ms(w.staleFor.p99)} / ${ms(w.staleFor.max)}` : "—",
         errors(r.load.errors, r.load.errorKinds) + (r.throttled ? `; 60007 at emulator: ${r.throttled}` : ""),
