@@ -93,9 +93,16 @@ export async function sendCallbacksTo(emulator: Child, receiver: Child, token: s
   await res.body.dump();
 }
 
-export async function metricsPage(service: Child): Promise<string> {
-  const res = await request(`${new URL(service.url).origin}/metrics`);
-  return res.body.text();
+/** The service's /metrics page; a connection reset (a kept-alive socket the service closed meanwhile) is tried again. */
+export async function metricsPage(service: Child, tries = 3): Promise<string> {
+  try {
+    const res = await request(`${new URL(service.url).origin}/metrics`, { reset: true });
+    return await res.body.text();
+  } catch (error) {
+    if (tries <= 1) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return metricsPage(service, tries - 1);
+  }
 }
 
 export async function hotSet(bench: Bench, extras: Extras, s: HotSetSettings): Promise<HotSetRow[]> {
