@@ -10,6 +10,7 @@
  *   it arrived (the writer puts `c<seq>@<epoch ms sent>` in the self-signature, so the latency is
  *   receive time − change time on the same host's clock; the change's `eventTime`, the emulator's
  *   clock on the same host, splits off the writer → emulator part).
+ * - `count`: the deliveries received so far.
  * - `collect`: given the changes made (seq → account), tally deliveries (missing, duplicate),
  *   latency percentiles, and close every connection.
  */
@@ -30,6 +31,11 @@ export interface SubscribePlan {
   /** Select `user { profile }` too: read at delivery, through the service's cache. */
   withProfile: boolean;
   staggerMs: number;
+}
+
+/** How many deliveries have arrived so far (to wait for the last ones). */
+export interface CountPlan {
+  type: "count";
 }
 
 export interface CollectPlan {
@@ -162,9 +168,14 @@ async function collect(c: CollectPlan): Promise<LiveResult> {
 
 // As the bench's child process: answer each plan sent over IPC; leave when the parent goes.
 if (process.env.BENCH_LIVE_CHILD === "1" && process.send) {
-  process.on("message", (message: { id: number; plan: SubscribePlan | CollectPlan }) => {
+  process.on("message", (message: { id: number; plan: SubscribePlan | CountPlan | CollectPlan }) => {
     const { id, plan: next } = message;
-    const run = next.type === "subscribe" ? subscribe(next) : collect(next);
+    const run =
+      next.type === "subscribe"
+        ? subscribe(next)
+        : next.type === "count"
+          ? Promise.resolve(received.reduce((sum, r) => sum + r.length, 0))
+          : collect(next);
     run.then(
       (result) => process.send!({ id, result }),
       (error: unknown) => process.send!({ id, error: String((error as Error)?.stack ?? error) }),

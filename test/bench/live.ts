@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { request } from "undici";
 import { accountId } from "./accounts.js";
 import { sendCallbacksTo, startCallbackEmulator, metricsPage, type Extras } from "./hotset.js";
-import type { CollectPlan, LiveResult, SubscribePlan } from "./live-client.js";
+import type { CollectPlan, CountPlan, LiveResult, SubscribePlan } from "./live-client.js";
 import { assertAlive, cpuMs, startChild, stopChild, type Child } from "./processes.js";
 import type { Bench } from "./scenarios.js";
 import { counterValue } from "./stats.js";
@@ -90,7 +90,7 @@ function channel(child: Child) {
   child.process.once("exit", () =>
     pending.forEach((w) => w.reject(new Error(`${child.name} exited:\n${child.output()}`))),
   );
-  return <T>(plan: SubscribePlan | CollectPlan) =>
+  return <T>(plan: SubscribePlan | CountPlan | CollectPlan) =>
     new Promise<T>((resolve, reject) => {
       const id = next++;
       pending.set(id, { resolve: (v) => resolve(v as T), reject });
@@ -178,8 +178,17 @@ export async function live(bench: Bench, extras: Extras, s: LiveSettings): Promi
       );
     }
     await Promise.all(writes);
-    // Let the last deliveries arrive (a delivery later than this counts as missing).
-    await sleep(2_000);
+    // Let the last deliveries arrive: until all owed are in, or none came for 2 s, or 30 s have passed
+    // (a delivery later than that counts as missing).
+    const owed = made.length * ((spec.subscribers * s.idsPerSubscriber) / s.pool);
+    const settleBy = Date.now() + 30_000;
+    for (let last = -1, quietSince = Date.now(); Date.now() < settleBy;) {
+      const count = await send<number>({ type: "count" });
+      if (count >= owed) break;
+      if (count !== last) [last, quietSince] = [count, Date.now()];
+      else if (Date.now() - quietSince >= 2_000) break;
+      await sleep(250);
+    }
     const cpuAfter = services.map((svc) => cpuMs(svc.pid));
     assertAlive([...services, emulator, client]);
     const result = await send<LiveResult>({ type: "collect", changes: made });
