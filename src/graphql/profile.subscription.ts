@@ -2,6 +2,7 @@ import { Arg, ID, Resolver, Root, Subscription as SubscriptionField, type Subscr
 import { decodeProfile } from "../profile/codec.js";
 import type { ChangeEvent } from "../profile/changes/change.js";
 import type { ChangeHub } from "../profile/changes/hub.js";
+import type { ProfileService } from "../profile/profile.service.js";
 import { SubscriptionEndedError, type Subscription } from "../profile/changes/subscription.js";
 import { ErrorCode } from "../profile/error-codes.js";
 import { ProfileError } from "../profile/errors.js";
@@ -39,7 +40,8 @@ export class ProfileSubscription {
   }
 }
 
-async function subscribe(args: Args, ctx: Context): Promise<AsyncIterable<ProfileChange>> {
+/** The `subscribe` of profileChanged: the changes of `args.ids` as GraphQL values. */
+export async function subscribe(args: Args, ctx: Context): Promise<AsyncIterable<ProfileChange>> {
   assertAuthenticated(ctx);
   const hub = ctx.changes;
   if (!hub) {
@@ -75,6 +77,20 @@ async function changes(
   // A subscription lives no longer than the token it was opened with: the client resubscribes with
   // a fresh one (and its last cursor, so nothing is missed).
   const expiry = endAtExpiry(subscription, ctx.viewer?.expiresAt);
+  // Each change is executed on its own, in order: with a fresh read memo, so `user.profile` is read
+  // anew. The read starts as the change reaches the subscription, not when its turn to execute
+  // comes: a change invalidates the account's cached profile, so every read at delivery goes to
+  // Tencent, and a burst of changes of a subscriber's accounts would otherwise wait one round trip
+  // per change queued before it. Started reads of one account are shared by its subscribers (the
+  // dispatcher joins them); a read never started before the change, so it never returns the older value.
+  const reads = new WeakMap<ChangeEvent, ProfileService>();
+  const readsFor = (event: ChangeEvent) => {
+    const profiles = ctx.profiles.renew(ctx.eventWindow?.());
+    // The resolver's load of this account gets this same promise; its outcome (an error too) is handled there.
+    profiles.load(event.change.account).catch(() => undefined);
+    reads.set(event, profiles);
+  };
+  if (ctx.plan?.readsUserProfile) subscription.onAccepted = readsFor;
   const iterator: AsyncIterableIterator<ProfileChange> = {
     async next() {
       try {
@@ -83,8 +99,7 @@ async function changes(
           clearTimeout(expiry);
           return { value: undefined, done: true };
         }
-        // Each change is executed on its own: a fresh read memo, so `user.profile` is read anew.
-        ctx.profiles = ctx.profiles.renew(ctx.eventWindow?.());
+        ctx.profiles = reads.get(result.value) ?? ctx.profiles.renew(ctx.eventWindow?.());
         return { value: toChange(result.value, ctx.profiles.registry), done: false };
       } catch (error) {
         clearTimeout(expiry);

@@ -22,6 +22,8 @@ export interface ProfilePlan {
   tags: ReadonlySet<string>;
   /** The custom tags behind each `custom(keys: …)` argument it uses, by `keysId(keys)`. */
   custom: ReadonlyMap<string, readonly CustomTag[]>;
+  /** Whether it selects `User.profile` (a read of Tencent or the cache), not only `Profile` values it is handed. */
+  readsUserProfile: boolean;
 }
 
 /**
@@ -42,6 +44,7 @@ export function planProfiles(
   const custom = new Map<string, readonly CustomTag[]>();
   const violations: InputViolation[] = [];
   const visited = new Set<string>();
+  let readsUserProfile = false;
 
   const walk = (set: SelectionSetNode, parent: GraphQLCompositeType): void => {
     for (const selection of set.selections) {
@@ -63,6 +66,7 @@ export function planProfiles(
       if (!isObjectType(parent) && !isInterfaceType(parent)) continue;
       const field = parent.getFields()[selection.name.value];
       if (!field) continue;
+      if (parent.name === "User" && field.name === "profile") readsUserProfile = true;
       if (parent.name === "Profile") {
         const standard = standardTagOf(field.name);
         if (standard) tags.add(standard.tag);
@@ -86,7 +90,7 @@ export function planProfiles(
   const root = schema.getRootType(operation.operation);
   if (root) walk(operation.selectionSet, root);
   if (violations.length > 0) throw badInput(violations);
-  return { tags, custom };
+  return { tags, custom, readsUserProfile };
 }
 
 /** A stable id of a `custom(keys:)` argument value. */

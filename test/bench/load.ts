@@ -10,6 +10,7 @@
  */
 import { Pool } from "undici";
 import { accountId, nickOf, NICK_TAG } from "./accounts.js";
+import { hotSetLoop, type HotSetPlan } from "./hotset.load.js";
 import { cpuMs, runQueueMs } from "./processes.js";
 
 export type Shape = "graphql-user" | "baseline-user" | "rest-user";
@@ -280,9 +281,10 @@ export async function single(plan: SinglePlan): Promise<SingleResult> {
 
 // As the bench's child process: answer each plan sent over IPC; leave when the parent goes.
 if (process.env.BENCH_LOAD_CHILD === "1" && process.send) {
-  process.on("message", (message: { id: number; plan: ClosedLoopPlan | SinglePlan }) => {
+  process.on("message", (message: { id: number; plan: ClosedLoopPlan | SinglePlan | HotSetPlan }) => {
     const { id, plan } = message;
-    const run = plan.type === "closed-loop" ? closedLoop(plan) : single(plan);
+    const run =
+      plan.type === "closed-loop" ? closedLoop(plan) : plan.type === "hot-set" ? hotSetLoop(plan) : single(plan);
     run.then(
       (result) => process.send!({ id, result }),
       (error: unknown) => process.send!({ id, error: String((error as Error)?.stack ?? error) }),

@@ -8,6 +8,7 @@ import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import { request } from "undici";
+import type { HotSetPlan } from "./hotset.load.js";
 import type { ClosedLoopPlan, SinglePlan } from "./load.js";
 
 export interface Child {
@@ -131,7 +132,7 @@ export function loadChannel(child: Child) {
   child.process.once("exit", () =>
     pending.forEach((w) => w.reject(new Error(`load generator exited:\n${child.output()}`))),
   );
-  return <T>(plan: ClosedLoopPlan | SinglePlan) =>
+  return <T>(plan: ClosedLoopPlan | SinglePlan | HotSetPlan) =>
     new Promise<T>((resolve, reject) => {
       const id = next++;
       pending.set(id, { resolve: (value) => resolve(value as T), reject });

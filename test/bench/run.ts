@@ -11,6 +11,8 @@
  *    10 calls of 100 (a per-request DataLoader) and as 1000 calls of 1 (N+1).
  * 3. replicas: the storm of (a) over 1 and over 3 replicas sharing one Redis budget.
  * 4. overhead: one profile through GraphQL vs the same portrait_get sent to the emulator directly.
+ * 5. hot-set and 6. live (issue 14: reads with the cache on, subscription fan-out): cache-live.ts,
+ *    with their knobs. BENCH_SCENARIOS picks scenarios; a partial run writes partial-<names>.json.
  *
  * Writes test/bench/results/latest.json and latest.svg and prints Markdown tables and targets.
  * Knobs (env): BENCH_SECONDS (10); warm-up of at least BENCH_WARMUP_SECONDS (2) and
@@ -46,6 +48,8 @@ import {
   targetLines,
   type Replicas,
 } from "./report.js";
+import { resultsFile, runCacheAndLive, selectedScenarios, writePartial } from "./cache-live.js";
+import type { Extras } from "./hotset.js";
 import { fanOut, overhead, replicas, stormRounds, type Bench, type BenchSettings } from "./scenarios.js";
 
 const knob = (name: string, fallback: number, min = 1) => {
@@ -90,6 +94,7 @@ const PROFILE_ONLY = PROFILE && process.env.BENCH_PROFILE_ONLY === "1";
 const PROFILE_BASE = process.env.BENCH_PROFILE_BASE;
 /** The overhead scenario's cache-on rounds read this many accounts (mostly cache hits). */
 const HOT_SET = 1000;
+const selected = selectedScenarios();
 
 async function main() {
   const startedAt = new Date();
@@ -207,6 +212,21 @@ async function main() {
     };
     const capped = { rateLimit: settings.rateLimit, latencyMs: settings.latencyMs };
     const step = (text: string) => console.error(`· ${text} (load average ${os.loadavg()[0]!.toFixed(2)})`);
+    const extras: Extras = {
+      root,
+      cpu: { service: pin?.service, driver: pin?.driver },
+      common,
+      dir,
+      send,
+      redisUrl: withRedis ? REDIS_URL : undefined,
+      redisPrefix: REDIS_PREFIX,
+    };
+    if (!selected.has("storm")) {
+      const extra = await runCacheAndLive(bench, extras, selected);
+      await stopAll();
+      if (withRedis) redisLeft = await cleanRedis(REDIS_URL, REDIS_PREFIX);
+      return await writePartial(RESULTS, selected, { startedAt, loadAverages, pinning: pin, redisLeft }, extra);
+    }
 
     step("starting portrait-graph (cap on), portrait-graph (throttle off) and the baseline");
     const [serviceA] = await bench.startServices(1, { TIM_RATE_LIMIT: String(settings.rateLimit) });
@@ -249,6 +269,7 @@ async function main() {
       step(`replicas: 1 and 3 on one Redis, ${settings.stormRounds} rounds`);
       replicaSeries = await replicas(bench, REDIS_URL, (n) => `${REDIS_PREFIX}r${n}:`);
     } else console.error(`! Redis not reachable at ${REDIS_URL}: the replicas scenario is skipped`);
+    const extra = PROFILE_ONLY ? { text: "", results: {} } : await runCacheAndLive(bench, extras, selected);
     await stopAll();
     if (withRedis) redisLeft = await cleanRedis(REDIS_URL, REDIS_PREFIX);
     clearInterval(sampler);
@@ -306,6 +327,7 @@ async function main() {
         { result: cachedOverhead, accounts: HOT_SET },
       ),
       "",
+      ...(extra.text ? [extra.text] : []),
       "Targets (reported, not asserted):",
       targetLines(targets),
       "",
@@ -354,21 +376,28 @@ async function main() {
       overhead: overheadResult,
       overheadCached: cachedOverhead,
       targets: [...targets, ...cpuTargetList],
+      ...extra.results,
       table: text,
     };
     // A profile-only run is partial: it leaves the full bench's latest.json and latest.svg alone.
+    const written: string[] = [];
     if (!PROFILE_ONLY) {
-      await writeFile(join(RESULTS, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
-      await writeFile(join(RESULTS, "latest.svg"), svg);
+      const file = resultsFile(selected);
+      await writeFile(join(RESULTS, file), `${JSON.stringify(results, null, 2)}\n`);
+      written.push(file);
+      if (file === "latest.json") {
+        await writeFile(join(RESULTS, "latest.svg"), svg);
+        written.push("latest.svg");
+      }
     }
-    if (profiles.length)
+    if (profiles.length) {
       await writeFile(
         join(RESULTS, "profile.json"),
         `${JSON.stringify({ meta, runs: profiles, table: text }, null, 2)}\n`,
       );
-    console.log(
-      `wrote ${PROFILE_ONLY ? "" : "test/bench/results/latest.json and latest.svg "}${profiles.length ? "test/bench/results/profile.json" : ""}`,
-    );
+      written.push("profile.json");
+    }
+    console.log(`wrote ${written.map((file) => join("test/bench/results", file)).join(", ")}`);
   } finally {
     clearInterval(sampler);
     await stopAll();

@@ -24,6 +24,11 @@ export class Subscription implements AsyncIterableIterator<ChangeEvent, undefine
   readonly #onEnd: () => void;
   #waiting: { resolve: (r: IteratorResult<ChangeEvent, undefined>) => void; reject: (e: unknown) => void } | undefined;
   #ended: { error?: Error } | undefined;
+  /**
+   * Called with each change as it is accepted (handed over or queued), before the subscriber takes
+   * it: the subscriber may start work for it then (its profile read) rather than when it reaches it.
+   */
+  onAccepted: ((event: ChangeEvent) => void) | undefined;
 
   constructor(maxQueued: number, onEnd: () => void) {
     this.#maxQueued = maxQueued;
@@ -39,6 +44,7 @@ export class Subscription implements AsyncIterableIterator<ChangeEvent, undefine
     if (this.#waiting) {
       const waiting = this.#waiting;
       this.#waiting = undefined;
+      this.onAccepted?.(event);
       waiting.resolve({ value: event, done: false });
       return;
     }
@@ -51,6 +57,7 @@ export class Subscription implements AsyncIterableIterator<ChangeEvent, undefine
       );
       return;
     }
+    this.onAccepted?.(event);
     this.#queue.push(event);
   }
 
