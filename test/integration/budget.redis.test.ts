@@ -93,7 +93,11 @@ describeRedis("RedisBudget on a real Redis", () => {
     );
     grants.sort((a, b) => a - b);
     expect(budgets.map((b) => b.mode)).toEqual(["shared", "shared", "shared"]);
-    expect(grants.length).toBe(acquired); // every slot Redis granted went to exactly one caller
+    // Every slot a caller got was granted by Redis, and no grant went to two callers. A grant still
+    // on its way back from Redis when the stop fires finds no caller waiting and is spent unused
+    // (a slot is never given back): at most one per replica, whose queue asks one at a time.
+    expect(acquired).toBeLessThanOrEqual(grants.length);
+    expect(grants.length - acquired).toBeLessThanOrEqual(budgets.length);
     expect(Math.max(...perCalendarSecond(grants))).toBeLessThanOrEqual(rate);
     expect(busiestWindow(grants, 1e6)).toBeLessThanOrEqual(rate);
     // Saturated: the budget, not idle callers, was the limit (half of it is a bound a starved

@@ -155,9 +155,15 @@ export async function importAccounts(service: Service, prefix: string, n: number
   for (let i = 0; i < ids.length; i += 100) {
     await service.client.call("im_open_login_svc/multiaccount_import", { Accounts: ids.slice(i, i + 100) });
   }
-  await Promise.all(
-    ids.map((id) => service.client.portraitSet(id, [{ Tag: "Tag_Profile_IM_Nick", Value: `nick-${id}` }])),
-  );
+  // In waves of 100: all at once, a write's time in the connection pool's queue counts against its
+  // own deadline, and on a loaded machine the last of 1,500 writes missed it.
+  for (let i = 0; i < ids.length; i += 100) {
+    await Promise.all(
+      ids
+        .slice(i, i + 100)
+        .map((id) => service.client.portraitSet(id, [{ Tag: "Tag_Profile_IM_Nick", Value: `nick-${id}` }])),
+    );
+  }
   service.emulator.resetStats();
   return ids;
 }
