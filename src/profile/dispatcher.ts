@@ -114,12 +114,20 @@ export class ProfileDispatcher {
 
   /**
    * One outcome per account, in order; never rejects. `signal` ends the wait of this caller only
-   * (its reason becomes the outcome); the accounts stay queued for other callers.
+   * (its reason becomes the outcome); the accounts stay queued for other callers. Given as a
+   * function, it is asked for only when an account is not a cache hit (all hits: never).
    */
-  async load(accounts: readonly string[], tags: ReadonlySet<string>, signal?: AbortSignal): Promise<ReadOutcome[]> {
+  async load(
+    accounts: readonly string[],
+    tags: ReadonlySet<string>,
+    signal?: AbortSignal | (() => AbortSignal),
+  ): Promise<ReadOutcome[]> {
     const tagKey = tagKeyOf(tags);
     const lookups = this.#cache ? await this.#cache.get(accounts, tagKey).catch(() => undefined) : undefined;
-    if (signal?.aborted) return accounts.map(() => readError(signal.reason));
+    // Hits are served whatever the signal says; a read that must wait does not start once it is over.
+    const waits = !lookups || lookups.some((lookup) => !lookup.hit);
+    const ends = waits && signal ? (typeof signal === "function" ? signal() : signal) : undefined;
+    if (ends?.aborted) return accounts.map(() => readError(ends.reason));
     if (lookups) {
       const hits = lookups.filter((l) => l.hit).length;
       this.#emit({ type: "cache", hits, misses: lookups.length - hits });
@@ -141,19 +149,19 @@ export class ProfileDispatcher {
       }),
     );
     this.#pump();
-    if (!signal || waiting.length === 0) return outcomes;
+    if (!ends || waiting.length === 0) return outcomes;
     // One listener per load, not one per account: a 1000-id list must not pile listeners on the signal.
     const onAbort = () => {
       for (const { entry, waiter } of waiting) {
         const at = entry.waiters.indexOf(waiter);
         if (at >= 0) {
           entry.waiters.splice(at, 1);
-          waiter.resolve(readError(signal.reason));
+          waiter.resolve(readError(ends.reason));
         }
       }
     };
-    signal.addEventListener("abort", onAbort, { once: true });
-    return outcomes.finally(() => signal.removeEventListener("abort", onAbort));
+    ends.addEventListener("abort", onAbort, { once: true });
+    return outcomes.finally(() => ends.removeEventListener("abort", onAbort));
   }
 
   /**

@@ -21,7 +21,10 @@ export interface ProfileServiceOptions {
   writer: ProfileWriter;
   registry: TagRegistry;
   viewer: Viewer | undefined;
-  /** Ends when the request's deadline passes: waits for Tencent stop there. */
+  /**
+   * Ends when the request's deadline passes: waits for Tencent stop there. Read only when a read
+   * must wait for Tencent or a write goes out, so it may be a getter that arms it then.
+   */
   signal: AbortSignal;
   /** The request's deadline on the `performance.now()` clock. */
   deadline: number;
@@ -166,9 +169,10 @@ export class ProfileService {
   }
 
   async #batch(accounts: readonly string[]): Promise<(ProfileData | Error)[]> {
-    const { dispatcher, signal, registry, report } = this.#options;
+    const { dispatcher, registry, report } = this.#options;
     for (const account of accounts) this.read.add(account);
-    const outcomes = await dispatcher.load(accounts, this.#tags, signal);
+    // Asked for only if an account must wait for Tencent (the request's signal may be lazy).
+    const outcomes = await dispatcher.load(accounts, this.#tags, () => this.#options.signal);
     return outcomes.map((outcome) => {
       if (outcome instanceof Error) return outcome;
       if (outcome.stale) this.stale.set(outcome.account, outcome.stale);

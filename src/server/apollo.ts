@@ -1,5 +1,6 @@
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginCacheControl } from "@apollo/server/plugin/cacheControl";
+import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import type { GraphQLSchema } from "graphql";
@@ -65,8 +66,7 @@ export async function createApollo(options: ApolloOptions): Promise<ApolloServer
     formatError: formatErrors(logger, development),
     plugins: [
       // Reads may be cached for CACHE_CONTROL_MAX_AGE (0: no-store), with the configured scope.
-      ApolloServerPluginCacheControl({ defaultMaxAge: options.cacheControl.maxAgeSeconds }),
-      cacheScopePlugin(options.cacheControl.scope),
+      ...cacheControlPlugins(options.cacheControl),
       ...(options.trustedPlugin ? [options.trustedPlugin] : []),
       ...(armor.plugins as ApolloServerPlugin<Context>[]),
       operationPlugin({
@@ -117,6 +117,29 @@ export function protection(limits: Limits, development: boolean) {
 
 /** Where GraphQL is served. */
 export const GRAPHQL_PATH = "/graphql";
+
+/**
+ * Cache hints for routers and CDNs. With a max age (CACHE_CONTROL_MAX_AGE > 0), Apollo's
+ * cache-control plugin computes each answer's policy from the schema's hints, at most `scope`.
+ * With none (the default), no answer may be stored, whatever its fields: every answer says
+ * `no-store`, which is what that plugin would compute, without it running a hook for every field
+ * of every answer (Apollo wraps each resolver of the schema once any plugin asks for that hook).
+ */
+function cacheControlPlugins(cacheControl: ApolloOptions["cacheControl"]): ApolloServerPlugin<Context>[] {
+  if (cacheControl.maxAgeSeconds > 0)
+    return [
+      ApolloServerPluginCacheControl({ defaultMaxAge: cacheControl.maxAgeSeconds }),
+      cacheScopePlugin(cacheControl.scope),
+    ];
+  return [ApolloServerPluginCacheControlDisabled(), noStorePlugin()];
+}
+
+function noStorePlugin(): ApolloServerPlugin<Context> {
+  const willSendResponse = async ({ response }: { response: { http: { headers: Map<string, string> } } }) => {
+    response.http.headers.set("cache-control", "no-store");
+  };
+  return { requestDidStart: async () => ({ willSendResponse }) };
+}
 
 /**
  * Every answer's cache scope at most `scope`: PRIVATE (the default) keeps a shared cache (a CDN, a

@@ -28,12 +28,14 @@ const POLL_MS = 20;
 const drain: FastifyPluginAsync<DrainOptions> = async (app, { readiness }) => {
   let inFlight = 0;
   let lastRequestAt = performance.now();
-  app.addHook("onRequest", async (_request, reply) => {
+  // Hooks on every request take a callback, not a promise: nothing in them waits.
+  app.addHook("onRequest", (_request, reply, done) => {
     inFlight++;
     lastRequestAt = performance.now();
     // "close" fires once per response: when it was sent, or when its connection went away.
     reply.raw.once("close", () => void inFlight--);
     if (readiness.draining) void reply.header("connection", "close");
+    done();
   });
   app.decorate("drain", async (until: number) => {
     readiness.drain();

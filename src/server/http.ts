@@ -49,12 +49,12 @@ export async function createHttpApp(options: HttpOptions): Promise<FastifyInstan
   });
   // An answer sent while the body is still arriving (413, 415) closes the connection without a
   // reset, so every client reads it (see linger.ts).
-  app.addHook("onSend", async (request, reply, payload) => {
+  app.addHook("onSend", (request, reply, payload, done) => {
     if (!request.raw.complete) {
       void reply.header("connection", "close");
       lingerAfterAnswer(request.raw, options.linger);
     }
-    return payload;
+    done(null, payload);
   });
 
   app.setErrorHandler((error: FastifyError, _request, reply) => {

@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Context } from "../graphql/context.js";
 import type { ProfileChange } from "../profile/changes/change.js";
@@ -39,27 +40,17 @@ export function requestContext(options: RequestContextOptions) {
   const { deadlineMs } = options;
   return async (request: FastifyRequest, reply: FastifyReply): Promise<Context> => {
     const viewer = await options.authenticate(request.headers.authorization);
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(deadlinePassed(deadlineMs)), deadlineMs);
-    timer.unref();
     const http = { writes: false };
-    // "close" fires once: when the answer was sent, or when the connection went away before.
-    reply.raw.once("close", () => {
-      clearTimeout(timer);
-      if (reply.raw.writableFinished || http.writes) return;
-      controller.abort(
-        new ProfileError("The client disconnected before its answer was sent", {
-          code: ErrorCode.CLIENT_CLOSED_REQUEST,
-        }),
-      );
-    });
+    const end = new RequestEnd(reply.raw, http, performance.now() + deadlineMs, deadlineMs);
     const profiles = new ProfileService({
       dispatcher: options.dispatcher,
       writer: options.writer,
       registry: options.registry,
       viewer,
-      signal: controller.signal,
-      deadline: performance.now() + deadlineMs,
+      get signal() {
+        return end.signal;
+      },
+      deadline: end.deadline,
       report: (message) => options.logger.warn(message),
       ...(options.publishWrite ? { changes: { wrote: options.publishWrite } } : {}),
     });
@@ -73,6 +64,60 @@ export function requestContext(options: RequestContextOptions) {
       http,
     };
   };
+}
+
+/**
+ * When an HTTP request's waits for Tencent end: at its deadline, or as soon as its client goes away
+ * before the answer was sent (unless it writes). Nothing is armed until something asks for the
+ * signal, which only a read that must wait for Tencent (or a write) does: a read the cache answers
+ * costs no AbortController, no timer and no listener.
+ */
+export class RequestEnd {
+  #controller: AbortController | undefined;
+  readonly #response: ServerResponse;
+  readonly #http: { readonly writes: boolean };
+  readonly #deadlineMs: number;
+  /** The deadline on the `performance.now()` clock. */
+  readonly deadline: number;
+
+  constructor(response: ServerResponse, http: { readonly writes: boolean }, deadline: number, deadlineMs: number) {
+    this.#response = response;
+    this.#http = http;
+    this.deadline = deadline;
+    this.#deadlineMs = deadlineMs;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller) return this.#controller.signal;
+    const controller = (this.#controller = new AbortController());
+    const response = this.#response;
+    const left = this.deadline - performance.now();
+    if (response.closed) {
+      if (this.#gone()) controller.abort(disconnected());
+    } else if (left <= 0) {
+      controller.abort(deadlinePassed(this.#deadlineMs));
+    } else {
+      const timer = setTimeout(() => controller.abort(deadlinePassed(this.#deadlineMs)), left);
+      timer.unref();
+      // "close" fires once: when the answer was sent, or when the connection went away before.
+      response.once("close", () => {
+        clearTimeout(timer);
+        if (this.#gone()) controller.abort(disconnected());
+      });
+    }
+    return controller.signal;
+  }
+
+  // The client went away before its answer was sent, and nothing this request does is a write.
+  #gone(): boolean {
+    return !this.#response.writableFinished && !this.#http.writes;
+  }
+}
+
+function disconnected(): ProfileError {
+  return new ProfileError("The client disconnected before its answer was sent", {
+    code: ErrorCode.CLIENT_CLOSED_REQUEST,
+  });
 }
 
 /**

@@ -50,31 +50,34 @@ export const routesPlugin: FastifyPluginAsync<RoutesOptions> = async (app, optio
     // HEAD is not GraphQL over HTTP: it gets the 405 below rather than an answer without a body.
     exposeHeadRoute: false,
     ...(options.acceptDocumentId ? { preValidation: options.acceptDocumentId } : {}),
-    // A batch is bounded as a whole, before any of its operations runs.
-    preHandler: async (request, reply) => {
-      if (!Array.isArray(request.body)) return;
-      if (request.body.length > limits.maxBatchOperations) {
-        return refuse(
+    // A batch is bounded as a whole, before any of its operations runs. (The hooks of every
+    // request take a callback, not a promise: only a batch has anything to wait for.)
+    preHandler: (request, reply, done) => {
+      const body = request.body;
+      if (!Array.isArray(body)) return done();
+      if (body.length > limits.maxBatchOperations) {
+        return void refuse(
           reply,
           400,
-          `A batch may hold at most ${limits.maxBatchOperations} operations (MAX_BATCH_OPERATIONS); got ${request.body.length}`,
+          `A batch may hold at most ${limits.maxBatchOperations} operations (MAX_BATCH_OPERATIONS); got ${body.length}`,
           { code: ErrorCode.BAD_REQUEST },
         );
       }
-      const error = overBudget(await batches.cost(request.body), limits);
-      if (error) {
+      batches.cost(body).then((cost) => {
+        const error = overBudget(cost, limits);
+        if (!error) return done();
         const { http: _http, ...extensions } = error.extensions as Record<string, unknown>;
-        return refuse(reply, 400, error.message, extensions);
-      }
+        void refuse(reply, 400, error.message, extensions);
+      }, done);
     },
     // GraphQL over HTTP: in application/json a refused GraphQL request is a 200 whose body says
     // why (a router such as Apollo Gateway otherwise shows "400: Bad Request" and drops the code).
-    onSend: async (request, reply, payload) => {
+    onSend: (request, reply, payload, done) => {
       const status = reply.statusCode;
       if ((status === 400 || status === 403) && !prefersGraphQLResponseJson(request.headers.accept)) {
         if (typeof payload === "string" && refusesGraphQLRequest(payload)) void reply.code(200);
       }
-      return payload;
+      done(null, payload);
     },
     handler,
   });

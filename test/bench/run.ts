@@ -222,7 +222,12 @@ async function main() {
       redisPrefix: REDIS_PREFIX,
     };
     if (!selected.has("storm")) {
-      const extra = await runCacheAndLive(bench, extras, selected);
+      const alone = selected.has("overhead") ? await overheadAlone(bench, step) : undefined;
+      const cacheAndLive = await runCacheAndLive(bench, extras, selected);
+      const extra = {
+        text: [alone?.text, cacheAndLive.text].filter(Boolean).join("\n"),
+        results: { ...alone?.results, ...cacheAndLive.results },
+      };
       await stopAll();
       if (withRedis) redisLeft = await cleanRedis(REDIS_URL, REDIS_PREFIX);
       return await writePartial(RESULTS, selected, { startedAt, loadAverages, pinning: pin, redisLeft }, extra);
@@ -406,6 +411,34 @@ async function main() {
     await rm(dir, { recursive: true, force: true });
     await base?.remove();
   }
+}
+
+/**
+ * `BENCH_SCENARIOS=overhead`: the overhead rounds alone, cache off and cache on, each on a fresh
+ * service warmed first (in the full run, the cache-off rounds reuse storm (c)'s warm service).
+ */
+async function overheadAlone(bench: Bench, step: (text: string) => void) {
+  const warm = { warmupRequests: settings.warmupRequests };
+  step("overhead: GraphQL vs direct REST, cache off");
+  const [uncachedService] = await bench.startServices(1, { TIM_RATE_LIMIT: "0" });
+  const uncached = await overhead(bench, uncachedService!, warm);
+  await stopChild(uncachedService!);
+  step(`overhead: cache on, hot set of ${HOT_SET} accounts`);
+  const [cachedService] = await bench.startServices(1, { TIM_RATE_LIMIT: "0", PROFILE_CACHE_TTL_MS: "600000" });
+  const cached = await overhead(bench, cachedService!, { ...warm, accounts: HOT_SET });
+  await stopChild(cachedService!);
+  const text = [
+    overheadTable(
+      uncached,
+      { clients: settings.overheadClients, seconds: settings.overheadSeconds },
+      { result: cached, accounts: HOT_SET },
+    ),
+    "",
+    "Targets, CPU (issue 15; the storm's tail needs the storm):",
+    targetLines(cpuTargets(undefined, uncached, cached)),
+    "",
+  ].join("\n");
+  return { text, results: { overhead: uncached, overheadCached: cached } };
 }
 
 function gitDescribe(): string {

@@ -241,6 +241,31 @@ describe("ProfileDispatcher: bounds", () => {
     expect((await staying).map(nickOf)).toEqual(["nick-x"]);
   });
 
+  it("a signal given as a function is asked for only when an account misses the cache; one already over starts no wait and draws no slot", async () => {
+    const cache = new MemoryProfileCache({ ttlMs: 60_000, maxEntries: 100 });
+    const r = scriptedReader();
+    const d = new ProfileDispatcher({ reader: r.reader, cache });
+    let asked = 0;
+    const controller = new AbortController();
+    const signal = () => (asked++, controller.signal);
+    const first = d.load(["x"], NICK, signal);
+    await r.grant();
+    expect((await first).map(nickOf)).toEqual(["nick-x"]);
+    expect(asked).toBe(1);
+    // All hits: the signal is never asked for.
+    expect((await d.load(["x"], NICK, signal)).map(nickOf)).toEqual(["nick-x"]);
+    expect(asked).toBe(1);
+    // Over before the read began: its reason is the outcome, y is never queued, no slot is drawn.
+    const reason = new ProfileError("gone", { code: "CLIENT_CLOSED_REQUEST" });
+    controller.abort(reason);
+    expect(await d.load(["y"], NICK, signal)).toEqual([reason]);
+    expect(asked).toBe(2);
+    await tick();
+    expect(r.slotsDrawn).toBe(1);
+    expect(r.calls).toHaveLength(1);
+    d.close();
+  });
+
   it("while the breaker is open, waiting reads fail at once and no slot is drawn", async () => {
     const r = scriptedReader();
     r.setCircuit("open");
