@@ -124,7 +124,8 @@ export class ProfileDispatcher {
   ): Promise<ReadOutcome[]> {
     const tagKey = tagKeyOf(tags);
     const lookups = this.#cache ? await this.#cache.get(accounts, tagKey).catch(() => undefined) : undefined;
-    // Hits are served whatever the signal says; a read that must wait does not start once it is over.
+    // A read the cache answers whole is served whatever the signal says (it is not even asked for);
+    // a read with a miss does not start once the signal is over.
     const waits = !lookups || lookups.some((lookup) => !lookup.hit);
     const ends = waits && signal ? (typeof signal === "function" ? signal() : signal) : undefined;
     if (ends?.aborted) return accounts.map(() => readError(ends.reason));

@@ -136,7 +136,8 @@ function cacheControlPlugins(cacheControl: ApolloOptions["cacheControl"]): Apoll
 
 function noStorePlugin(): ApolloServerPlugin<Context> {
   const willSendResponse = async ({ response }: { response: { http: { headers: Map<string, string> } } }) => {
-    response.http.headers.set("cache-control", "no-store");
+    // Apollo's own header (an APQ miss: `private, no-cache, must-revalidate`) is kept, as its plugin did.
+    if (!response.http.headers.has("cache-control")) response.http.headers.set("cache-control", "no-store");
   };
   return { requestDidStart: async () => ({ willSendResponse }) };
 }

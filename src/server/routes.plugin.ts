@@ -63,12 +63,15 @@ export const routesPlugin: FastifyPluginAsync<RoutesOptions> = async (app, optio
           { code: ErrorCode.BAD_REQUEST },
         );
       }
-      batches.cost(body).then((cost) => {
-        const error = overBudget(cost, limits);
-        if (!error) return done();
-        const { http: _http, ...extensions } = error.extensions as Record<string, unknown>;
-        void refuse(reply, 400, error.message, extensions);
-      }, done);
+      batches
+        .cost(body)
+        .then((cost) => {
+          const error = overBudget(cost, limits);
+          if (!error) return done();
+          const { http: _http, ...extensions } = error.extensions as Record<string, unknown>;
+          void refuse(reply, 400, error.message, extensions);
+        })
+        .catch((error: unknown) => done(error instanceof Error ? error : new Error(String(error))));
     },
     // GraphQL over HTTP: in application/json a refused GraphQL request is a 200 whose body says
     // why (a router such as Apollo Gateway otherwise shows "400: Bad Request" and drops the code).

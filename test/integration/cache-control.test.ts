@@ -23,6 +23,16 @@ describe("Cache-Control for routers and CDNs", () => {
     expect(await cacheControlOf(svc, USER, { id: "li.na" })).toBe("no-store");
   });
 
+  it("an automatic persisted query's miss keeps Apollo's own header (the client retries with the query)", async () => {
+    const svc = await start();
+    const extensions = JSON.stringify({ persistedQuery: { version: 1, sha256Hash: "a".repeat(64) } });
+    const res = await request(`${svc.url}?${new URLSearchParams({ extensions }).toString()}`, {
+      headers: { authorization: `Bearer ${svc.userToken}` },
+    });
+    expect(await res.body.text()).toContain("PERSISTED_QUERY_NOT_FOUND");
+    expect(res.headers["cache-control"]).toBe("private, no-cache, must-revalidate");
+  });
+
   it("with CACHE_CONTROL_MAX_AGE, a profile read may be kept that long, privately by default", async () => {
     const svc = await start({}, { cacheControl: { maxAgeSeconds: 30, scope: "PRIVATE" } });
     expect(await cacheControlOf(svc, USER, { id: "li.na" })).toBe("max-age=30, private");
